@@ -1,0 +1,126 @@
+# fremdrift: one non-recursive Makefile.
+#
+#   make                      build build/fremdrift
+#   make run                  set up the embedded database and serve
+#   make test                 unit and integration tests (real PostgreSQL)
+#   make bench                benchmarks, figures for docs/benchmarks.md
+#   make fuzz                 every libFuzzer target for a bounded time
+#   make SANITIZER=address    the same with ASan (or undefined for UBSan)
+#
+# `make run`, `make test`, `make bench` and `make fuzz` first make sure the
+# Debian packages they need are installed (scripts/deps.sh).
+
+CC ?= gcc
+SANITIZER ?=
+PKGS := libuv libpq libcrypto jansson
+
+ifeq ($(SANITIZER),)
+BUILD := build
+SANFLAGS :=
+else ifeq ($(SANITIZER),address)
+BUILD := build-address
+SANFLAGS := -fsanitize=address -fno-omit-frame-pointer
+else ifeq ($(SANITIZER),undefined)
+BUILD := build-undefined
+SANFLAGS := -fsanitize=undefined -fno-sanitize-recover=all
+else
+$(error SANITIZER must be address or undefined)
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) cmocka 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Werror
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) \
+	-Iinclude $(PKG_CFLAGS) -MMD -MP
+LDLIBS_ALL = $(PKG_LIBS) -lhttp_parser -lcsv -lm -lpthread
+
+# Pure modules: no libuv, no libpq.
+CORE_SRC := $(wildcard common/*.c anonymize/*.c measure/*.c)
+# The pipeline: the only code that touches libuv and libpq.
+INGEST_SRC := $(filter-out ingest/main.c,$(wildcard ingest/*.c))
+MIGRATIONS := $(sort $(wildcard sql/[0-9]*.sql))
+GEN_SRC := $(BUILD)/gen/migrations.c
+
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+INGEST_OBJ := $(INGEST_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+CORE_LIB := $(BUILD)/libfremdrift_core.a
+INGEST_LIB := $(BUILD)/libfremdrift_ingest.a
+BIN := $(BUILD)/fremdrift
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+INTEG_SRC := $(wildcard tests/integration/test_*.c)
+INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
+INTEG_HARNESS := $(BUILD)/tests/integration/harness.o
+
+.PHONY: all tests run test unit integration bench fuzz deps clean
+all: $(BIN)
+
+tests: $(BIN) $(UNIT_BIN) $(INTEG_BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# Migrations are compiled into the binary, so it knows exactly which
+# migrations it has and can refuse a database that has more.
+$(GEN_SRC): $(MIGRATIONS) scripts/embed-sql.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed-sql.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/migrations.o: $(GEN_SRC)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(CORE_LIB): $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(INGEST_LIB): $(INGEST_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/ingest/main.o $(INGEST_LIB) $(CORE_LIB)
+	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	@ln -sf $(notdir $@) $(BUILD)/fremdrift-latest 2>/dev/null || true
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(INGEST_LIB) $(CORE_LIB)
+	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL) $(CMOCKA_LIBS)
+
+$(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(INTEG_HARNESS) $(INGEST_LIB) $(CORE_LIB)
+	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL) $(CMOCKA_LIBS)
+
+deps:
+	@sh scripts/deps.sh build
+
+run:
+	@sh scripts/deps.sh run
+	@$(MAKE) --no-print-directory all
+	@sh scripts/run.sh $(BIN)
+
+test:
+	@sh scripts/deps.sh test
+	@$(MAKE) --no-print-directory tests
+	@sh scripts/test.sh $(BUILD)
+
+unit: tests
+	@sh scripts/test.sh $(BUILD) unit
+
+integration: tests
+	@sh scripts/test.sh $(BUILD) integration
+
+bench:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory tests
+	@sh scripts/bench.sh $(BUILD)
+
+fuzz:
+	@sh scripts/deps.sh fuzz
+	@sh scripts/fuzz.sh
+
+clean:
+	rm -rf build build-address build-undefined build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,179 @@
+#include "fremdrift/cpr.h"
+
+#include <openssl/crypto.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const reason_names[] = {
+	"", "empty", "nul", "character", "hyphen", "length", "month", "day",
+	"future"};
+
+const char *cpr_reason_name(int reason)
+{
+	if (reason < 0 ||
+	    (size_t)reason >= sizeof(reason_names) / sizeof(reason_names[0]))
+		return "unknown";
+	return reason_names[reason];
+}
+
+/*
+ * Messages are fixed strings without digits: whatever the input was, a
+ * rejection can never echo any part of it.
+ */
+static int reject(struct fr_err *err, struct cpr *out, enum cpr_reason r)
+{
+	static const char *const msgs[] = {
+		"",
+		"CPR number is empty",
+		"CPR number contains a NUL byte",
+		"CPR number contains a character that is not an ASCII digit or "
+		"a hyphen",
+		"CPR number has a misplaced or repeated hyphen (expected "
+		"DDMMYY-SSSS)",
+		"CPR number must have ten digits (DDMMYY-SSSS or DDMMYYSSSS)",
+		"month of the birth date does not exist",
+		"day of the birth date does not exist in that month",
+		"birth date lies in the future"};
+
+	cpr_wipe(out);
+	fr_err_set(err, FR_ECPR, "cpr", "%s", msgs[r]);
+	if (err)
+		err->reason = (int)r;
+	return FR_ECPR;
+}
+
+int cpr_mod11(const char d[CPR_DIGITS])
+{
+	static const int w[CPR_DIGITS] = {4, 3, 2, 7, 6, 5, 4, 3, 2, 1};
+	int sum = 0;
+
+	for (int i = 0; i < CPR_DIGITS; i++)
+		sum += (d[i] - '0') * w[i];
+	return sum % 11 == 0;
+}
+
+int cpr_century_year(int yy, int d7)
+{
+	if (d7 <= 3)
+		return 1900 + yy;
+	if (d7 == 4 || d7 == 9)
+		return (yy <= 36 ? 2000 : 1900) + yy;
+	/* 5 to 8 */
+	if (yy <= 57)
+		return 2000 + yy;
+	return 1800 + yy;
+}
+
+static int is_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+int cpr_date_valid(int year, int month, int day)
+{
+	static const int mdays[12] = {31, 28, 31, 30, 31, 30,
+				      31, 31, 30, 31, 30, 31};
+
+	if (month < 1 || month > 12 || day < 1)
+		return 0;
+	if (month == 2 && is_leap(year))
+		return day <= 29;
+	return day <= mdays[month - 1];
+}
+
+void cpr_today(struct cpr_date *out)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	out->year = tm.tm_year + 1900;
+	out->month = tm.tm_mon + 1;
+	out->day = tm.tm_mday;
+}
+
+void cpr_wipe(struct cpr *c)
+{
+	if (c != NULL)
+		OPENSSL_cleanse(c, sizeof(*c));
+}
+
+static int is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
+	       c == '\f';
+}
+
+int cpr_parse(const char *s, size_t len, const struct cpr_date *today,
+	      struct cpr *out, struct fr_err *err)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t start = 0, end = len, ndigits = 0, hyphen_at = 0, nhyphens = 0;
+	struct cpr_date now;
+	int dd, mm, yy, d7, year;
+
+	memset(out, 0, sizeof(*out));
+	if (memchr(s, '\0', len) != NULL)
+		return reject(err, out, CPR_R_NUL);
+	while (start < end && is_space(p[start]))
+		start++;
+	while (end > start && is_space(p[end - 1]))
+		end--;
+	if (start == end)
+		return reject(err, out, CPR_R_EMPTY);
+
+	for (size_t i = start; i < end; i++) {
+		if (p[i] >= '0' && p[i] <= '9') {
+			if (ndigits < CPR_DIGITS)
+				out->canonical[ndigits] = (char)p[i];
+			ndigits++;
+		} else if (p[i] == '-') {
+			nhyphens++;
+			hyphen_at = ndigits;
+		} else {
+			return reject(err, out, CPR_R_CHARACTER);
+		}
+	}
+	if (ndigits != CPR_DIGITS)
+		return reject(err, out, CPR_R_LENGTH);
+	if (nhyphens > 1 || (nhyphens == 1 && hyphen_at != 6))
+		return reject(err, out, CPR_R_HYPHEN);
+	out->canonical[CPR_DIGITS] = '\0';
+
+#define DIG(i) (out->canonical[i] - '0')
+	dd = DIG(0) * 10 + DIG(1);
+	mm = DIG(2) * 10 + DIG(3);
+	yy = DIG(4) * 10 + DIG(5);
+	d7 = DIG(6);
+	out->sex = DIG(9) % 2 ? 'M' : 'F';
+#undef DIG
+
+	if (mm < 1 || mm > 12)
+		return reject(err, out, CPR_R_MONTH);
+	year = cpr_century_year(yy, d7);
+	/*
+	 * Replacement numbers add 60 to the day. A day of 61-91 whose day-60
+	 * exists is a replacement; anything else above 31 does not exist.
+	 */
+	if (dd > 60) {
+		out->replacement = 1;
+		dd -= 60;
+	}
+	if (!cpr_date_valid(year, mm, dd))
+		return reject(err, out, CPR_R_DAY);
+
+	if (today == NULL) {
+		cpr_today(&now);
+		today = &now;
+	}
+	if (year > today->year ||
+	    (year == today->year &&
+	     (mm > today->month || (mm == today->month && dd > today->day))))
+		return reject(err, out, CPR_R_FUTURE);
+
+	out->birth.year = year;
+	out->birth.month = mm;
+	out->birth.day = dd;
+	out->mod11 = (unsigned char)cpr_mod11(out->canonical);
+	return 0;
+}

@@ -1,0 +1,237 @@
+#include "fremdrift/config.h"
+#include "fremdrift/buf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+int fr_parse_size(const char *s, size_t *out)
+{
+	static const struct {
+		const char *unit;
+		unsigned long long mul;
+	} units[] = {{"", 1},
+		     {"B", 1},
+		     {"KiB", 1ULL << 10},
+		     {"MiB", 1ULL << 20},
+		     {"GiB", 1ULL << 30},
+		     {"kB", 1000ULL},
+		     {"KB", 1000ULL},
+		     {"MB", 1000000ULL},
+		     {"GB", 1000000000ULL}};
+	unsigned long long v;
+	char *end;
+
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return FR_EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return FR_EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit) == 0) {
+			if (v > SIZE_MAX / units[i].mul)
+				return FR_EINVAL;
+			*out = (size_t)(v * units[i].mul);
+			return 0;
+		}
+	}
+	return FR_EINVAL;
+}
+
+int fr_parse_duration_ms(const char *s, unsigned *out)
+{
+	unsigned long long v, mul;
+	char *end;
+
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return FR_EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return FR_EINVAL;
+	if (*end == '\0' || strcmp(end, "ms") == 0)
+		mul = 1;
+	else if (strcmp(end, "s") == 0)
+		mul = 1000;
+	else if (strcmp(end, "m") == 0)
+		mul = 60000;
+	else
+		return FR_EINVAL;
+	if (v > UINT_MAX / mul)
+		return FR_EINVAL;
+	*out = (unsigned)(v * mul);
+	return 0;
+}
+
+int fr_parse_listen(const char *s, char **host, int *port)
+{
+	const char *colon, *hs, *he;
+	long p;
+	char *end;
+
+	if (s == NULL || *s == '\0')
+		return FR_EINVAL;
+	if (*s == '[') {
+		he = strchr(s, ']');
+		if (he == NULL || he[1] != ':')
+			return FR_EINVAL;
+		hs = s + 1;
+		colon = he + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL)
+			return FR_EINVAL;
+		hs = s;
+		he = colon;
+	}
+	errno = 0;
+	p = strtol(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || end == colon + 1 || p < 0 ||
+	    p > 65535)
+		return FR_EINVAL;
+	if (he == hs) {
+		*host = fr_xstrdup("127.0.0.1");
+	} else {
+		*host = fr_xmalloc((size_t)(he - hs) + 1);
+		memcpy(*host, hs, (size_t)(he - hs));
+		(*host)[he - hs] = '\0';
+	}
+	*port = (int)p;
+	return 0;
+}
+
+static const char *env_getenv(const char *name, void *data)
+{
+	(void)data;
+	return getenv(name);
+}
+
+int fr_config_load(struct fr_config *cfg, struct fr_err *err)
+{
+	return fr_config_load_from(cfg, env_getenv, NULL, err);
+}
+
+/* Joins dir and name, making dir absolute against the working directory. */
+static char *abs_join(const char *dir, const char *name)
+{
+	struct fr_buf b;
+	char cwd[4096];
+
+	fr_buf_init(&b, 8192);
+	if (dir[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL)
+		fr_buf_printf(&b, "%s/", cwd);
+	fr_buf_printf(&b, "%s%s%s", dir, name[0] ? "/" : "", name);
+	return b.data;
+}
+
+int fr_config_load_from(struct fr_config *cfg,
+			const char *(*get)(const char *name, void *data),
+			void *data, struct fr_err *err)
+{
+	const char *v;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->http_max_body = 8u << 20;
+	cfg->http_max_header = 16u << 10;
+	cfg->http_idle_timeout_ms = 15000;
+	cfg->http_request_timeout_ms = 30000;
+	cfg->http_max_connections = 1024;
+	cfg->db_timeout_ms = 5000;
+	cfg->log_level = LOG_INFO;
+
+	v = get("FREMDRIFT_VAR", data);
+	cfg->var_dir = abs_join(v && *v ? v : "var", "");
+
+	v = get("DATABASE_URL", data);
+	if (v != NULL && *v != '\0') {
+		cfg->database_url = fr_xstrdup(v);
+	} else {
+		/* The embedded cluster listens only on a socket in var/pg. */
+		struct fr_buf b;
+
+		fr_buf_init(&b, 8192);
+		fr_buf_printf(&b, "host=%s/pg user=fremdrift dbname=fremdrift",
+			      cfg->var_dir);
+		cfg->database_url = b.data;
+		cfg->database_embedded = 1;
+	}
+
+	v = get("FREMDRIFT_KEY_FILE", data);
+	cfg->key_file = v && *v ? fr_xstrdup(v)
+				: abs_join(cfg->var_dir, "fremdrift.key");
+
+	v = get("FREMDRIFT_HTTP", data);
+	if (fr_parse_listen(v && *v ? v : "127.0.0.1:8080", &cfg->http_host,
+			    &cfg->http_port) != 0) {
+		rc = fr_err_set(err, FR_ECONFIG, "FREMDRIFT_HTTP",
+				"expected HOST:PORT, for example 127.0.0.1:8080");
+		goto fail;
+	}
+
+#define SIZE_VAR(name, field)                                                  \
+	v = get(name, data);                                                   \
+	if (v && *v && (fr_parse_size(v, &cfg->field) != 0 || cfg->field == 0)) { \
+		rc = fr_err_set(err, FR_ECONFIG, name,                         \
+				"expected a size such as 65536, 64KiB or 8MiB"); \
+		goto fail;                                                     \
+	}
+#define DURATION_VAR(name, field)                                              \
+	v = get(name, data);                                                   \
+	if (v && *v &&                                                         \
+	    (fr_parse_duration_ms(v, &cfg->field) != 0 || cfg->field == 0)) {  \
+		rc = fr_err_set(err, FR_ECONFIG, name,                         \
+				"expected a duration such as 500ms, 15s or 2m"); \
+		goto fail;                                                     \
+	}
+
+	SIZE_VAR("FREMDRIFT_HTTP_MAX_BODY", http_max_body)
+	SIZE_VAR("FREMDRIFT_HTTP_MAX_HEADER", http_max_header)
+	DURATION_VAR("FREMDRIFT_HTTP_IDLE_TIMEOUT", http_idle_timeout_ms)
+	DURATION_VAR("FREMDRIFT_HTTP_REQUEST_TIMEOUT", http_request_timeout_ms)
+	DURATION_VAR("FREMDRIFT_DB_TIMEOUT", db_timeout_ms)
+#undef SIZE_VAR
+#undef DURATION_VAR
+
+	v = get("FREMDRIFT_HTTP_MAX_CONNECTIONS", data);
+	if (v && *v) {
+		char *end;
+		long n = strtol(v, &end, 10);
+
+		if (*end != '\0' || n < 1 || n > 100000) {
+			rc = fr_err_set(err, FR_ECONFIG,
+					"FREMDRIFT_HTTP_MAX_CONNECTIONS",
+					"expected a whole number from 1 to 100000");
+			goto fail;
+		}
+		cfg->http_max_connections = (unsigned)n;
+	}
+
+	v = get("FREMDRIFT_LOG_LEVEL", data);
+	if (v && *v && log_level_parse(v, &cfg->log_level) != 0) {
+		rc = fr_err_set(err, FR_ECONFIG, "FREMDRIFT_LOG_LEVEL",
+				"expected debug, info, notice, warning or error");
+		goto fail;
+	}
+	return 0;
+
+fail:
+	fr_config_free(cfg);
+	return rc;
+}
+
+void fr_config_free(struct fr_config *cfg)
+{
+	free(cfg->database_url);
+	free(cfg->var_dir);
+	free(cfg->key_file);
+	free(cfg->http_host);
+	memset(cfg, 0, sizeof(*cfg));
+}

@@ -1,0 +1,58 @@
+/*
+ * Configuration from the environment (design §7). Every variable is listed in
+ * the README; `fremdrift config` prints the effective values, never a secret.
+ *
+ * Ownership: the strings in struct fr_config are owned by it and freed by
+ * fr_config_free. Loaded once at start-up on the main thread.
+ */
+#ifndef FREMDRIFT_CONFIG_H
+#define FREMDRIFT_CONFIG_H
+
+#include <stddef.h>
+
+#include "fremdrift/err.h"
+#include "fremdrift/log.h"
+
+struct fr_config {
+	char *database_url;   /* DATABASE_URL, or the embedded cluster's */
+	int database_embedded; /* 1 when database_url was derived from var_dir */
+	char *var_dir;        /* FREMDRIFT_VAR: embedded cluster, default key */
+	char *key_file;       /* FREMDRIFT_KEY_FILE */
+	char *http_host;      /* from FREMDRIFT_HTTP, host part */
+	int http_port;        /* from FREMDRIFT_HTTP, port part */
+	size_t http_max_body;         /* FREMDRIFT_HTTP_MAX_BODY */
+	size_t http_max_header;       /* FREMDRIFT_HTTP_MAX_HEADER */
+	unsigned http_idle_timeout_ms;    /* FREMDRIFT_HTTP_IDLE_TIMEOUT */
+	unsigned http_request_timeout_ms; /* FREMDRIFT_HTTP_REQUEST_TIMEOUT */
+	unsigned http_max_connections;    /* FREMDRIFT_HTTP_MAX_CONNECTIONS */
+	unsigned db_timeout_ms;           /* FREMDRIFT_DB_TIMEOUT */
+	enum log_level log_level;         /* FREMDRIFT_LOG_LEVEL */
+};
+
+/*
+ * Fills cfg from the process environment. On a bad value returns
+ * FR_ECONFIG with err->field naming the variable and err->msg saying why;
+ * cfg then holds nothing that needs freeing.
+ */
+int fr_config_load(struct fr_config *cfg, struct fr_err *err);
+
+/*
+ * As fr_config_load, but reading variables through getenv_fn (tests pass a
+ * table). getenv_fn returns NULL for unset variables.
+ */
+int fr_config_load_from(struct fr_config *cfg,
+			const char *(*getenv_fn)(const char *name, void *data),
+			void *data, struct fr_err *err);
+
+void fr_config_free(struct fr_config *cfg);
+
+/* Parses "512", "64KiB", "8MiB", "1GiB" (also kB/MB/GB as powers of 1000). */
+int fr_parse_size(const char *s, size_t *out);
+
+/* Parses "250ms", "15s", "2m", or plain milliseconds. */
+int fr_parse_duration_ms(const char *s, unsigned *out);
+
+/* Parses "HOST:PORT", "[V6]:PORT" or ":PORT" (host 127.0.0.1). */
+int fr_parse_listen(const char *s, char **host, int *port);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * A small HTTP/1.1 server on libuv and libhttp-parser (design §8,
+ * research/engineering.md §3). TLS and HTTP/2 are terminated in front of it
+ * (see docker/).
+ *
+ * - Keep-alive and pipelining; one request per connection is handled at a
+ *   time, and reading stops while it is (backpressure on a slow handler).
+ * - Limits: header size (431), body size (413, checked against
+ *   Content-Length before the body is read), an idle timeout between
+ *   requests, a deadline for receiving a whole request (408 against slow
+ *   clients), and a cap on open connections (503).
+ * - Errors are JSON: {"error":"<code>","message":"..."}.
+ *
+ * Threads: loop thread only. A struct http_req is owned by the server; the
+ * handler gets it borrowed and must answer it exactly once with
+ * http_respond (now or later, from the loop thread). It stays valid until
+ * then, even if the client has gone away meanwhile.
+ */
+#ifndef FREMDRIFT_HTTP_SERVER_H
+#define FREMDRIFT_HTTP_SERVER_H
+
+#include <stddef.h>
+#include <uv.h>
+
+#include "fremdrift/err.h"
+
+struct http_server;
+struct http_req;
+
+struct http_server_opts {
+	const char *host;   /* borrowed during start */
+	int port;           /* 0 picks a free port; see http_server_port */
+	size_t max_header;  /* request line plus headers */
+	size_t max_body;
+	unsigned idle_timeout_ms;    /* between requests and between reads */
+	unsigned request_timeout_ms; /* first byte to complete request */
+	unsigned max_connections;
+};
+
+typedef void (*http_handler_cb)(struct http_req *req, void *data);
+
+/*
+ * Binds and listens. On failure returns a negative code with err saying
+ * why (address in use, bad address); handler is then never called.
+ */
+int http_server_start(uv_loop_t *loop, const struct http_server_opts *opts,
+		      http_handler_cb handler, void *data,
+		      struct http_server **out, struct fr_err *err);
+
+/* The port actually bound. */
+int http_server_port(const struct http_server *s);
+
+/* Connections open now. */
+unsigned http_server_connections(const struct http_server *s);
+
+/*
+ * Stops accepting, closes idle connections at once and the others after
+ * their current answer, then frees s and calls cb (may be NULL).
+ */
+void http_server_close(struct http_server *s, void (*cb)(void *data),
+		       void *data);
+
+const char *http_req_method(const struct http_req *r); /* "GET", ... */
+const char *http_req_path(const struct http_req *r);   /* without query */
+const char *http_req_query(const struct http_req *r);  /* after '?', or "" */
+/* The value of header name (case-insensitive), or NULL. */
+const char *http_req_header(const struct http_req *r, const char *name);
+const char *http_req_body(const struct http_req *r, size_t *len);
+
+/*
+ * Answers r with status and body (len bytes, borrowed; copied).
+ * content_type may be NULL for no body type; extra_headers (may be NULL)
+ * is inserted verbatim and must end each line with CRLF. r is invalid
+ * afterwards. Returns 0 or a negative code (the answer is then dropped and
+ * the connection closed).
+ */
+int http_respond(struct http_req *r, int status, const char *content_type,
+		 const char *extra_headers, const void *body, size_t len);
+
+/* Answers with a JSON error body {"error":code,"message":message}. */
+int http_respond_error(struct http_req *r, int status, const char *code,
+		       const char *message);
+
+/* The reason phrase of a status code ("Not Found"). */
+const char *http_status_text(int status);
+
+#endif

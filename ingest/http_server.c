@@ -1,0 +1,698 @@
+#include "fremdrift/http_server.h"
+#include "fremdrift/buf.h"
+#include "fremdrift/log.h"
+
+#include <http_parser.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_HEADERS 64
+#define READ_CHUNK 65536
+
+struct http_hdr {
+	size_t name, value; /* offsets into req.hdrs */
+};
+
+struct http_req {
+	struct http_conn *conn;
+	struct fr_buf url;
+	struct fr_buf hdrs; /* "name\0value\0..." */
+	struct http_hdr hdr[MAX_HEADERS];
+	int nhdr;
+	int in_value;       /* the last header callback was a value */
+	size_t path_len;    /* url.data[0..path_len) is the path */
+	struct fr_buf body;
+	int complete;       /* the whole request has arrived */
+	int too_big;        /* body over the limit */
+	int too_many_headers;
+	const char *path, *query;
+};
+
+struct http_conn {
+	uv_tcp_t tcp;
+	uv_timer_t timer;
+	struct http_server *srv;
+	struct http_conn *prev, *next;
+	http_parser parser;
+	struct http_req req;
+	struct fr_buf pending;   /* bytes received but not yet parsed */
+	char *readbuf;
+	int reading;
+	int in_handler;          /* the handler has the request */
+	int closing;             /* uv_close called */
+	int close_after;         /* close once the current answer is written */
+	int partial;             /* some bytes of a request have arrived */
+	uint64_t request_start;
+	uint64_t last_read;
+	int handles;             /* open handles: tcp and timer */
+};
+
+struct http_server {
+	uv_loop_t *loop;
+	uv_tcp_t listener;
+	struct http_server_opts opts;
+	http_handler_cb handler;
+	void *data;
+	struct http_conn *conns;
+	unsigned nconns;
+	int port;
+	int closing;
+	int listener_open;
+	void (*close_cb)(void *);
+	void *close_data;
+};
+
+static http_parser_settings parser_settings;
+
+static void conn_process(struct http_conn *c, const char *data, size_t len);
+static void conn_close(struct http_conn *c);
+
+const char *http_status_text(int status)
+{
+	switch (status) {
+	case 100: return "Continue";
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 411: return "Length Required";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+/* ---- request accessors ---- */
+
+const char *http_req_method(const struct http_req *r)
+{
+	return http_method_str((enum http_method)r->conn->parser.method);
+}
+
+const char *http_req_path(const struct http_req *r) { return r->path; }
+const char *http_req_query(const struct http_req *r) { return r->query; }
+
+const char *http_req_header(const struct http_req *r, const char *name)
+{
+	for (int i = 0; i < r->nhdr; i++)
+		if (strcasecmp(r->hdrs.data + r->hdr[i].name, name) == 0)
+			return r->hdrs.data + r->hdr[i].value;
+	return NULL;
+}
+
+const char *http_req_body(const struct http_req *r, size_t *len)
+{
+	*len = r->body.len;
+	return r->body.data ? r->body.data : "";
+}
+
+static void req_reset(struct http_req *r)
+{
+	fr_buf_reset(&r->url);
+	fr_buf_reset(&r->hdrs);
+	fr_buf_reset(&r->body);
+	r->nhdr = 0;
+	r->in_value = 0;
+	r->complete = 0;
+	r->too_big = 0;
+	r->too_many_headers = 0;
+	r->path = r->query = "";
+}
+
+/* ---- parser callbacks ---- */
+
+static int on_message_begin(http_parser *p)
+{
+	struct http_conn *c = p->data;
+
+	req_reset(&c->req);
+	return 0;
+}
+
+static int on_url(http_parser *p, const char *at, size_t len)
+{
+	struct http_conn *c = p->data;
+
+	/* http_parser's own header limit also covers the URL. */
+	return fr_buf_append(&c->req.url, at, len) == 0 ? 0 : 1;
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t len)
+{
+	struct http_req *r = &((struct http_conn *)p->data)->req;
+
+	if (r->in_value || r->nhdr == 0) {
+		if (r->nhdr > 0 && fr_buf_append(&r->hdrs, "", 1) != 0)
+			return 1;
+		if (r->nhdr == MAX_HEADERS) {
+			r->too_many_headers = 1;
+			return 1;
+		}
+		r->hdr[r->nhdr].name = r->hdrs.len;
+		r->hdr[r->nhdr].value = 0;
+		r->nhdr++;
+		r->in_value = 0;
+	}
+	return fr_buf_append(&r->hdrs, at, len) == 0 ? 0 : 1;
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t len)
+{
+	struct http_req *r = &((struct http_conn *)p->data)->req;
+
+	if (r->nhdr == 0)
+		return 1;
+	if (!r->in_value) {
+		if (fr_buf_append(&r->hdrs, "", 1) != 0)
+			return 1;
+		r->hdr[r->nhdr - 1].value = r->hdrs.len;
+		r->in_value = 1;
+	}
+	return fr_buf_append(&r->hdrs, at, len) == 0 ? 0 : 1;
+}
+
+static void write_raw(struct http_conn *c, const char *text);
+
+static int on_headers_complete(http_parser *p)
+{
+	struct http_conn *c = p->data;
+	struct http_req *r = &c->req;
+	const char *expect;
+	char *q;
+
+	/* Terminate the last name or value, and give empty headers a value. */
+	if (fr_buf_append(&r->hdrs, "", 1) != 0)
+		return -1;
+	if (r->nhdr > 0 && !r->in_value) {
+		r->hdr[r->nhdr - 1].value = r->hdrs.len - 1;
+	}
+	if (r->url.data == NULL)
+		fr_buf_append(&r->url, "", 0);
+	q = strchr(r->url.data, '?');
+	if (q) {
+		*q = '\0';
+		r->query = q + 1;
+	} else {
+		r->query = "";
+	}
+	r->path = r->url.data;
+	if (!(p->flags & F_CHUNKED) && p->content_length != ULLONG_MAX &&
+	    p->content_length > c->srv->opts.max_body) {
+		/* Refuse before reading a byte of the body. */
+		r->too_big = 1;
+		http_parser_pause(p, 1);
+		return 0;
+	}
+	expect = http_req_header(r, "expect");
+	if (expect && strcasecmp(expect, "100-continue") == 0)
+		write_raw(c, "HTTP/1.1 100 Continue\r\n\r\n");
+	return 0;
+}
+
+static int on_body(http_parser *p, const char *at, size_t len)
+{
+	struct http_conn *c = p->data;
+
+	if (fr_buf_append(&c->req.body, at, len) != 0) {
+		c->req.too_big = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int on_message_complete(http_parser *p)
+{
+	struct http_conn *c = p->data;
+
+	c->req.complete = 1;
+	/* One request at a time: stop here until it is answered. */
+	http_parser_pause(p, 1);
+	return 0;
+}
+
+/* ---- connection life ---- */
+
+static void conn_freed(uv_handle_t *h)
+{
+	struct http_conn *c = h->data;
+	struct http_server *s = c->srv;
+
+	if (--c->handles > 0)
+		return;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->nconns--;
+	fr_buf_free(&c->req.url);
+	fr_buf_free(&c->req.hdrs);
+	fr_buf_free(&c->req.body);
+	fr_buf_free(&c->pending);
+	free(c->readbuf);
+	free(c);
+	if (s->closing && s->nconns == 0 && !s->listener_open) {
+		if (s->close_cb)
+			s->close_cb(s->close_data);
+		free(s);
+	}
+}
+
+static void conn_close(struct http_conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = 1;
+	uv_timer_stop(&c->timer);
+	if (c->reading)
+		uv_read_stop((uv_stream_t *)&c->tcp);
+	c->reading = 0;
+	uv_close((uv_handle_t *)&c->timer, conn_freed);
+	uv_close((uv_handle_t *)&c->tcp, conn_freed);
+}
+
+struct write_req {
+	uv_write_t req;
+	struct http_conn *conn;
+	int resume; /* this write answers a request: parse on afterwards */
+	size_t len;
+	char data[];
+};
+
+static void conn_resume(struct http_conn *c);
+
+static void on_write(uv_write_t *w, int status)
+{
+	struct write_req *wr = (struct write_req *)w;
+	struct http_conn *c = wr->conn;
+	int resume = wr->resume;
+
+	free(wr);
+	if (c->closing)
+		return;
+	if (status < 0) {
+		conn_close(c);
+		return;
+	}
+	if (!resume)
+		return;
+	if (c->close_after) {
+		conn_close(c);
+		return;
+	}
+	conn_resume(c);
+}
+
+static int queue_write(struct http_conn *c, const char *data, size_t len,
+		       int resume)
+{
+	struct write_req *wr = fr_xmalloc(sizeof(*wr) + len);
+	uv_buf_t b;
+	int rc;
+
+	memcpy(wr->data, data, len);
+	wr->conn = c;
+	wr->resume = resume;
+	wr->len = len;
+	b = uv_buf_init(wr->data, (unsigned)len);
+	rc = uv_write(&wr->req, (uv_stream_t *)&c->tcp, &b, 1, on_write);
+	if (rc != 0) {
+		free(wr);
+		conn_close(c);
+	}
+	return rc;
+}
+
+static void write_raw(struct http_conn *c, const char *text)
+{
+	queue_write(c, text, strlen(text), 0);
+}
+
+static void arm_timer(struct http_conn *c);
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	struct http_conn *c = h->data;
+
+	(void)hint;
+	if (c->readbuf == NULL)
+		c->readbuf = fr_xmalloc(READ_CHUNK);
+	*buf = uv_buf_init(c->readbuf, READ_CHUNK);
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+	struct http_conn *c = stream->data;
+
+	(void)buf;
+	if (nread == 0)
+		return;
+	if (nread < 0) {
+		/* EOF or error: an unanswered request is still answered into
+		 * the void later; the handles close now. */
+		if (c->in_handler) {
+			uv_read_stop(stream);
+			c->reading = 0;
+			c->close_after = 1;
+		} else {
+			conn_close(c);
+		}
+		return;
+	}
+	c->last_read = uv_now(c->srv->loop);
+	if (!c->partial) {
+		c->partial = 1;
+		c->request_start = c->last_read;
+	}
+	conn_process(c, c->readbuf, (size_t)nread);
+	if (!c->closing && !c->in_handler)
+		arm_timer(c);
+}
+
+/* Answers a protocol-level problem and closes the connection after it. */
+static void fail_request(struct http_conn *c, int status, const char *code,
+			 const char *message)
+{
+	c->in_handler = 1;
+	c->close_after = 1;
+	if (c->reading) {
+		uv_read_stop((uv_stream_t *)&c->tcp);
+		c->reading = 0;
+	}
+	http_respond_error(&c->req, status, code, message);
+}
+
+static void conn_process(struct http_conn *c, const char *data, size_t len)
+{
+	size_t n = http_parser_execute(&c->parser, &parser_settings, data, len);
+	enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+
+	if (c->req.too_big) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg),
+			 "the request body is larger than the limit of %zu bytes",
+			 c->srv->opts.max_body);
+		fail_request(c, 413, "too_large", msg);
+		return;
+	}
+	if (e != HPE_OK && e != HPE_PAUSED) {
+		if (e == HPE_HEADER_OVERFLOW || c->req.too_many_headers)
+			fail_request(c, 431, "headers_too_large",
+				     "the request line and headers are too large");
+		else
+			fail_request(c, 400, "bad_request",
+				     http_errno_description(e));
+		return;
+	}
+	if (n < len && fr_buf_append(&c->pending, data + n, len - n) != 0) {
+		fail_request(c, 431, "too_much_pipelined",
+			     "too many pipelined bytes");
+		return;
+	}
+	if (!c->req.complete)
+		return;
+
+	/* A whole request: hand it over and read no more until answered. */
+	c->in_handler = 1;
+	c->partial = 0;
+	uv_timer_stop(&c->timer);
+	if (c->reading) {
+		uv_read_stop((uv_stream_t *)&c->tcp);
+		c->reading = 0;
+	}
+	if (!http_should_keep_alive(&c->parser) || c->srv->closing)
+		c->close_after = 1;
+	c->srv->handler(&c->req, c->srv->data);
+}
+
+/* After an answer: parse what was pipelined, then read again. */
+static void conn_resume(struct http_conn *c)
+{
+	struct fr_buf rest = c->pending;
+
+	req_reset(&c->req);
+	http_parser_pause(&c->parser, 0);
+	if (c->srv->closing) {
+		conn_close(c);
+		return;
+	}
+	if (rest.len > 0) {
+		/* Take the bytes out first: processing may refill pending. */
+		fr_buf_init(&c->pending, rest.max);
+		c->partial = 1;
+		c->request_start = uv_now(c->srv->loop);
+		conn_process(c, rest.data, rest.len);
+		fr_buf_free(&rest);
+		if (c->closing || c->in_handler)
+			return;
+	}
+	if (!c->reading &&
+	    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
+		c->reading = 1;
+	arm_timer(c);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	struct http_conn *c = t->data;
+
+	if (c->closing || c->in_handler)
+		return;
+	if (c->partial) {
+		log_debug("http", "dropping a client that sent too slowly");
+		fail_request(c, 408, "timeout",
+			     "the request did not arrive in time");
+	} else {
+		conn_close(c);
+	}
+}
+
+/* Idle: idle timeout. Mid-request: the sooner of idle and the deadline. */
+static void arm_timer(struct http_conn *c)
+{
+	const struct http_server_opts *o = &c->srv->opts;
+	uint64_t now = uv_now(c->srv->loop), due;
+
+	if (!c->partial) {
+		due = now + o->idle_timeout_ms;
+	} else {
+		uint64_t a = c->last_read + o->idle_timeout_ms;
+		uint64_t b = c->request_start + o->request_timeout_ms;
+
+		due = a < b ? a : b;
+	}
+	uv_timer_start(&c->timer, on_timer, due > now ? due - now : 0, 0);
+}
+
+static void on_connection(uv_stream_t *listener, int status)
+{
+	struct http_server *s = listener->data;
+	struct http_conn *c;
+
+	if (status < 0) {
+		log_warning("http", "accept failed: %s", uv_strerror(status));
+		return;
+	}
+	c = fr_xcalloc(1, sizeof(*c));
+	c->srv = s;
+	uv_tcp_init(s->loop, &c->tcp);
+	uv_timer_init(s->loop, &c->timer);
+	c->tcp.data = c;
+	c->timer.data = c;
+	c->handles = 2;
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	s->nconns++;
+	fr_buf_init(&c->req.url, s->opts.max_header);
+	fr_buf_init(&c->req.hdrs, s->opts.max_header);
+	fr_buf_init(&c->req.body, s->opts.max_body);
+	fr_buf_init(&c->pending, s->opts.max_body + s->opts.max_header);
+	c->req.conn = c;
+	c->req.path = c->req.query = "";
+	http_parser_init(&c->parser, HTTP_REQUEST);
+	c->parser.data = c;
+
+	if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
+		conn_close(c);
+		return;
+	}
+	uv_tcp_nodelay(&c->tcp, 1);
+	if (s->nconns > s->opts.max_connections) {
+		/* Over the cap: say so rather than leave the client hanging. */
+		log_warning("http", "connection limit of %u reached",
+			    s->opts.max_connections);
+		c->in_handler = 1;
+		c->close_after = 1;
+		http_respond_error(&c->req, 503, "busy",
+				   "too many open connections; try again");
+		return;
+	}
+	if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) {
+		conn_close(c);
+		return;
+	}
+	c->reading = 1;
+	arm_timer(c);
+}
+
+int http_respond(struct http_req *r, int status, const char *content_type,
+		 const char *extra_headers, const void *body, size_t len)
+{
+	struct http_conn *c = r->conn;
+	struct fr_buf out;
+	int rc;
+
+	if (!c->in_handler)
+		return FR_ESTATE;
+	c->in_handler = 0;
+	if (c->closing) {
+		/* The client went away; nobody is left to answer. */
+		return 0;
+	}
+	fr_buf_init(&out, len + 4096);
+	rc = fr_buf_printf(&out,
+			   "HTTP/1.1 %d %s\r\n"
+			   "Content-Length: %zu\r\n"
+			   "Cache-Control: no-store\r\n"
+			   "X-Content-Type-Options: nosniff\r\n"
+			   "%s%s%s"
+			   "%s"
+			   "%s\r\n",
+			   status, http_status_text(status), len,
+			   content_type ? "Content-Type: " : "",
+			   content_type ? content_type : "",
+			   content_type ? "\r\n" : "",
+			   extra_headers ? extra_headers : "",
+			   c->close_after ? "Connection: close\r\n" : "");
+	if (rc == 0)
+		rc = fr_buf_append(&out, body, len);
+	if (rc != 0) {
+		fr_buf_free(&out);
+		conn_close(c);
+		return rc;
+	}
+	rc = queue_write(c, out.data, out.len, 1);
+	fr_buf_free(&out);
+	return rc;
+}
+
+int http_respond_error(struct http_req *r, int status, const char *code,
+		       const char *message)
+{
+	json_t *j = json_pack("{s:s, s:s}", "error", code, "message", message);
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	int rc;
+
+	json_decref(j);
+	if (text == NULL)
+		return http_respond(r, 500, "application/json", NULL,
+				    "{\"error\":\"internal\"}", 20);
+	rc = http_respond(r, status, "application/json",
+			  status == 503 ? "Retry-After: 1\r\n" : NULL, text,
+			  strlen(text));
+	free(text);
+	return rc;
+}
+
+int http_server_start(uv_loop_t *loop, const struct http_server_opts *opts,
+		      http_handler_cb handler, void *data,
+		      struct http_server **out, struct fr_err *err)
+{
+	struct sockaddr_storage addr;
+	struct http_server *s;
+	int namelen = sizeof(addr);
+	int rc;
+
+	*out = NULL;
+	if (uv_ip4_addr(opts->host, opts->port, (struct sockaddr_in *)&addr) !=
+		    0 &&
+	    uv_ip6_addr(opts->host, opts->port, (struct sockaddr_in6 *)&addr) !=
+		    0)
+		return fr_err_set(err, FR_ECONFIG, "FREMDRIFT_HTTP",
+				  "%s is not an IP address", opts->host);
+
+	parser_settings.on_message_begin = on_message_begin;
+	parser_settings.on_url = on_url;
+	parser_settings.on_header_field = on_header_field;
+	parser_settings.on_header_value = on_header_value;
+	parser_settings.on_headers_complete = on_headers_complete;
+	parser_settings.on_body = on_body;
+	parser_settings.on_message_complete = on_message_complete;
+	http_parser_set_max_header_size((uint32_t)opts->max_header);
+
+	s = fr_xcalloc(1, sizeof(*s));
+	s->loop = loop;
+	s->opts = *opts;
+	s->opts.host = NULL;
+	s->handler = handler;
+	s->data = data;
+	uv_tcp_init(loop, &s->listener);
+	s->listener.data = s;
+	s->listener_open = 1;
+	rc = uv_tcp_bind(&s->listener, (struct sockaddr *)&addr, 0);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&s->listener, 511, on_connection);
+	if (rc != 0) {
+		fr_err_set(err, rc, "FREMDRIFT_HTTP", "cannot listen on %s:%d: %s",
+			   opts->host, opts->port, uv_strerror(rc));
+		s->closing = 1;
+		http_server_close(s, NULL, NULL);
+		return rc;
+	}
+	uv_tcp_getsockname(&s->listener, (struct sockaddr *)&addr, &namelen);
+	s->port = ntohs(addr.ss_family == AF_INET6
+				? ((struct sockaddr_in6 *)&addr)->sin6_port
+				: ((struct sockaddr_in *)&addr)->sin_port);
+	*out = s;
+	return 0;
+}
+
+int http_server_port(const struct http_server *s) { return s->port; }
+unsigned http_server_connections(const struct http_server *s)
+{
+	return s->nconns;
+}
+
+static void listener_closed(uv_handle_t *h)
+{
+	struct http_server *s = h->data;
+
+	s->listener_open = 0;
+	if (s->nconns == 0) {
+		if (s->close_cb)
+			s->close_cb(s->close_data);
+		free(s);
+	}
+}
+
+void http_server_close(struct http_server *s, void (*cb)(void *data),
+		       void *data)
+{
+	s->closing = 1;
+	s->close_cb = cb;
+	s->close_data = data;
+	for (struct http_conn *c = s->conns; c; c = c->next) {
+		if (c->in_handler)
+			c->close_after = 1; /* after its answer */
+		else
+			conn_close(c);
+	}
+	uv_close((uv_handle_t *)&s->listener, listener_closed);
+}

@@ -1,0 +1,227 @@
+#include "fremdrift/migrate.h"
+#include "fremdrift/buf.h"
+#include "fremdrift/log.h"
+#include "fremdrift/pseudonym.h"
+
+#include <libpq-fe.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One key for every fremdrift migrate, so two never run at once. */
+#define MIGRATE_LOCK "4242020601"
+
+static const char bootstrap_sql[] =
+	"CREATE SCHEMA IF NOT EXISTS fremdrift;"
+	"CREATE TABLE IF NOT EXISTS fremdrift.schema_migrations ("
+	" version integer PRIMARY KEY,"
+	" name text NOT NULL,"
+	" sha256 text NOT NULL,"
+	" applied_at timestamptz NOT NULL DEFAULT now())";
+
+static void sha256_hex(const char *text, char out[PSEUD_HEX_LEN + 1])
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+
+	EVP_Digest(text, strlen(text), md, &n, EVP_sha256(), NULL);
+	pseud_hex(md, sizeof(md), out);
+}
+
+/* Runs sql; on failure fills err with the server's message. */
+static int exec(PGconn *conn, const char *sql, struct fr_err *err)
+{
+	PGresult *res = PQexec(conn, sql);
+	ExecStatusType st = PQresultStatus(res);
+	int rc = 0;
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		char *msg = fr_xstrdup(PQerrorMessage(conn));
+		size_t len = strlen(msg);
+
+		while (len > 0 && msg[len - 1] == '\n')
+			msg[--len] = '\0';
+		rc = fr_err_set(err, FR_EDB, NULL, "%s", msg);
+		free(msg);
+	}
+	PQclear(res);
+	return rc;
+}
+
+static const struct migration *find(int version)
+{
+	for (int i = 0; i < fr_migrations_count; i++)
+		if (fr_migrations[i].version == version)
+			return &fr_migrations[i];
+	return NULL;
+}
+
+/*
+ * Reads what the database has applied and checks it against the binary.
+ * Fills done[i] for each binary migration that is applied. Must run inside
+ * a transaction holding the lock (or read-only, for migrate_check).
+ */
+static int compare(PGconn *conn, int *done, struct fr_err *err)
+{
+	PGresult *res = PQexec(conn, "SELECT version, name, sha256 FROM "
+				     "fremdrift.schema_migrations ORDER BY version");
+	int rc = 0;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = fr_err_set(err, FR_EDB, NULL,
+				"cannot read fremdrift.schema_migrations: %s",
+				PQresultErrorMessage(res));
+		goto out;
+	}
+	for (int r = 0; r < PQntuples(res); r++) {
+		int version = atoi(PQgetvalue(res, r, 0));
+		const struct migration *m = find(version);
+		char sum[PSEUD_HEX_LEN + 1];
+
+		if (m == NULL) {
+			rc = fr_err_set(
+				err, FR_EDB, NULL,
+				"the database has migration %04d (%s), which "
+				"this fremdrift does not know: it was migrated "
+				"by a newer version; run that version, or "
+				"restore a matching backup",
+				version, PQgetvalue(res, r, 1));
+			goto out;
+		}
+		sha256_hex(m->sql, sum);
+		if (strcmp(sum, PQgetvalue(res, r, 2)) != 0) {
+			rc = fr_err_set(
+				err, FR_EDB, NULL,
+				"migration %04d (%s) in the database differs "
+				"from the one in this binary: a migration must "
+				"never change once applied; add a new one",
+				version, m->name);
+			goto out;
+		}
+		done[m - fr_migrations] = 1;
+	}
+out:
+	PQclear(res);
+	return rc;
+}
+
+int migrate_check(void *pgconn, struct fr_err *err)
+{
+	PGconn *conn = pgconn;
+	int *done = fr_xcalloc((size_t)fr_migrations_count + 1, sizeof(int));
+	int rc, pending = 0;
+	PGresult *res;
+
+	res = PQexec(conn, "SELECT to_regclass('fremdrift.schema_migrations')"
+			   " IS NOT NULL");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = fr_err_set(err, FR_EDB, NULL, "%s",
+				PQresultErrorMessage(res));
+		PQclear(res);
+		goto out;
+	}
+	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+		PQclear(res);
+		rc = fr_err_set(err, FR_ESTATE, NULL,
+				"the database is not migrated; run `fremdrift "
+				"migrate`");
+		goto out;
+	}
+	PQclear(res);
+	rc = compare(conn, done, err);
+	if (rc != 0)
+		goto out;
+	for (int i = 0; i < fr_migrations_count; i++)
+		pending += !done[i];
+	if (pending > 0)
+		rc = fr_err_set(err, FR_ESTATE, NULL,
+				"%d migration(s) pending; run `fremdrift "
+				"migrate`",
+				pending);
+out:
+	free(done);
+	return rc;
+}
+
+int migrate_apply(void *pgconn, int *applied, struct fr_err *err)
+{
+	PGconn *conn = pgconn;
+	int *done = fr_xcalloc((size_t)fr_migrations_count + 1, sizeof(int));
+	int rc;
+
+	*applied = 0;
+	/* The bookkeeping table itself, under the lock so two runs agree. */
+	rc = exec(conn, "BEGIN", err);
+	if (rc == 0)
+		rc = exec(conn, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")",
+			  err);
+	if (rc == 0)
+		rc = exec(conn, bootstrap_sql, err);
+	if (rc == 0)
+		rc = exec(conn, "COMMIT", err);
+	if (rc != 0)
+		goto fail;
+
+	for (int i = 0; i < fr_migrations_count; i++) {
+		const struct migration *m = &fr_migrations[i];
+		char sum[PSEUD_HEX_LEN + 1], version[16];
+		const char *params[3];
+		PGresult *res;
+
+		rc = exec(conn, "BEGIN", err);
+		if (rc == 0)
+			rc = exec(conn,
+				  "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK
+				  ")",
+				  err);
+		/* Re-read under the lock each time: another run may have
+		 * applied some meanwhile. */
+		if (rc == 0)
+			rc = compare(conn, done, err);
+		if (rc != 0)
+			goto fail;
+		if (done[i]) {
+			exec(conn, "COMMIT", NULL);
+			continue;
+		}
+		rc = exec(conn, m->sql, err);
+		if (rc != 0) {
+			char msg[FR_ERR_MSG_MAX];
+
+			snprintf(msg, sizeof(msg), "%s", err ? err->msg : "");
+			fr_err_set(err, FR_EDB, NULL,
+				   "migration %04d (%s) failed: %s", m->version,
+				   m->name, msg);
+			goto fail;
+		}
+		sha256_hex(m->sql, sum);
+		snprintf(version, sizeof(version), "%d", m->version);
+		params[0] = version;
+		params[1] = m->name;
+		params[2] = sum;
+		res = PQexecParams(conn,
+				   "INSERT INTO fremdrift.schema_migrations "
+				   "(version, name, sha256) VALUES ($1, $2, $3)",
+				   3, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			rc = fr_err_set(err, FR_EDB, NULL, "%s",
+					PQresultErrorMessage(res));
+			PQclear(res);
+			goto fail;
+		}
+		PQclear(res);
+		rc = exec(conn, "COMMIT", err);
+		if (rc != 0)
+			goto fail;
+		log_info("migrate", "applied migration %04d %s", m->version,
+			 m->name);
+		(*applied)++;
+	}
+	free(done);
+	return 0;
+fail:
+	exec(conn, "ROLLBACK", NULL);
+	free(done);
+	return rc;
+}

@@ -56,6 +56,7 @@ INTEG_SRC := $(wildcard tests/integration/test_*.c)
 INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 INTEG_HARNESS := $(BUILD)/tests/integration/harness.o
 
+.SECONDARY:
 .PHONY: all tests run test unit integration bench fuzz deps clean
 all: $(BIN)
 

@@ -27,7 +27,7 @@ struct http_req {
 	struct fr_buf body;
 	int complete;       /* the whole request has arrived */
 	int too_big;        /* body over the limit */
-	int too_many_headers;
+	int headers_too_big;
 	const char *path, *query;
 };
 
@@ -128,7 +128,7 @@ static void req_reset(struct http_req *r)
 	r->in_value = 0;
 	r->complete = 0;
 	r->too_big = 0;
-	r->too_many_headers = 0;
+	r->headers_too_big = 0;
 	r->path = r->query = "";
 }
 
@@ -147,7 +147,21 @@ static int on_url(http_parser *p, const char *at, size_t len)
 	struct http_conn *c = p->data;
 
 	/* http_parser's own header limit also covers the URL. */
-	return fr_buf_append(&c->req.url, at, len) == 0 ? 0 : 1;
+	if (fr_buf_append(&c->req.url, at, len) != 0) {
+		c->req.headers_too_big = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* Appends to the header store; past its cap the answer will be 431. */
+static int hdr_append(struct http_req *r, const char *at, size_t len)
+{
+	if (fr_buf_append(&r->hdrs, at, len) != 0) {
+		r->headers_too_big = 1;
+		return 1;
+	}
+	return 0;
 }
 
 static int on_header_field(http_parser *p, const char *at, size_t len)
@@ -155,10 +169,10 @@ static int on_header_field(http_parser *p, const char *at, size_t len)
 	struct http_req *r = &((struct http_conn *)p->data)->req;
 
 	if (r->in_value || r->nhdr == 0) {
-		if (r->nhdr > 0 && fr_buf_append(&r->hdrs, "", 1) != 0)
+		if (r->nhdr > 0 && hdr_append(r, "", 1) != 0)
 			return 1;
 		if (r->nhdr == MAX_HEADERS) {
-			r->too_many_headers = 1;
+			r->headers_too_big = 1;
 			return 1;
 		}
 		r->hdr[r->nhdr].name = r->hdrs.len;
@@ -166,7 +180,7 @@ static int on_header_field(http_parser *p, const char *at, size_t len)
 		r->nhdr++;
 		r->in_value = 0;
 	}
-	return fr_buf_append(&r->hdrs, at, len) == 0 ? 0 : 1;
+	return hdr_append(r, at, len);
 }
 
 static int on_header_value(http_parser *p, const char *at, size_t len)
@@ -176,12 +190,12 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
 	if (r->nhdr == 0)
 		return 1;
 	if (!r->in_value) {
-		if (fr_buf_append(&r->hdrs, "", 1) != 0)
+		if (hdr_append(r, "", 1) != 0)
 			return 1;
 		r->hdr[r->nhdr - 1].value = r->hdrs.len;
 		r->in_value = 1;
 	}
-	return fr_buf_append(&r->hdrs, at, len) == 0 ? 0 : 1;
+	return hdr_append(r, at, len);
 }
 
 static void write_raw(struct http_conn *c, const char *text);
@@ -194,7 +208,7 @@ static int on_headers_complete(http_parser *p)
 	char *q;
 
 	/* Terminate the last name or value, and give empty headers a value. */
-	if (fr_buf_append(&r->hdrs, "", 1) != 0)
+	if (hdr_append(r, "", 1) != 0)
 		return -1;
 	if (r->nhdr > 0 && !r->in_value) {
 		r->hdr[r->nhdr - 1].value = r->hdrs.len - 1;
@@ -411,7 +425,7 @@ static void conn_process(struct http_conn *c, const char *data, size_t len)
 		return;
 	}
 	if (e != HPE_OK && e != HPE_PAUSED) {
-		if (e == HPE_HEADER_OVERFLOW || c->req.too_many_headers)
+		if (e == HPE_HEADER_OVERFLOW || c->req.headers_too_big)
 			fail_request(c, 431, "headers_too_large",
 				     "the request line and headers are too large");
 		else

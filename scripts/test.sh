@@ -1,0 +1,68 @@
+#!/bin/sh
+# `make test`: every unit test, then every integration test against a
+# throwaway PostgreSQL cluster in a temporary folder (Unix socket only).
+# Prints each cmocka summary and a final "N passed, N failed" line; exits
+# non-zero if anything failed.
+#   scripts/test.sh BUILD [unit|integration|all]
+set -u
+build=${1:?usage: test.sh BUILD [unit|integration|all]}
+what=${2:-all}
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "$build" && pwd)
+
+passed=0
+failed=0
+log=$(mktemp)
+
+run_suite() {
+	suite=$1
+	echo "== $(basename "$suite")"
+	"$suite" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	p=$(grep -o '\[  PASSED  \] [0-9]* test' "$log" | grep -o '[0-9][0-9]*' | tail -n 1)
+	f=$(grep -o '\[  FAILED  \] [0-9]* test' "$log" | grep -o '[0-9][0-9]*' | tail -n 1)
+	p=${p:-0}
+	f=${f:-0}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		# Crashed or refused to run: count the suite itself as a failure.
+		echo "!! $(basename "$suite") exited with $rc"
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+if [ "$what" = all ] || [ "$what" = unit ]; then
+	for t in "$build"/tests/unit/test_*; do
+		[ -x "$t" ] && run_suite "$t"
+	done
+fi
+
+if [ "$what" = all ] || [ "$what" = integration ]; then
+	pgdir=$(mktemp -d /tmp/fremdrift-pg.XXXXXX)
+	cleanup() {
+		sh "$here/scripts/pg.sh" stop "$pgdir" >/dev/null 2>&1 || true
+		rm -rf "$pgdir"
+	}
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+	if sh "$here/scripts/pg.sh" init "$pgdir" --fast &&
+		sh "$here/scripts/pg.sh" start "$pgdir"; then
+		export FREMDRIFT_TEST_PGDIR="$pgdir"
+		export FREMDRIFT_BIN="$build/fremdrift"
+		export FREMDRIFT_SCRIPTS="$here/scripts"
+		export DATABASE_URL="host=$pgdir user=fremdrift dbname=fremdrift"
+		for t in "$build"/tests/integration/test_*; do
+			[ -x "$t" ] && case "$t" in *.o|*.d) continue ;; esac && run_suite "$t"
+		done
+	else
+		echo "!! could not start the test PostgreSQL cluster"
+		failed=$((failed + 1))
+	fi
+fi
+
+rm -f "$log"
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,433 @@
+#include "harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char *need_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	if (v == NULL || *v == '\0') {
+		fprintf(stderr, "%s is not set: run the integration tests with "
+				"`make test`\n",
+			name);
+		exit(2);
+	}
+	return v;
+}
+
+const char *h_bin(void) { return need_env("FREMDRIFT_BIN"); }
+
+const char *h_tmpdir(void)
+{
+	static char dir[128];
+
+	if (dir[0] == '\0') {
+		snprintf(dir, sizeof(dir), "/tmp/fremdrift-it.XXXXXX");
+		if (mkdtemp(dir) == NULL)
+			abort();
+	}
+	return dir;
+}
+
+long long h_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void h_sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+PGconn *h_db(const char *conninfo)
+{
+	PGconn *c = PQconnectdb(conninfo);
+
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("cannot connect to %s: %s", conninfo,
+			 PQerrorMessage(c));
+	return c;
+}
+
+const char *h_scalar(PGconn *c, const char *sql)
+{
+	static char value[4096];
+	PGresult *r = PQexec(c, sql);
+	ExecStatusType st = PQresultStatus(r);
+
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		fprintf(stderr, "query failed: %s: %s", sql,
+			PQresultErrorMessage(r));
+		PQclear(r);
+		return NULL;
+	}
+	if (st == PGRES_COMMAND_OK || PQntuples(r) == 0) {
+		PQclear(r);
+		return "";
+	}
+	snprintf(value, sizeof(value), "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return value;
+}
+
+const char *h_fresh_db(const char *name)
+{
+	static char conninfo[512];
+	const char *dir = need_env("FREMDRIFT_TEST_PGDIR");
+	char admin[512], sql[256];
+	PGconn *c;
+
+	snprintf(admin, sizeof(admin), "host=%s user=fremdrift dbname=fremdrift",
+		 dir);
+	c = h_db(admin);
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)",
+		 name);
+	assert_non_null(h_scalar(c, sql));
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
+	assert_non_null(h_scalar(c, sql));
+	PQfinish(c);
+	snprintf(conninfo, sizeof(conninfo), "host=%s user=fremdrift dbname=%s",
+		 dir, name);
+	return conninfo;
+}
+
+/* environ plus overrides, as a new NULL-terminated array. */
+static char **make_env(const char *const *extra)
+{
+	size_t n = 0, m = 0, k = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	while (extra && extra[m])
+		m++;
+	env = calloc(n + m + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
+		const char *eq = strchr(environ[i], '=');
+		size_t len = eq ? (size_t)(eq - environ[i]) + 1 : 0;
+		int overridden = 0;
+
+		for (size_t j = 0; j < m && len; j++)
+			if (strncmp(extra[j], environ[i], len) == 0)
+				overridden = 1;
+		if (!overridden)
+			env[k++] = environ[i];
+	}
+	for (size_t j = 0; j < m; j++)
+		env[k++] = (char *)extra[j];
+	env[k] = NULL;
+	return env;
+}
+
+static char **make_argv(const char *const *args)
+{
+	size_t n = 0;
+	char **argv;
+
+	while (args[n])
+		n++;
+	argv = calloc(n + 2, sizeof(char *));
+	argv[0] = (char *)h_bin();
+	for (size_t i = 0; i < n; i++)
+		argv[i + 1] = (char *)args[i];
+	return argv;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *data;
+	long n;
+
+	if (f == NULL)
+		return calloc(1, 1);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	data = malloc((size_t)n + 1);
+	n = (long)fread(data, 1, (size_t)n, f);
+	data[n] = '\0';
+	fclose(f);
+	return data;
+}
+
+static int decode_status(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return -1;
+}
+
+struct h_result h_run(const char *const *args, const char *const *env,
+		      const char *stdin_data, size_t stdin_len)
+{
+	struct h_result r = {-1, NULL, NULL};
+	char in[256], out[256], err[256];
+	char **argv = make_argv(args), **envp = make_env(env);
+	static int seq;
+	pid_t pid;
+	int st;
+
+	seq++;
+	snprintf(in, sizeof(in), "%s/run%d.in", h_tmpdir(), seq);
+	snprintf(out, sizeof(out), "%s/run%d.out", h_tmpdir(), seq);
+	snprintf(err, sizeof(err), "%s/run%d.err", h_tmpdir(), seq);
+	{
+		FILE *f = fopen(in, "wb");
+
+		if (stdin_data)
+			fwrite(stdin_data, 1, stdin_len, f);
+		fclose(f);
+	}
+	pid = fork();
+	if (pid == 0) {
+		int fi = open(in, O_RDONLY);
+		int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		dup2(fi, 0);
+		dup2(fo, 1);
+		dup2(fe, 2);
+		execve(argv[0], argv, envp);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	r.status = decode_status(st);
+	r.out = slurp(out);
+	r.err = slurp(err);
+	unlink(in);
+	unlink(out);
+	unlink(err);
+	free(argv);
+	free(envp);
+	return r;
+}
+
+void h_result_free(struct h_result *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}
+
+pid_t h_spawn(const char *const *args, const char *const *env,
+	      const char *stderr_path)
+{
+	char **argv = make_argv(args), **envp = make_env(env);
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fe = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int fn = open("/dev/null", O_RDWR);
+
+		dup2(fn, 0);
+		dup2(fn, 1);
+		dup2(fe, 2);
+		execve(argv[0], argv, envp);
+		_exit(127);
+	}
+	free(argv);
+	free(envp);
+	return pid;
+}
+
+int h_wait(pid_t pid, int timeout_ms)
+{
+	long long end = h_now_ms() + timeout_ms;
+	int st;
+
+	while (h_now_ms() < end) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid)
+			return decode_status(st);
+		h_sleep_ms(20);
+	}
+	return -1;
+}
+
+int h_free_port(void)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+		abort();
+	port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+int h_connect(int port)
+{
+	struct sockaddr_in a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int send_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Reads exactly one response, byte by byte up to the end of the headers and
+ * then exactly Content-Length bytes, so pipelined responses that arrive in
+ * one packet stay in the socket for the next call.
+ */
+int h_read_response(int fd, char **response, int timeout_ms)
+{
+	size_t cap = 4096, len = 0, body = 0, need = 0;
+	char *buf = malloc(cap);
+	long long end = h_now_ms() + timeout_ms;
+	int status = -1, in_body = 0;
+
+	for (;;) {
+		struct pollfd p = {fd, POLLIN, 0};
+		int left = (int)(end - h_now_ms());
+		size_t want;
+		ssize_t n;
+
+		if (in_body && len >= need)
+			break;
+		if (left <= 0 || poll(&p, 1, left) <= 0)
+			break;
+		want = in_body ? need - len : 1;
+		if (len + want + 1 > cap) {
+			cap = len + want + 1;
+			buf = realloc(buf, cap);
+		}
+		n = recv(fd, buf + len, want, 0);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (!in_body && len >= 4 && memcmp(buf + len - 4, "\r\n\r\n", 4) == 0) {
+			const char *cl = strcasestr(buf, "\r\nContent-Length: ");
+
+			if (strncmp(buf, "HTTP/1.1 100", 12) == 0) {
+				len = 0; /* an interim answer; the real one follows */
+				continue;
+			}
+			body = cl ? (size_t)atol(cl + 18) : 0;
+			need = len + body;
+			in_body = 1;
+		}
+	}
+	buf[len] = '\0';
+	if (len > 12 && strncmp(buf, "HTTP/1.1 ", 9) == 0)
+		status = atoi(buf + 9);
+	if (response)
+		*response = buf;
+	else
+		free(buf);
+	return status;
+}
+
+int h_http(int port, const char *raw, size_t len, char **response)
+{
+	int fd = h_connect(port), status;
+
+	if (response)
+		*response = NULL;
+	if (fd < 0)
+		return -1;
+	if (send_all(fd, raw, len) != 0) {
+		/* The server may answer and close before reading it all. */
+	}
+	status = h_read_response(fd, response, 5000);
+	close(fd);
+	return status;
+}
+
+int h_get(int port, const char *path, char **body)
+{
+	char req[512], *resp = NULL;
+	int status;
+
+	snprintf(req, sizeof(req),
+		 "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+		 path);
+	status = h_http(port, req, strlen(req), &resp);
+	if (body) {
+		const char *b = resp ? strstr(resp, "\r\n\r\n") : NULL;
+
+		*body = strdup(b ? b + 4 : "");
+	}
+	free(resp);
+	return status;
+}
+
+int h_wait_status(int port, const char *path, int want, int timeout_ms)
+{
+	long long end = h_now_ms() + timeout_ms;
+	int status = -1;
+
+	while (h_now_ms() < end) {
+		status = h_get(port, path, NULL);
+		if (status == want)
+			return status;
+		h_sleep_ms(50);
+	}
+	return status;
+}
+
+int h_pg(const char *action)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "sh %s/pg.sh %s %s >&2",
+		 need_env("FREMDRIFT_SCRIPTS"), action,
+		 need_env("FREMDRIFT_TEST_PGDIR"));
+	return system(cmd);
+}

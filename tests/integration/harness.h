@@ -1,0 +1,79 @@
+/*
+ * What the integration tests share: the real fremdrift binary, run as a
+ * child process, against the real PostgreSQL cluster that scripts/test.sh
+ * started (FREMDRIFT_TEST_PGDIR), over real sockets.
+ */
+#ifndef FREMDRIFT_TEST_HARNESS_H
+#define FREMDRIFT_TEST_HARNESS_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct h_result {
+	int status; /* exit code, or 128 + signal */
+	char *out;  /* stdout, NUL-terminated */
+	char *err;  /* stderr */
+};
+
+/* The binary under test (FREMDRIFT_BIN). */
+const char *h_bin(void);
+
+/* A scratch folder for this test program, made on first use. */
+const char *h_tmpdir(void);
+
+/* A new empty database called name; returns its conninfo (static). */
+const char *h_fresh_db(const char *name);
+
+/*
+ * Runs the binary with args (NULL-terminated, without argv[0]), the
+ * environment plus env ("NAME=value" strings, NULL-terminated; may be NULL),
+ * and stdin_data (may be NULL) on stdin. Waits for it.
+ */
+struct h_result h_run(const char *const *args, const char *const *env,
+		      const char *stdin_data, size_t stdin_len);
+void h_result_free(struct h_result *r);
+
+/* Starts the binary in the background, stderr to stderr_path. */
+pid_t h_spawn(const char *const *args, const char *const *env,
+	      const char *stderr_path);
+
+/* Waits up to timeout_ms for pid; returns its status as in h_result, or -1. */
+int h_wait(pid_t pid, int timeout_ms);
+
+/* A free TCP port on 127.0.0.1. */
+int h_free_port(void);
+
+/* Connects to 127.0.0.1:port; returns the socket or -1. */
+int h_connect(int port);
+
+/*
+ * Sends raw (len bytes) on a new connection and reads one response (until
+ * Content-Length is satisfied or the peer closes). Returns the status code
+ * or -1; *response (may be NULL) gets the whole text, caller frees.
+ */
+int h_http(int port, const char *raw, size_t len, char **response);
+
+/* Reads one response from an open socket, as h_http. */
+int h_read_response(int fd, char **response, int timeout_ms);
+
+/* GET path; returns the status; *body (may be NULL) gets the body. */
+int h_get(int port, const char *path, char **body);
+
+/* Polls GET path until it answers want (or timeout_ms passes). */
+int h_wait_status(int port, const char *path, int want, int timeout_ms);
+
+/* Runs scripts/pg.sh action on the test cluster (stop/start). */
+int h_pg(const char *action);
+
+/* A blocking connection to conninfo; fails the test if it cannot. */
+PGconn *h_db(const char *conninfo);
+
+/* The first value of the first row of sql (static buffer), or NULL. */
+const char *h_scalar(PGconn *c, const char *sql);
+
+/* Milliseconds on a monotonic clock. */
+long long h_now_ms(void);
+void h_sleep_ms(int ms);
+
+#endif

@@ -55,12 +55,14 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 INTEG_SRC := $(wildcard tests/integration/test_*.c)
 INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 INTEG_HARNESS := $(BUILD)/tests/integration/harness.o
+BENCH_SRC := $(wildcard tests/bench/bench_*.c)
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
 
 .SECONDARY:
 .PHONY: all tests run test unit integration bench fuzz deps clean
 all: $(BIN)
 
-tests: $(BIN) $(UNIT_BIN) $(INTEG_BIN)
+tests: $(BIN) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -92,6 +94,9 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(INGEST_LIB) $(CORE_LIB)
 
 $(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(INTEG_HARNESS) $(INGEST_LIB) $(CORE_LIB)
 	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL) $(CMOCKA_LIBS)
+
+$(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(INGEST_LIB) $(CORE_LIB)
+	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 deps:
 	@sh scripts/deps.sh build

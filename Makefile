@@ -42,10 +42,12 @@ CORE_SRC := $(wildcard common/*.c anonymize/*.c measure/*.c)
 # The pipeline: the only code that touches libuv and libpq.
 INGEST_SRC := $(filter-out ingest/main.c,$(wildcard ingest/*.c))
 MIGRATIONS := $(sort $(wildcard sql/[0-9]*.sql))
-GEN_SRC := $(BUILD)/gen/migrations.c
+INSTRUMENTS := $(sort $(wildcard instruments/*.json))
+GEN_SRC := $(BUILD)/gen/migrations.c $(BUILD)/gen/instruments.c
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
-INGEST_OBJ := $(INGEST_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+INGEST_OBJ := $(INGEST_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o \
+	$(BUILD)/gen/instruments.o
 CORE_LIB := $(BUILD)/libfremdrift_core.a
 INGEST_LIB := $(BUILD)/libfremdrift_ingest.a
 BIN := $(BUILD)/fremdrift
@@ -70,11 +72,16 @@ $(BUILD)/%.o: %.c
 
 # Migrations are compiled into the binary, so it knows exactly which
 # migrations it has and can refuse a database that has more.
-$(GEN_SRC): $(MIGRATIONS) scripts/embed-sql.sh
+$(BUILD)/gen/migrations.c: $(MIGRATIONS) scripts/embed-sql.sh
 	@mkdir -p $(dir $@)
 	sh scripts/embed-sql.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/gen/migrations.o: $(GEN_SRC)
+# Questionnaire definitions are data, compiled in the same way.
+$(BUILD)/gen/instruments.c: $(INSTRUMENTS) scripts/embed-json.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed-json.sh $(INSTRUMENTS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(CORE_LIB): $(CORE_OBJ)

@@ -14,11 +14,16 @@ enum pgc_state {
 	PGC_CLOSING
 };
 
+#define COPY_CHUNK (256u << 10)
+
 struct pgc_query {
 	struct pgc_query *next;
 	char *sql;
-	int nparams;
+	int nparams;            /* -1: a simple query (several statements) */
 	char **values;
+	const char *copy_data;  /* COPY FROM STDIN data (borrowed), or NULL */
+	size_t copy_len, copy_off;
+	int copy_state;         /* 0 before, 1 sending data, 2 ended */
 	unsigned timeout_ms;
 	pgc_result_cb cb;
 	void *data;
@@ -54,12 +59,13 @@ struct pgc {
 static void start_connect(struct pgc *c);
 static void conn_lost(struct pgc *c, const char *why);
 static void send_next(struct pgc *c);
+static void copy_push(struct pgc *c);
 
 int pgc_is_up(const struct pgc *c) { return c->state == PGC_UP; }
 
 static void free_query(struct pgc_query *q)
 {
-	for (int i = 0; i < q->nparams; i++)
+	for (int i = 0; i < q->nparams; i++) /* none when nparams is -1 */
 		free(q->values[i]);
 	free(q->values);
 	free(q->sql);
@@ -140,7 +146,8 @@ static void fail_queries(struct pgc *c, const char *why)
 		if (c->head == NULL)
 			c->tail = NULL;
 		c->sent = 0;
-		q->cb(c, NULL, why, q->data);
+		if (q->cb)
+			q->cb(c, NULL, why, q->data);
 		free_query(q);
 	}
 	c->sent = 0;
@@ -248,10 +255,68 @@ static void finish_query(struct pgc *c)
 		err = "no result";
 	else if (PQresultStatus(res) == PGRES_FATAL_ERROR)
 		err = PQresultErrorMessage(res);
-	q->cb(c, res, err, q->data);
+	if (q->cb)
+		q->cb(c, res, err, q->data);
 	if (res)
 		PQclear(res);
 	free_query(q);
+}
+
+/*
+ * Sends COPY data in chunks. After each chunk, output libpq could not pass
+ * to the kernel at once means "wait for writable": libpq's buffer never
+ * grows by more than one chunk (research/engineering.md §2.7).
+ */
+static void copy_push(struct pgc *c)
+{
+	struct pgc_query *q = c->head;
+	char buf[512];
+
+	while (q->copy_state == 1) {
+		int rc = PQflush(c->conn);
+
+		if (rc < 0) {
+			conn_lost(c, conn_error(c, buf, sizeof(buf)));
+			return;
+		}
+		if (rc == 1) {
+			if (watch(c, UV_READABLE | UV_WRITABLE) != 0)
+				conn_lost(c, "cannot watch the database socket");
+			return;
+		}
+		if (q->copy_off < q->copy_len) {
+			size_t n = q->copy_len - q->copy_off;
+
+			if (n > COPY_CHUNK)
+				n = COPY_CHUNK;
+			rc = PQputCopyData(c->conn, q->copy_data + q->copy_off,
+					   (int)n);
+			if (rc == 1) {
+				q->copy_off += n;
+				continue;
+			}
+		} else {
+			rc = PQputCopyEnd(c->conn, NULL);
+			if (rc == 1) {
+				q->copy_state = 2;
+				break;
+			}
+		}
+		if (rc == 0) {
+			/* Not queued: wait for room and try the same again. */
+			if (watch(c, UV_READABLE | UV_WRITABLE) != 0)
+				conn_lost(c, "cannot watch the database socket");
+			return;
+		}
+		/* -1: the server ended the COPY (an error is waiting among
+		 * the results), or the connection broke. */
+		if (PQstatus(c->conn) != CONNECTION_OK) {
+			conn_lost(c, conn_error(c, buf, sizeof(buf)));
+			return;
+		}
+		q->copy_state = 2;
+	}
+	flush_output(c);
 }
 
 /* Reads every result libpq has; finishes queries whose results are done. */
@@ -274,11 +339,24 @@ static void drain_results(struct pgc *c)
 				PQclear(c->result);
 			c->result = res;
 		}
-		if (PQresultStatus(res) == PGRES_COPY_IN ||
-		    PQresultStatus(res) == PGRES_COPY_OUT) {
-			/* COPY is driven elsewhere; plain queries never start
-			 * one, so this is a programming error. */
-			conn_lost(c, "unexpected COPY on a query connection");
+		if (PQresultStatus(res) == PGRES_COPY_IN) {
+			if (c->head->copy_data == NULL) {
+				conn_lost(c, "COPY started by a plain query");
+				return;
+			}
+			/* Not a final result: send the data, then read on. */
+			PQclear(c->result);
+			c->result = NULL;
+			c->head->copy_state = 1;
+			copy_push(c);
+			if (c->state != PGC_UP || c->head == NULL ||
+			    c->head->copy_state == 1)
+				return; /* waiting for the socket */
+			continue;
+		}
+		if (PQresultStatus(res) == PGRES_COPY_OUT ||
+		    PQresultStatus(res) == PGRES_COPY_BOTH) {
+			conn_lost(c, "unexpected COPY TO on this connection");
 			return;
 		}
 	}
@@ -305,8 +383,10 @@ static void send_next(struct pgc *c)
 
 	if (c->state != PGC_UP || q == NULL || c->sent)
 		return;
-	if (!PQsendQueryParams(c->conn, q->sql, q->nparams, NULL,
-			       (const char *const *)q->values, NULL, NULL, 0)) {
+	if (q->nparams < 0 ? !PQsendQuery(c->conn, q->sql)
+			   : !PQsendQueryParams(c->conn, q->sql, q->nparams, NULL,
+						(const char *const *)q->values,
+						NULL, NULL, 0)) {
 		conn_lost(c, conn_error(c, buf, sizeof(buf)));
 		return;
 	}
@@ -391,7 +471,9 @@ static void on_poll(uv_poll_t *h, int status, int events)
 		conn_lost(c, conn_error(c, buf, sizeof(buf)));
 		return;
 	}
-	if (c->sent)
+	if (c->head && c->sent && c->head->copy_state == 1)
+		copy_push(c);
+	else if (c->sent)
 		flush_output(c);
 	if (c->state == PGC_UP)
 		drain_results(c);
@@ -561,29 +643,64 @@ int pgc_new(uv_loop_t *loop, const char *conninfo, const struct pgc_opts *opts,
 	return 0;
 }
 
-int pgc_query(struct pgc *c, const char *sql, int nparams,
-	      const char *const *values, unsigned timeout_ms, pgc_result_cb cb,
-	      void *data)
+static struct pgc_query *new_query(const char *sql, int nparams,
+				   const char *const *values,
+				   unsigned timeout_ms, pgc_result_cb cb,
+				   void *data)
 {
-	struct pgc_query *q;
+	struct pgc_query *q = fr_xcalloc(1, sizeof(*q));
 
-	if (c->state != PGC_UP)
-		return FR_EDB;
-	q = fr_xcalloc(1, sizeof(*q));
 	q->sql = fr_xstrdup(sql);
 	q->nparams = nparams;
-	q->values = fr_xcalloc((size_t)(nparams ? nparams : 1), sizeof(char *));
+	q->values = fr_xcalloc((size_t)(nparams > 0 ? nparams : 1),
+			       sizeof(char *));
 	for (int i = 0; i < nparams; i++)
 		q->values[i] = values[i] ? fr_xstrdup(values[i]) : NULL;
 	q->timeout_ms = timeout_ms;
 	q->cb = cb;
 	q->data = data;
+	return q;
+}
+
+static void enqueue(struct pgc *c, struct pgc_query *q)
+{
 	if (c->tail)
 		c->tail->next = q;
 	else
 		c->head = q;
 	c->tail = q;
 	send_next(c);
+}
+
+int pgc_query(struct pgc *c, const char *sql, int nparams,
+	      const char *const *values, unsigned timeout_ms, pgc_result_cb cb,
+	      void *data)
+{
+	if (c->state != PGC_UP)
+		return FR_EDB;
+	enqueue(c, new_query(sql, nparams, values, timeout_ms, cb, data));
+	return 0;
+}
+
+int pgc_exec(struct pgc *c, const char *sql, pgc_result_cb cb, void *data)
+{
+	if (c->state != PGC_UP)
+		return FR_EDB;
+	enqueue(c, new_query(sql, -1, NULL, 0, cb, data));
+	return 0;
+}
+
+int pgc_copy(struct pgc *c, const char *sql, const char *data, size_t len,
+	     pgc_result_cb cb, void *cbdata)
+{
+	struct pgc_query *q;
+
+	if (c->state != PGC_UP)
+		return FR_EDB;
+	q = new_query(sql, 0, NULL, 0, cb, cbdata);
+	q->copy_data = data ? data : "";
+	q->copy_len = len;
+	enqueue(c, q);
 	return 0;
 }
 

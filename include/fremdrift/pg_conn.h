@@ -29,7 +29,7 @@ struct pgc;
 typedef void (*pgc_state_cb)(struct pgc *c, int up, void *data);
 
 /*
- * Called once per query. On success res is the last result of the query
+ * Called once per query (a NULL callback means "ignore the result"). On success res is the last result of the query
  * (PGRES_COMMAND_OK, PGRES_TUPLES_OK, or an error status whose message is
  * also in error); when the connection failed or the query timed out, res is
  * NULL and error says why. error is borrowed.
@@ -68,6 +68,21 @@ int pgc_is_up(const struct pgc *c);
 int pgc_query(struct pgc *c, const char *sql, int nparams,
 	      const char *const *values, unsigned timeout_ms, pgc_result_cb cb,
 	      void *data);
+
+/*
+ * Queues sql as a simple query: it may hold several statements separated
+ * by ';' but takes no parameters. Otherwise as pgc_query (no timeout).
+ */
+int pgc_exec(struct pgc *c, const char *sql, pgc_result_cb cb, void *data);
+
+/*
+ * Queues a "COPY ... FROM STDIN" statement and sends len bytes of data
+ * (borrowed: must stay valid until cb) as its input, in chunks, waiting
+ * for the socket whenever libpq cannot pass a chunk on. cb gets the COPY's
+ * final result (PGRES_COMMAND_OK, or the error). 0 or FR_EDB as pgc_query.
+ */
+int pgc_copy(struct pgc *c, const char *sql, const char *data, size_t len,
+	     pgc_result_cb cb, void *cbdata);
 
 /*
  * Drops the connection, fails what is queued, and frees c once every handle

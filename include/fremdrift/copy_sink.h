@@ -1,0 +1,53 @@
+/*
+ * The copy sink: writes one batch at a time to PostgreSQL, exactly once.
+ *
+ * Normal path, one transaction: BEGIN; COPY responses; COPY events; record
+ * the batch (and the file checkpoint); COMMIT. No per-row work beyond
+ * PostgreSQL's own COPY.
+ *
+ * Duplicate path: when COPY hits a (source, id) already stored (unique
+ * violation), the transaction is rolled back and the batch goes again
+ * through temporary staging tables: the rows already stored are found and
+ * flagged in batch->resp_dup/ev_dup, the rest inserted with ON CONFLICT
+ * DO NOTHING.
+ *
+ * Connection lost: the sink waits for the connection to come back
+ * (sink_connection_up), then asks whether the batch id is in
+ * fremdrift.ingest_batches: if so the COMMIT had landed and the batch is
+ * done; if not it is replayed from the start. Nothing lost, nothing twice.
+ *
+ * Threads: loop thread only. The batch is borrowed from submit until the
+ * done callback, which is called exactly once per submitted batch.
+ */
+#ifndef FREMDRIFT_COPY_SINK_H
+#define FREMDRIFT_COPY_SINK_H
+
+#include "fremdrift/batch.h"
+#include "fremdrift/pg_conn.h"
+
+struct sink;
+
+/*
+ * rc 0: committed (duplicate flags filled in); otherwise the batch could
+ * not be stored for a reason replaying will not cure (error says which).
+ */
+typedef void (*sink_done_cb)(struct batch *b, int rc, const char *error,
+			     void *data);
+
+/* A sink writing over pg (borrowed; must outlive the sink). */
+struct sink *sink_new(struct pgc *pg);
+void sink_free(struct sink *s);
+
+/* 1 while a batch is being written. */
+int sink_busy(const struct sink *s);
+
+/* Starts writing b. FR_ESTATE when busy (cb is then never called). */
+int sink_submit(struct sink *s, struct batch *b, sink_done_cb cb, void *data);
+
+/* Tell the sink the connection is up again (from the pgc state callback). */
+void sink_connection_up(struct sink *s);
+
+/* Batches committed, and those that needed the duplicate path. */
+void sink_stats(const struct sink *s, long long *committed, long long *slow);
+
+#endif

@@ -1,0 +1,149 @@
+/*
+ * Ingest records (design §5): parsing, validation and pseudonymisation.
+ *
+ * NDJSON lines, JSON array elements and CSV rows all become a list of
+ * (name, value) fields and go through rec_build, the one place where
+ * records are checked. The CPR number is pseudonymised inside rec_build,
+ * in a stack buffer wiped straight after: a struct record never holds it.
+ *
+ * Every rejection fills struct fr_err with the field, a reason for people
+ * (never the rejected value), and for CSV the column.
+ *
+ * Threads: rec_build may run on any thread; ctx->pseud must then belong to
+ * that thread for the duration (pseud contexts are not thread-safe).
+ */
+#ifndef FREMDRIFT_RECORD_H
+#define FREMDRIFT_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fremdrift/catalog.h"
+#include "fremdrift/cpr.h"
+#include "fremdrift/err.h"
+#include "fremdrift/instrument.h"
+#include "fremdrift/pseudonym.h"
+
+#define REC_ID_MAX 128
+#define REC_SOURCE_MAX 64
+#define REC_CODE_MAX 40
+#define REC_TIME_MAX 40
+#define REC_LINE_MAX (1u << 20) /* longest NDJSON line / CSV record */
+
+enum rec_kind { REC_NONE = 0, REC_RESPONSE, REC_EVENT };
+
+enum ev_type {
+	EV_NONE = 0,
+	EV_COURSE_STARTED,
+	EV_INTERVENTION_STARTED,
+	EV_INTERVENTION_ENDED,
+	EV_HOURS,
+	EV_MEETING,
+	EV_GOAL_SET,
+	EV_GOAL_RATED,
+	EV_JOB_CHANCE_RATED,
+	EV_COURSE_ENDED,
+	EV_FOLLOWUP,
+	EV_TYPES
+};
+
+/* The name of an event type ("course_started"), or NULL. */
+const char *rec_event_type_name(enum ev_type t);
+
+struct record {
+	enum rec_kind kind;
+	char id[REC_ID_MAX + 1];
+	char source[REC_SOURCE_MAX + 1];
+	unsigned char pseudonym[PSEUD_LEN];
+	int key_no;
+	int birth_year;
+	char sex; /* 'F' or 'M' */
+	char course[REC_ID_MAX + 1]; /* "" when absent (responses only) */
+
+	/* response */
+	const struct instrument *instr;
+	char respondent; /* 'c' or 'k' */
+	char answered_at[REC_TIME_MAX + 1];
+	int16_t answers[INSTR_MAX_ITEMS];
+	double scores[INSTR_MAX_DIMS];
+	unsigned char score_present[INSTR_MAX_DIMS];
+
+	/* event */
+	enum ev_type type;
+	char at[REC_TIME_MAX + 1];
+	char department[REC_CODE_MAX + 1];
+	char agreement[REC_CODE_MAX + 1];
+	char intervention[REC_CODE_MAX + 1];
+	char week[11]; /* the Monday, YYYY-MM-DD */
+	double hours, paid_hours;
+	char meeting[REC_CODE_MAX + 1];
+	int attended; /* 0 or 1 */
+	char goal[REC_CODE_MAX + 1];
+	int weight;
+	int level;
+	char exit_status[REC_CODE_MAX + 1];
+	int months_after;
+	char status[REC_CODE_MAX + 1];
+};
+
+enum rec_vtype { RV_NULL = 0, RV_STRING, RV_INT, RV_REAL, RV_BOOL, RV_OBJECT,
+		 RV_ARRAY };
+
+struct rec_value {
+	enum rec_vtype type;
+	const char *s; /* RV_STRING: not NUL-terminated */
+	size_t len;
+	long long i;   /* RV_INT */
+	double d;      /* RV_REAL (and RV_INT) */
+	int b;         /* RV_BOOL */
+	void *json;    /* RV_OBJECT: a json_t *, for "answers" */
+};
+
+struct rec_field {
+	const char *name; /* not NUL-terminated */
+	size_t nlen;
+	struct rec_value v;
+};
+
+struct rec_ctx {
+	const struct catalog *cat;
+	struct pseud_ctx *pseud;  /* owned by the calling thread */
+	int key_no;               /* the number of the key in the database */
+	struct cpr_date today;
+	const char *default_source; /* when a record names none */
+	int csv;                  /* values are text; extra columns are items */
+	enum rec_kind csv_kind;   /* what a CSV file holds */
+};
+
+/*
+ * Builds out from n fields (borrowed). 0, or FR_EINVAL with err->field,
+ * err->msg and (CSV) err->column set.
+ */
+int rec_build(struct record *out, const struct rec_ctx *ctx,
+	      const struct rec_field *fields, int n, struct fr_err *err);
+
+/*
+ * Parses one NDJSON line (or JSON array element text) of len bytes into
+ * out. Unreadable JSON is FR_EPARSE with the column in err.
+ */
+int rec_parse_json(const char *text, size_t len, const struct rec_ctx *ctx,
+		   struct record *out, struct fr_err *err);
+
+/* The same for an already parsed JSON object (a json_t *). */
+int rec_from_json_object(void *object, const struct rec_ctx *ctx,
+			 struct record *out, struct fr_err *err);
+
+/* 1 if the len bytes at s are valid UTF-8 without NUL or control chars
+ * other than tab. */
+int rec_text_ok(const char *s, size_t len);
+
+/*
+ * Checks an RFC 3339 timestamp with offset (allow_date: or a plain
+ * YYYY-MM-DD). 0 or FR_EINVAL.
+ */
+int rec_check_time(const char *s, size_t len, int allow_date);
+
+/* Converts an ISO week "2026-W09" to its Monday "2026-02-23". */
+int rec_iso_week_monday(const char *s, size_t len, char out[11]);
+
+#endif

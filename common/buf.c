@@ -59,7 +59,7 @@ void fr_buf_init(struct fr_buf *b, size_t max)
 }
 
 /* Makes room for need more bytes plus the NUL, within the cap. */
-static int reserve(struct fr_buf *b, size_t need)
+int fr_buf_reserve(struct fr_buf *b, size_t need)
 {
 	size_t want, cap;
 
@@ -80,7 +80,7 @@ static int reserve(struct fr_buf *b, size_t need)
 
 int fr_buf_append(struct fr_buf *b, const void *p, size_t n)
 {
-	int rc = reserve(b, n);
+	int rc = fr_buf_reserve(b, n);
 
 	if (rc != 0)
 		return rc;
@@ -101,7 +101,7 @@ int fr_buf_printf(struct fr_buf *b, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return FR_EINVAL;
-	rc = reserve(b, (size_t)n);
+	rc = fr_buf_reserve(b, (size_t)n);
 	if (rc != 0)
 		return rc;
 	va_start(ap, fmt);

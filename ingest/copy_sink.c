@@ -275,13 +275,16 @@ static void on_result(struct pgc *c, PGresult *res, const char *error,
 			return;
 		}
 		{
+			/* Only the primary message: DETAIL and CONTEXT quote
+			 * row contents, which do not belong in a log. */
+			const char *primary =
+				PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 			char msg[512];
 
-			snprintf(msg, sizeof(msg), "%s",
-				 error ? error : "database error");
-			for (char *p = msg; *p; p++)
-				if (*p == '\n')
-					*p = ' ';
+			(void)error;
+			snprintf(msg, sizeof(msg), "%s (SQLSTATE %s)",
+				 primary ? primary : "database error",
+				 sqlstate(res));
 			log_error("sink", "batch failed: %s", msg);
 			/* End the transaction, then report. */
 			pgc_exec(s->pg, "ROLLBACK", NULL, NULL);

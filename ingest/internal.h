@@ -15,6 +15,7 @@
 #define EXIT_REJECTED 3
 
 int cmd_serve(int argc, char **argv, const struct fr_config *cfg);
+int cmd_ingest(int argc, char **argv, const struct fr_config *cfg);
 int cmd_migrate(int argc, char **argv, const struct fr_config *cfg);
 int cmd_keygen(int argc, char **argv, const struct fr_config *cfg);
 int cmd_pseudonym(int argc, char **argv, const struct fr_config *cfg);

@@ -22,6 +22,8 @@ struct command {
 
 static const struct command commands[] = {
 	{"serve", cmd_serve, "run the HTTP server and ingest pipeline"},
+	{"ingest", cmd_ingest,
+	 "store records from NDJSON or CSV files (or stdin)"},
 	{"migrate", cmd_migrate, "apply the database migrations in sql/"},
 	{"keygen", cmd_keygen, "write a new pseudonym key file (mode 0600)"},
 	{"pseudonym", cmd_pseudonym,

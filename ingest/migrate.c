@@ -1,5 +1,6 @@
 #include "fremdrift/migrate.h"
 #include "fremdrift/buf.h"
+#include "fremdrift/catalog.h"
 #include "fremdrift/log.h"
 #include "fremdrift/pseudonym.h"
 
@@ -144,6 +145,61 @@ out:
 	return rc;
 }
 
+/*
+ * Stores every compiled-in questionnaire definition the database lacks, and
+ * refuses one whose stored text differs: a changed definition must be a new
+ * version, or old scores would silently mean something else.
+ */
+static int sync_instruments(PGconn *conn, struct fr_err *err)
+{
+	struct catalog cat;
+	int rc = catalog_init(&cat, err);
+
+	if (rc != 0)
+		return rc;
+	for (int i = 0; i < fr_instrument_sources_count && rc == 0; i++) {
+		const struct catalog_source *src = &fr_instrument_sources[i];
+		const struct instrument *ins = &cat.instruments[i];
+		char sum[PSEUD_HEX_LEN + 1], version[16];
+		const char *params[5];
+		PGresult *res;
+
+		sha256_hex(src->text, sum);
+		snprintf(version, sizeof(version), "%d", ins->version);
+		params[0] = ins->name;
+		params[1] = version;
+		params[2] = ins->respondent == 'c' ? "citizen" : "consultant";
+		params[3] = src->text;
+		params[4] = sum;
+		res = PQexecParams(
+			conn,
+			"WITH ins AS (INSERT INTO fremdrift.instruments "
+			"(instrument, version, respondent, definition, sha256) "
+			"VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING "
+			"RETURNING sha256) "
+			"SELECT sha256 FROM ins UNION ALL SELECT sha256 FROM "
+			"fremdrift.instruments WHERE instrument = $1 AND "
+			"version = $2 LIMIT 1",
+			5, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			rc = fr_err_set(err, FR_EDB, NULL,
+					"cannot store instruments/%s: %s",
+					src->name, PQresultErrorMessage(res));
+		} else if (PQntuples(res) != 1 ||
+			   strcmp(PQgetvalue(res, 0, 0), sum) != 0) {
+			rc = fr_err_set(err, FR_EDB, NULL,
+					"instruments/%s (%s version %d) differs "
+					"from the stored definition of that "
+					"version: a changed questionnaire must "
+					"get a new version number",
+					src->name, ins->name, ins->version);
+		}
+		PQclear(res);
+	}
+	catalog_free(&cat);
+	return rc;
+}
+
 int migrate_apply(void *pgconn, int *applied, struct fr_err *err)
 {
 	PGconn *conn = pgconn;
@@ -219,7 +275,7 @@ int migrate_apply(void *pgconn, int *applied, struct fr_err *err)
 		(*applied)++;
 	}
 	free(done);
-	return 0;
+	return sync_instruments(conn, err);
 fail:
 	exec(conn, "ROLLBACK", NULL);
 	free(done);

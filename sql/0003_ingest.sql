@@ -32,7 +32,6 @@ CREATE TABLE fremdrift.responses (
     course       text,
     answers      smallint[] NOT NULL,
     scores       real[],
-    batch        bigint NOT NULL,
     PRIMARY KEY (source, id)
 );
 CREATE INDEX responses_citizen ON fremdrift.responses (pseudonym, answered_at);
@@ -68,7 +67,6 @@ CREATE TABLE fremdrift.events (
     exit_status   text,      -- course_ended
     months_after  smallint,  -- followup
     status        text,      -- followup
-    batch         bigint NOT NULL,
     PRIMARY KEY (source, id)
 );
 CREATE INDEX events_course ON fremdrift.events (course, type, at);
@@ -83,7 +81,6 @@ CREATE TABLE fremdrift.ingest_batches (
     duplicates   integer NOT NULL,
     committed_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE SEQUENCE fremdrift.ingest_batch_seq;
 
 -- Where a file ingest got to, committed with each batch: a killed ingest
 -- run again on the same file resumes after the last committed batch.

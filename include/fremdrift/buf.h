@@ -24,6 +24,13 @@ struct fr_buf {
 /* Initialises an empty buffer that will hold at most max bytes. */
 void fr_buf_init(struct fr_buf *b, size_t max);
 
+/*
+ * Makes sure n more bytes fit without reallocating, so a reader can write
+ * straight into data + len and then add what it wrote to len.
+ * 0, or FR_ETOOBIG when len + n would pass the cap.
+ */
+int fr_buf_reserve(struct fr_buf *b, size_t n);
+
 /* Appends n bytes from p (borrowed). 0, or FR_ETOOBIG leaving b unchanged. */
 int fr_buf_append(struct fr_buf *b, const void *p, size_t n);
 

@@ -1,0 +1,545 @@
+/*
+ * `fremdrift ingest`: files (or stdin) through the same pipeline as HTTP.
+ *
+ * The loop thread owns the database connection and the copy sink. Reading
+ * and parsing run on the thread pool, one job at a time, into one of two
+ * batches: while batch A is being written, batch B is being filled, so the
+ * parser and PostgreSQL work in parallel and memory stays flat (two
+ * batches, one read buffer) whatever the file size. Each batch commits
+ * together with the file's checkpoint, so a run killed at any moment and
+ * started again on the same file resumes after the last committed batch.
+ */
+#include "internal.h"
+
+#include "fremdrift/copy_sink.h"
+#include "fremdrift/file_parse.h"
+#include "fremdrift/ing_env.h"
+#include "fremdrift/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define BATCH_TARGET 20000
+#define REJECTS_MAX (16u << 20)
+#define DOWN_GIVE_UP_MS 60000
+
+struct slot {
+	struct batch batch;
+	struct fr_buf rejects;
+	int state; /* 0 free, 1 parsing, 2 parsed, 3 writing */
+};
+
+struct ingest {
+	uv_loop_t *loop;
+	const struct fr_config *cfg;
+	struct ing_env env;
+	struct pgc *pg;
+	struct sink *sink;
+	struct pseud_ctx *pseud; /* used by the one parse job at a time */
+	struct rec_ctx rctx;
+	enum file_format format;
+	const char *rejects_path;
+	int rejects_fd;
+	const char *source;
+	char **files;
+	int nfiles, cur;
+	struct file_parser fp;
+	char fingerprint[65];
+	int file_open;
+	int resumed;
+	struct slot slots[2];
+	int parsing;             /* a job is on the pool */
+	uv_work_t work;
+	struct slot *work_slot;
+	uv_timer_t ticker;
+	int tty;
+	uint64_t started_ms, file_started_ms, down_since;
+	long long total_acc, total_dup, total_rej;
+	int exit_code;
+	int stopping;
+	int opened_rejects;
+};
+
+static void pump(struct ingest *in);
+static void next_file(struct ingest *in);
+
+static void stop(struct ingest *in, int code)
+{
+	if (in->stopping)
+		return;
+	in->stopping = 1;
+	if (code > in->exit_code)
+		in->exit_code = code;
+	uv_timer_stop(&in->ticker);
+	uv_close((uv_handle_t *)&in->ticker, NULL);
+	pgc_close(in->pg, NULL, NULL);
+}
+
+static void clear_progress(struct ingest *in)
+{
+	if (in->tty)
+		fprintf(stderr, "\r\033[K");
+}
+
+static void fatal(struct ingest *in, const char *msg)
+{
+	clear_progress(in);
+	fprintf(stderr, "fremdrift ingest: %s\n", msg);
+	stop(in, EXIT_FATAL);
+}
+
+static void write_rejects(struct ingest *in, struct fr_buf *rejects)
+{
+	size_t off = 0;
+
+	if (rejects->len == 0)
+		return;
+	if (in->rejects_path && !in->opened_rejects) {
+		in->rejects_fd = open(in->rejects_path,
+				      O_WRONLY | O_CREAT | O_CLOEXEC | O_APPEND |
+					      (in->resumed ? 0 : O_TRUNC),
+				      0600);
+		in->opened_rejects = 1;
+		if (in->rejects_fd < 0)
+			fprintf(stderr, "fremdrift ingest: cannot write %s: %s\n",
+				in->rejects_path, strerror(errno));
+	}
+	/* A few hundred bytes per rejected record, after its batch
+	 * committed; small enough not to hold up the loop. */
+	while (in->rejects_fd >= 0 && off < rejects->len) {
+		ssize_t w = write(in->rejects_fd, rejects->data + off,
+				  rejects->len - off);
+
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	fr_buf_reset(rejects);
+}
+
+/* ---- progress ---- */
+
+static void human_bytes(double b, char *out, size_t n)
+{
+	if (b >= 1e9)
+		snprintf(out, n, "%.2f GB", b / 1e9);
+	else
+		snprintf(out, n, "%.1f MB", b / 1e6);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	struct ingest *in = t->data;
+	uint64_t now = uv_now(in->loop);
+	double secs = (double)(now - in->file_started_ms) / 1000.0;
+	long long recs = in->fp.accepted + in->fp.duplicates + in->fp.rejected;
+	char done[32], total[32];
+
+	if (!pgc_is_up(in->pg) && in->down_since &&
+	    now - in->down_since > DOWN_GIVE_UP_MS) {
+		fatal(in, "the database has been unreachable for a minute; "
+			  "giving up (run the same command again to resume)");
+		return;
+	}
+	if (!in->tty || !in->file_open || secs <= 0)
+		return;
+	human_bytes((double)in->fp.offset, done, sizeof(done));
+	if (in->fp.size > 0) {
+		double frac = (double)in->fp.offset / (double)in->fp.size;
+		double rate = (double)in->fp.offset / secs;
+		int bar = (int)(frac * 30);
+		double left = rate > 0 ? (double)(in->fp.size - in->fp.offset) / rate
+				       : 0;
+
+		human_bytes((double)in->fp.size, total, sizeof(total));
+		fprintf(stderr, "\r\033[K%3.0f%% [%.*s%*s] %s of %s  %.0f rec/s  "
+				"%d:%02d left",
+			frac * 100, bar, "==============================",
+			30 - bar, "", done, total, (double)recs / secs,
+			(int)left / 60, (int)left % 60);
+	} else {
+		fprintf(stderr, "\r\033[K%s  %.0f rec/s", done,
+			(double)recs / secs);
+	}
+}
+
+/* ---- the pipeline ---- */
+
+static void parse_work(uv_work_t *w)
+{
+	struct ingest *in = w->data;
+	struct slot *s = in->work_slot;
+
+	file_parse_some(&in->fp, &in->rctx, &s->batch, BATCH_TARGET,
+			&s->rejects);
+}
+
+static void on_written(struct batch *b, int rc, const char *error, void *data);
+
+static void submit_ready(struct ingest *in)
+{
+	for (int i = 0; i < 2; i++) {
+		struct slot *s = &in->slots[i];
+
+		/* Batches go in the order they were parsed: the one parsed
+		 * first has the lower offset. */
+		if (s->state == 2 && !sink_busy(in->sink)) {
+			struct slot *o = &in->slots[1 - i];
+
+			if (o->state == 2 && o->batch.file.offset < s->batch.file.offset)
+				s = o;
+			s->state = 3;
+			sink_submit(in->sink, &s->batch, on_written, in);
+			return;
+		}
+	}
+}
+
+static void after_parse(uv_work_t *w, int status)
+{
+	struct ingest *in = w->data;
+	struct slot *s = in->work_slot;
+
+	(void)status;
+	in->parsing = 0;
+	in->work_slot = NULL;
+	if (in->stopping)
+		return;
+	if (in->fp.fatal[0]) {
+		char msg[300];
+
+		snprintf(msg, sizeof(msg), "%s: %s", in->fp.path, in->fp.fatal);
+		fatal(in, msg);
+		return;
+	}
+	s->state = 2;
+	submit_ready(in);
+	pump(in);
+}
+
+static void file_finished(struct ingest *in)
+{
+	char line[512];
+	uint64_t ms = uv_now(in->loop) - in->file_started_ms;
+
+	clear_progress(in);
+	snprintf(line, sizeof(line),
+		 "%s: %lld accepted, %lld duplicates, %lld rejected%s "
+		 "(%lld lines in %.1f s)\n",
+		 in->fp.is_stdin ? "stdin" : in->fp.path, in->fp.accepted,
+		 in->fp.duplicates, in->fp.rejected,
+		 in->fp.rejected && in->rejects_path ? ", see the rejects file"
+						     : "",
+		 in->fp.line, (double)ms / 1000.0);
+	fputs(line, stderr);
+	in->total_acc += in->fp.accepted;
+	in->total_dup += in->fp.duplicates;
+	in->total_rej += in->fp.rejected;
+	if (in->fp.rejected)
+		in->exit_code = in->exit_code > EXIT_REJECTED ? in->exit_code
+							      : EXIT_REJECTED;
+	file_close(&in->fp);
+	in->file_open = 0;
+	in->cur++;
+	next_file(in);
+}
+
+static void on_written(struct batch *b, int rc, const char *error, void *data)
+{
+	struct ingest *in = data;
+	struct slot *s = (struct slot *)b; /* batch is the slot's first member */
+	int dups = 0;
+
+	if (rc != 0) {
+		char msg[600];
+
+		snprintf(msg, sizeof(msg), "%s: the database refused a batch: %s",
+			 in->fp.path, error ? error : "unknown error");
+		fatal(in, msg);
+		return;
+	}
+	for (int i = 0; i < b->nresp; i++)
+		dups += b->resp_dup[i];
+	for (int i = 0; i < b->nev; i++)
+		dups += b->ev_dup[i];
+	/* The parser counted them as accepted; the database knew better. */
+	in->fp.accepted -= dups;
+	in->fp.duplicates += dups;
+	write_rejects(in, &s->rejects);
+	{
+		int done = b->file.done;
+
+		batch_reset(b);
+		s->state = 0;
+		if (done) {
+			file_finished(in);
+			return;
+		}
+	}
+	submit_ready(in);
+	pump(in);
+}
+
+/* Starts a parse job when a slot is free and the file is not finished. */
+static void pump(struct ingest *in)
+{
+	struct slot *s = NULL;
+
+	if (in->stopping || !in->file_open || in->parsing || in->fp.eof)
+		return;
+	for (int i = 0; i < 2; i++)
+		if (in->slots[i].state == 0)
+			s = &in->slots[i];
+	if (s == NULL)
+		return;
+	s->state = 1;
+	batch_reset(&s->batch);
+	s->batch.file.active = !in->fp.is_stdin;
+	snprintf(s->batch.file.fingerprint, sizeof(s->batch.file.fingerprint),
+		 "%s", in->fingerprint);
+	snprintf(s->batch.file.source, sizeof(s->batch.file.source), "%s",
+		 in->source);
+	in->work_slot = s;
+	in->parsing = 1;
+	in->work.data = in;
+	uv_queue_work(in->loop, &in->work, parse_work, after_parse);
+}
+
+static void on_checkpoint(struct pgc *c, PGresult *res, const char *error,
+			  void *data)
+{
+	struct ingest *in = data;
+
+	(void)c;
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "cannot read the file checkpoint: %s",
+			 error ? error : "connection lost");
+		fatal(in, msg);
+		return;
+	}
+	if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 5), "f") == 0) {
+		long long off = atoll(PQgetvalue(res, 0, 0));
+		long long line = atoll(PQgetvalue(res, 0, 1));
+
+		if (file_seek(&in->fp, off, line) != 0) {
+			fatal(in, "cannot resume: the file changed?");
+			return;
+		}
+		in->fp.accepted = atoll(PQgetvalue(res, 0, 2));
+		in->fp.duplicates = atoll(PQgetvalue(res, 0, 3));
+		in->fp.rejected = atoll(PQgetvalue(res, 0, 4));
+		if (in->cur == 0)
+			in->resumed = 1;
+		clear_progress(in);
+		fprintf(stderr, "%s: resuming after line %lld (an earlier run "
+				"was interrupted)\n",
+			in->fp.path, line);
+	}
+	in->file_started_ms = uv_now(in->loop);
+	pump(in);
+}
+
+static void next_file(struct ingest *in)
+{
+	struct fr_err err;
+
+	if (in->stopping)
+		return;
+	if (in->cur >= in->nfiles) {
+		if (in->nfiles > 1)
+			fprintf(stderr, "total: %lld accepted, %lld duplicates, "
+					"%lld rejected\n",
+				in->total_acc, in->total_dup, in->total_rej);
+		stop(in, in->exit_code);
+		return;
+	}
+	fr_err_clear(&err);
+	/* Opening reads the first 64 KiB for the fingerprint: a blocking
+	 * read of a local file, once per file, before any work is queued. */
+	if (file_open(&in->fp, in->files[in->cur], in->format, in->fingerprint,
+		      &err) != 0) {
+		fatal(in, err.msg);
+		return;
+	}
+	in->fp.multi = in->nfiles > 1;
+	in->file_open = 1;
+	in->file_started_ms = uv_now(in->loop);
+	if (in->fingerprint[0]) {
+		const char *params[1] = {in->fingerprint};
+
+		if (pgc_query(in->pg,
+			      "SELECT byte_offset, line, accepted, duplicates, "
+			      "rejected, done FROM fremdrift.file_checkpoints "
+			      "WHERE fingerprint = $1",
+			      1, params, 0, on_checkpoint, in) != 0)
+			in->down_since = in->down_since ? in->down_since
+							: uv_now(in->loop);
+		return;
+	}
+	pump(in);
+}
+
+static void on_env(struct ing_env *env, int rc, const char *error, void *data)
+{
+	struct ingest *in = data;
+
+	(void)env;
+	if (rc != 0) {
+		fatal(in, error);
+		return;
+	}
+	in->rctx.key_no = in->env.key_no;
+	if (!in->file_open && in->cur == 0)
+		next_file(in);
+}
+
+static void on_pg_state(struct pgc *c, int up, void *data)
+{
+	struct ingest *in = data;
+
+	(void)c;
+	if (!up) {
+		in->down_since = uv_now(in->loop);
+		return;
+	}
+	in->down_since = 0;
+	if (!in->env.ready) {
+		if (env_prepare(&in->env, in->pg, on_env, in) != 0)
+			in->down_since = uv_now(in->loop);
+		return;
+	}
+	sink_connection_up(in->sink);
+	/* The checkpoint query of a file may have been lost with the link. */
+	if (in->file_open && !in->parsing && in->slots[0].state == 0 &&
+	    in->slots[1].state == 0 && in->fp.offset == 0)
+		pump(in);
+}
+
+static int usage(FILE *out)
+{
+	fprintf(out,
+		"usage: fremdrift ingest [--format ndjson|csv] [--rejects FILE] "
+		"[--source NAME] FILE...\n\n"
+		"Reads questionnaire responses and course events (docs/formats.md) "
+		"from each FILE\n(`-` for stdin), pseudonymises every CPR number, "
+		"and stores the records in\nthe database. Bad records are "
+		"reported by line, column, field and reason,\nto FILE given "
+		"with --rejects (NDJSON; never the rejected values); the rest\n"
+		"are stored. A record already stored (same source and id) is "
+		"counted as a\nduplicate, not stored twice. Killed and run again "
+		"on the same file, it\nresumes after the last committed batch.\n\n"
+		"  --format   ndjson or csv (default: from the file name; .csv is "
+		"CSV)\n"
+		"  --rejects  where to write the rejected records' positions and "
+		"reasons\n"
+		"  --source   the source of records that name none (default: "
+		"file)\n\n"
+		"Exit 0 when every record was stored (or was a duplicate), 3 when "
+		"some were\nrejected (the rest stored), 2 on a usage or fatal "
+		"error.\n");
+	return out == stdout ? EXIT_OK : EXIT_FATAL;
+}
+
+int cmd_ingest(int argc, char **argv, const struct fr_config *cfg)
+{
+	struct ingest in;
+	struct fr_err err;
+	char **files = fr_xcalloc((size_t)argc + 1, sizeof(char *));
+	int nfiles = 0;
+
+	memset(&in, 0, sizeof(in));
+	in.source = "file";
+	in.rejects_fd = -1;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			free(files);
+			return usage(stdout);
+		} else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+			i++;
+			if (strcmp(argv[i], "ndjson") == 0)
+				in.format = FMT_NDJSON;
+			else if (strcmp(argv[i], "csv") == 0)
+				in.format = FMT_CSV;
+			else {
+				fprintf(stderr, "fremdrift ingest: --format takes "
+						"ndjson or csv\n");
+				free(files);
+				return EXIT_FATAL;
+			}
+		} else if (strcmp(argv[i], "--rejects") == 0 && i + 1 < argc) {
+			in.rejects_path = argv[++i];
+		} else if (strcmp(argv[i], "--source") == 0 && i + 1 < argc) {
+			in.source = argv[++i];
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			fprintf(stderr, "fremdrift ingest: unknown option '%s'\n",
+				argv[i]);
+			free(files);
+			return usage(stderr);
+		} else {
+			files[nfiles++] = argv[i];
+		}
+	}
+	if (nfiles == 0) {
+		free(files);
+		return usage(stderr);
+	}
+	fr_err_clear(&err);
+	if (env_init(&in.env, cfg->key_file, &err) != 0) {
+		fprintf(stderr, "fremdrift ingest: %s\n", err.msg);
+		free(files);
+		return EXIT_FATAL;
+	}
+	if (pseud_ctx_new(in.env.key.bytes, in.env.key.len, &in.pseud, &err)) {
+		fprintf(stderr, "fremdrift ingest: %s\n", err.msg);
+		env_free(&in.env);
+		free(files);
+		return EXIT_FATAL;
+	}
+	in.cfg = cfg;
+	in.files = files;
+	in.nfiles = nfiles;
+	in.loop = uv_default_loop();
+	in.tty = isatty(2);
+	in.rctx.cat = &in.env.cat;
+	in.rctx.pseud = in.pseud;
+	in.rctx.default_source = in.source;
+	cpr_today(&in.rctx.today);
+	for (int i = 0; i < 2; i++) {
+		batch_init(&in.slots[i].batch, "file");
+		fr_buf_init(&in.slots[i].rejects, REJECTS_MAX);
+	}
+	if (pgc_new(in.loop, cfg->database_url, NULL, on_pg_state, &in, &in.pg,
+		    &err) != 0) {
+		fprintf(stderr, "fremdrift ingest: %s\n", err.msg);
+		in.exit_code = EXIT_FATAL;
+		goto out;
+	}
+	in.sink = sink_new(in.pg);
+	in.started_ms = uv_now(in.loop);
+	in.down_since = in.started_ms;
+	uv_timer_init(in.loop, &in.ticker);
+	in.ticker.data = &in;
+	uv_timer_start(&in.ticker, on_tick, 250, 250);
+	uv_run(in.loop, UV_RUN_DEFAULT);
+	sink_free(in.sink);
+out:
+	if (in.file_open)
+		file_close(&in.fp);
+	for (int i = 0; i < 2; i++) {
+		batch_free(&in.slots[i].batch);
+		fr_buf_free(&in.slots[i].rejects);
+	}
+	if (in.rejects_fd >= 0)
+		close(in.rejects_fd);
+	pseud_ctx_free(in.pseud);
+	env_free(&in.env);
+	uv_loop_close(in.loop);
+	free(files);
+	return in.exit_code;
+}

@@ -4,9 +4,10 @@
 #include "internal.h"
 
 #include "fremdrift/http_server.h"
-#include "fremdrift/keyfile.h"
+#include "fremdrift/ing_env.h"
 #include "fremdrift/log.h"
 #include "fremdrift/pg_conn.h"
+#include "fremdrift/records_api.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,8 @@
 struct serve {
 	uv_loop_t *loop;
 	const struct fr_config *cfg;
-	struct pseud_key key;
+	struct ing_env env;
+	struct records_api *api;
 	struct pgc *pg;
 	struct http_server *http;
 	uv_signal_t sigint, sigterm;
@@ -61,25 +63,46 @@ static void on_request(struct http_req *req, void *data)
 	const char *path = http_req_path(req);
 	const char *method = http_req_method(req);
 
+	static const char use_get[] =
+		"{\"error\":\"method_not_allowed\",\"message\":\"use GET\"}";
+
 	if (strcmp(path, "/health") == 0) {
 		if (strcmp(method, "GET") != 0)
 			http_respond(req, 405, "application/json",
-				     "Allow: GET\r\n",
-				     "{\"error\":\"method_not_allowed\","
-				     "\"message\":\"use GET\"}",
-				     44);
+				     "Allow: GET\r\n", use_get,
+				     sizeof(use_get) - 1);
 		else
 			handle_health(s, req);
+		return;
+	}
+	if (strcmp(path, "/api/v1/records") == 0) {
+		rapi_handle(s->api, req);
 		return;
 	}
 	http_respond_error(req, 404, "not_found", "no such resource");
 }
 
+static void on_env(struct ing_env *env, int rc, const char *error, void *data)
+{
+	(void)env;
+	(void)data;
+	if (rc != 0)
+		log_error("serve", "cannot accept records yet: %s", error);
+	else
+		log_info("serve", "ready to accept records");
+}
+
 static void on_pg_state(struct pgc *c, int up, void *data)
 {
-	(void)c;
-	(void)data;
+	struct serve *s = data;
+
 	log_info("serve", "database is %s", up ? "reachable" : "unreachable");
+	if (!up)
+		return;
+	/* Catalogues are reloaded on every reconnect: new departments added
+	 * with SQL are picked up without a restart. */
+	env_prepare(&s->env, c, on_env, s);
+	rapi_connection_up(s->api);
 }
 
 static void on_closed(uv_handle_t *h) { (void)h; }
@@ -100,6 +123,10 @@ static void http_closed(void *data)
 
 	s->http = NULL;
 	/* Answers are all out: now the database connection may go. */
+	if (s->api) {
+		rapi_close(s->api);
+		s->api = NULL;
+	}
 	if (s->pg) {
 		pgc_close(s->pg, NULL, NULL);
 		s->pg = NULL;
@@ -139,9 +166,12 @@ int cmd_serve(int argc, char **argv, const struct fr_config *cfg)
 		       "or SIGTERM. Needs the key file (FREMDRIFT_KEY_FILE)\n"
 		       "and a migrated database (DATABASE_URL or the embedded "
 		       "cluster). Endpoints:\n"
-		       "  GET /health   200 {\"status\":\"ok\",\"database\":"
-		       "\"ok\"}, or 503 when the database\n"
-		       "                is unreachable\n");
+		       "  GET /health            200 {\"status\":\"ok\",\"database\":"
+		       "\"ok\"}, or 503 when the\n"
+		       "                         database is unreachable\n"
+		       "  POST /api/v1/records   NDJSON or a JSON array of "
+		       "records, with an ingest\n"
+		       "                         token (docs/formats.md)\n");
 		return EXIT_OK;
 	}
 	if (argc > 1) {
@@ -153,11 +183,11 @@ int cmd_serve(int argc, char **argv, const struct fr_config *cfg)
 	s.cfg = cfg;
 	s.loop = uv_default_loop();
 	fr_err_clear(&err);
-	if (keyfile_load(cfg->key_file, &s.key, &err) != 0) {
+	if (env_init(&s.env, cfg->key_file, &err) != 0) {
 		log_error("serve", "%s", err.msg);
 		return EXIT_FATAL;
 	}
-	log_info("serve", "pseudonym key %s loaded", s.key.id);
+	log_info("serve", "pseudonym key %s loaded", s.env.key.id);
 
 	shown = ing__masked_conninfo(cfg->database_url);
 	log_info("serve", "database: %s", shown);
@@ -165,9 +195,10 @@ int cmd_serve(int argc, char **argv, const struct fr_config *cfg)
 	if (pgc_new(s.loop, cfg->database_url, NULL, on_pg_state, &s, &s.pg,
 		    &err) != 0) {
 		log_error("serve", "%s", err.msg);
-		keyfile_wipe(&s.key);
+		env_free(&s.env);
 		return EXIT_FATAL;
 	}
+	s.api = rapi_new(s.loop, s.pg, &s.env);
 
 	memset(&hopts, 0, sizeof(hopts));
 	hopts.host = cfg->http_host;
@@ -180,10 +211,11 @@ int cmd_serve(int argc, char **argv, const struct fr_config *cfg)
 	if (http_server_start(s.loop, &hopts, on_request, &s, &s.http, &err) !=
 	    0) {
 		log_error("serve", "%s", err.msg);
+		rapi_close(s.api);
 		pgc_close(s.pg, NULL, NULL);
 		uv_run(s.loop, UV_RUN_DEFAULT);
 		uv_loop_close(s.loop);
-		keyfile_wipe(&s.key);
+		env_free(&s.env);
 		return EXIT_FATAL;
 	}
 	uv_signal_init(s.loop, &s.sigint);
@@ -204,7 +236,7 @@ int cmd_serve(int argc, char **argv, const struct fr_config *cfg)
 	uv_run(s.loop, UV_RUN_DEFAULT);
 	if (s.exit_code == 0 && uv_loop_close(s.loop) != 0)
 		log_warning("serve", "event loop closed with handles open");
-	keyfile_wipe(&s.key);
+	env_free(&s.env);
 	log_info("serve", "stopped");
 	return s.exit_code;
 }

@@ -1,0 +1,472 @@
+#include "fremdrift/records_api.h"
+#include "fremdrift/batch.h"
+#include "fremdrift/copy_sink.h"
+#include "fremdrift/log.h"
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define FULL_BYTES (8u << 20)
+#define FULL_RECORDS 20000
+#define TOKEN_CACHE_MS 60000
+#define TOKEN_CACHE_MAX 256
+
+struct rreq {
+	struct records_api *api;
+	struct http_req *req;
+	char source[REC_SOURCE_MAX + 1];
+	int accepted, duplicates, rows;
+	json_t *rejected;
+	struct rreq *next; /* in the wait queue */
+};
+
+struct token_entry {
+	unsigned char hash[32];
+	char source[REC_SOURCE_MAX + 1];
+	char role[16];
+	uint64_t expires;
+};
+
+struct side {
+	struct batch batch;
+	struct rreq **reqs;
+	int nreqs, cap;
+};
+
+struct records_api {
+	uv_loop_t *loop;
+	struct pgc *pg;
+	struct ing_env *env;
+	struct pseud_ctx *pseud;
+	struct sink *sink;
+	struct side sides[2];
+	int filling;        /* the side taking new records */
+	uv_check_t check;
+	struct rreq *wait_head, *wait_tail;
+	struct token_entry tokens[TOKEN_CACHE_MAX];
+	int ntokens;
+};
+
+static void flush(struct records_api *api);
+
+static void on_check(uv_check_t *h) { flush(h->data); }
+
+struct records_api *rapi_new(uv_loop_t *loop, struct pgc *pg,
+			     struct ing_env *env)
+{
+	struct records_api *api = fr_xcalloc(1, sizeof(*api));
+
+	api->loop = loop;
+	api->pg = pg;
+	api->env = env;
+	if (pseud_ctx_new(env->key.bytes, env->key.len, &api->pseud, NULL) != 0)
+		abort(); /* the self-test passed; this cannot fail */
+	api->sink = sink_new(pg);
+	for (int i = 0; i < 2; i++)
+		batch_init(&api->sides[i].batch, "http");
+	uv_check_init(loop, &api->check);
+	api->check.data = api;
+	uv_check_start(&api->check, on_check);
+	return api;
+}
+
+static void check_closed(uv_handle_t *h)
+{
+	struct records_api *api = h->data;
+
+	for (int i = 0; i < 2; i++) {
+		batch_free(&api->sides[i].batch);
+		free(api->sides[i].reqs);
+	}
+	sink_free(api->sink);
+	pseud_ctx_free(api->pseud);
+	free(api);
+}
+
+void rapi_close(struct records_api *api)
+{
+	uv_check_stop(&api->check);
+	uv_close((uv_handle_t *)&api->check, check_closed);
+}
+
+void rapi_connection_up(struct records_api *api)
+{
+	sink_connection_up(api->sink);
+}
+
+/* ---- answers ---- */
+
+static void answer(struct rreq *r)
+{
+	json_t *o = json_pack("{s:i, s:i, s:O}", "accepted", r->accepted,
+			      "duplicates", r->duplicates, "rejected",
+			      r->rejected);
+	char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	http_respond(r->req, 200, "application/json", NULL, text, strlen(text));
+	free(text);
+	json_decref(o);
+	json_decref(r->rejected);
+	free(r);
+}
+
+static void fail_req(struct rreq *r, int status, const char *code,
+		     const char *msg)
+{
+	http_respond_error(r->req, status, code, msg);
+	json_decref(r->rejected);
+	free(r);
+}
+
+static void reject(struct rreq *r, long index, const struct fr_err *err)
+{
+	json_array_append_new(r->rejected,
+			      json_pack("{s:i, s:s, s:s}", "index", (json_int_t)index,
+					"field", err->field, "reason", err->msg));
+}
+
+/* ---- parsing a request into the filling batch ---- */
+
+static void add_record(struct rreq *r, struct side *side, int owner,
+		       long index, int rc, const struct record *rec,
+		       const struct fr_err *err)
+{
+	if (rc != 0) {
+		reject(r, index, err);
+		return;
+	}
+	rc = batch_add(&side->batch, rec, owner);
+	if (rc == 0) {
+		r->accepted++;
+		r->rows++;
+	} else if (rc == 1) {
+		r->duplicates++;
+	} else {
+		struct fr_err e;
+
+		fr_err_set(&e, FR_ETOOBIG, "", "the server's batch is full; "
+					       "send it again");
+		reject(r, index, &e);
+	}
+}
+
+static int is_type(const char *ct, const char *want)
+{
+	size_t n = strlen(want);
+
+	return ct && strncasecmp(ct, want, n) == 0 &&
+	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* Parses the body into the filling side; answers at once if nothing to
+ * store. */
+static void take(struct records_api *api, struct rreq *r)
+{
+	struct side *side = &api->sides[api->filling];
+	const char *ct = http_req_header(r->req, "content-type");
+	struct rec_ctx ctx;
+	struct record rec;
+	struct fr_err err;
+	size_t len;
+	const char *body = http_req_body(r->req, &len);
+	int owner = side->nreqs;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.cat = &api->env->cat;
+	ctx.pseud = api->pseud;
+	ctx.key_no = api->env->key_no;
+	ctx.default_source = r->source;
+	cpr_today(&ctx.today);
+
+	if (is_type(ct, "application/x-ndjson")) {
+		const char *p = body, *end = body + len;
+		long index = 0;
+
+		while (p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			const char *le = nl ? nl : end;
+			size_t n = (size_t)(le - p);
+
+			while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == ' '))
+				n--;
+			if (n > 0) {
+				int rc;
+
+				fr_err_clear(&err);
+				rc = rec_parse_json(p, n, &ctx, &rec, &err);
+				add_record(r, side, owner, index, rc, &rec, &err);
+			}
+			index++;
+			p = nl ? nl + 1 : end;
+		}
+	} else {
+		json_error_t jerr;
+		json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+		size_t i;
+		json_t *v;
+
+		if (doc == NULL || (!json_is_array(doc) && !json_is_object(doc))) {
+			char msg[128];
+
+			snprintf(msg, sizeof(msg),
+				 "the body is not a JSON array of records "
+				 "(line %d, column %d)",
+				 jerr.line, jerr.column);
+			json_decref(doc);
+			fail_req(r, 400, "bad_body", msg);
+			return;
+		}
+		if (json_is_object(doc)) {
+			json_t *arr = json_array();
+
+			json_array_append_new(arr, doc);
+			doc = arr;
+		}
+		json_array_foreach(doc, i, v) {
+			int rc;
+
+			fr_err_clear(&err);
+			rc = rec_from_json_object(v, &ctx, &rec, &err);
+			add_record(r, side, owner, (long)i, rc, &rec, &err);
+		}
+		json_decref(doc);
+	}
+	if (r->rows == 0) {
+		answer(r);
+		return;
+	}
+	if (side->nreqs == side->cap) {
+		side->cap = side->cap ? side->cap * 2 : 64;
+		side->reqs = fr_xrealloc(side->reqs,
+					 (size_t)side->cap * sizeof(*side->reqs));
+	}
+	side->reqs[side->nreqs++] = r;
+}
+
+static int side_full(const struct side *s)
+{
+	return batch_bytes(&s->batch) >= FULL_BYTES ||
+	       batch_count(&s->batch) >= FULL_RECORDS;
+}
+
+static void on_written(struct batch *b, int rc, const char *error, void *data)
+{
+	struct records_api *api = data;
+	struct side *side = api->sides[0].batch.id == b->id ? &api->sides[0]
+							    : &api->sides[1];
+
+	(void)error;
+	for (int i = 0; i < b->nresp; i++)
+		if (b->resp_dup[i]) {
+			side->reqs[b->resp_owner[i]]->duplicates++;
+			side->reqs[b->resp_owner[i]]->accepted--;
+		}
+	for (int i = 0; i < b->nev; i++)
+		if (b->ev_dup[i]) {
+			side->reqs[b->ev_owner[i]]->duplicates++;
+			side->reqs[b->ev_owner[i]]->accepted--;
+		}
+	for (int i = 0; i < side->nreqs; i++) {
+		if (rc == 0)
+			answer(side->reqs[i]);
+		else
+			fail_req(side->reqs[i], 500, "store_failed",
+				 "the database refused the batch; nothing of "
+				 "this request was stored");
+	}
+	side->nreqs = 0;
+	batch_reset(b);
+	flush(api);
+}
+
+/* Once per loop iteration: write the filling side if the sink is free,
+ * then let waiting requests in. */
+static void flush(struct records_api *api)
+{
+	struct side *side = &api->sides[api->filling];
+
+	if (!sink_busy(api->sink) && side->nreqs > 0) {
+		if (sink_submit(api->sink, &side->batch, on_written, api) == 0)
+			api->filling = 1 - api->filling;
+		side = &api->sides[api->filling];
+	}
+	while (api->wait_head && !side_full(side)) {
+		struct rreq *r = api->wait_head;
+
+		api->wait_head = r->next;
+		if (api->wait_head == NULL)
+			api->wait_tail = NULL;
+		take(api, r);
+	}
+}
+
+/* ---- tokens ---- */
+
+struct auth {
+	struct records_api *api;
+	unsigned char hash[32];
+	rapi_auth_cb cb;
+	void *data;
+};
+
+static const struct token_entry *cached(struct records_api *api,
+					const unsigned char hash[32])
+{
+	uint64_t now = uv_now(api->loop);
+	const struct token_entry *hit = NULL;
+
+	/* Every entry is compared, in constant time, whatever matches. */
+	for (int i = 0; i < api->ntokens; i++)
+		if (CRYPTO_memcmp(api->tokens[i].hash, hash, 32) == 0 &&
+		    api->tokens[i].expires > now)
+			hit = &api->tokens[i];
+	return hit;
+}
+
+static void on_token(struct pgc *c, PGresult *res, const char *error,
+		     void *data)
+{
+	struct auth *a = data;
+	struct records_api *api = a->api;
+
+	(void)c;
+	(void)error;
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		struct token_entry *e;
+		int slot = api->ntokens;
+
+		/* Replace an expired entry, or the oldest when full. */
+		for (int i = 0; i < api->ntokens; i++)
+			if (api->tokens[i].expires <= uv_now(api->loop))
+				slot = i;
+		if (slot == TOKEN_CACHE_MAX)
+			slot = 0;
+		else if (slot == api->ntokens)
+			api->ntokens++;
+		e = &api->tokens[slot];
+		memcpy(e->hash, a->hash, 32);
+		snprintf(e->source, sizeof(e->source), "%s", PQgetvalue(res, 0, 0));
+		snprintf(e->role, sizeof(e->role), "%s", PQgetvalue(res, 0, 1));
+		e->expires = uv_now(api->loop) + TOKEN_CACHE_MS;
+		a->cb(e->source, e->role, a->data);
+	} else {
+		a->cb(NULL, NULL, a->data);
+	}
+	free(a);
+}
+
+int rapi_authorize(struct records_api *api, const char *authorization,
+		   rapi_auth_cb cb, void *data)
+{
+	unsigned char hash[32];
+	char hex[2 + 64 + 1];
+	const char *params[1] = {hex};
+	const struct token_entry *e;
+	unsigned int n = 0;
+	struct auth *a;
+	const char *tok;
+
+	if (authorization == NULL ||
+	    strncasecmp(authorization, "Bearer ", 7) != 0) {
+		cb(NULL, NULL, data);
+		return 0;
+	}
+	tok = authorization + 7;
+	while (*tok == ' ')
+		tok++;
+	EVP_Digest(tok, strlen(tok), hash, &n, EVP_sha256(), NULL);
+	e = cached(api, hash);
+	if (e) {
+		cb(e->source, e->role, data);
+		return 0;
+	}
+	a = fr_xcalloc(1, sizeof(*a));
+	a->api = api;
+	memcpy(a->hash, hash, 32);
+	a->cb = cb;
+	a->data = data;
+	memcpy(hex, "\\x", 2);
+	pseud_hex(hash, 32, hex + 2);
+	if (pgc_query(api->pg,
+		      "SELECT source, role FROM fremdrift.api_tokens WHERE "
+		      "token_sha256 = $1 AND revoked_at IS NULL",
+		      1, params, 0, on_token, a) != 0) {
+		free(a);
+		return FR_EDB;
+	}
+	return 0;
+}
+
+/* ---- the handler ---- */
+
+static void after_auth(const char *source, const char *role, void *data)
+{
+	struct rreq *r = data;
+	struct records_api *api = r->api;
+
+	if (source == NULL) {
+		fail_req(r, 401, "unauthorized",
+			 "a valid ingest token is required "
+			 "(Authorization: Bearer <token>)");
+		return;
+	}
+	if (strcmp(role, "ingest") != 0) {
+		fail_req(r, 403, "forbidden", "this token may not store records");
+		return;
+	}
+	if (!pgc_is_up(api->pg) || !api->env->ready) {
+		fail_req(r, 503, "database_unavailable",
+			 "the database is unreachable; try again shortly");
+		return;
+	}
+	snprintf(r->source, sizeof(r->source), "%s", source);
+	if (api->wait_head || side_full(&api->sides[api->filling])) {
+		/* No room: wait, unparsed, until a batch is written. */
+		if (api->wait_tail)
+			api->wait_tail->next = r;
+		else
+			api->wait_head = r;
+		api->wait_tail = r;
+		return;
+	}
+	take(api, r);
+}
+
+void rapi_handle(struct records_api *api, struct http_req *req)
+{
+	const char *ct = http_req_header(req, "content-type");
+	struct rreq *r;
+
+	static const char use_post[] =
+		"{\"error\":\"method_not_allowed\",\"message\":\"use POST\"}";
+
+	if (strcmp(http_req_method(req), "POST") != 0) {
+		http_respond(req, 405, "application/json", "Allow: POST\r\n",
+			     use_post, sizeof(use_post) - 1);
+		return;
+	}
+	r = fr_xcalloc(1, sizeof(*r));
+	r->api = api;
+	r->req = req;
+	r->rejected = json_array();
+	if (http_req_header(req, "authorization") == NULL) {
+		fail_req(r, 401, "unauthorized",
+			 "a valid ingest token is required "
+			 "(Authorization: Bearer <token>)");
+		return;
+	}
+	if (!is_type(ct, "application/x-ndjson") &&
+	    !is_type(ct, "application/json")) {
+		fail_req(r, 415, "unsupported_media_type",
+			 "send application/x-ndjson or application/json");
+		return;
+	}
+	if (rapi_authorize(api, http_req_header(req, "authorization"),
+			   after_auth, r) != 0)
+		fail_req(r, 503, "database_unavailable",
+			 "the database is unreachable; try again shortly");
+}

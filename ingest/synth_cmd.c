@@ -1,0 +1,396 @@
+/*
+ * `fremdrift synth --citizens N --seed S`: realistic synthetic courses as
+ * NDJSON on stdout, for the demo and the benchmarks. Same seed, same bytes.
+ *
+ * The model follows the research the provider stands on (shared/domain.md):
+ * every citizen has a latent level per questionnaire dimension that drifts
+ * week by week, fastest when a company-oriented intervention runs in
+ * parallel with a health/social or upskilling one, slower when they follow
+ * one another, barely without a company-oriented one, and downwards with
+ * no intervention at all; a consultant's belief in the citizen adds to the
+ * drift and to the chance of a good exit. CPR numbers are replacement-style
+ * (day + 60): never a real person's.
+ */
+#include "internal.h"
+
+#include "fremdrift/buf.h"
+#include "fremdrift/catalog.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct rng {
+	uint64_t s;
+};
+
+static uint64_t next(struct rng *r)
+{
+	/* xorshift64*: small, fast, and the same everywhere. */
+	r->s ^= r->s >> 12;
+	r->s ^= r->s << 25;
+	r->s ^= r->s >> 27;
+	return r->s * 2685821657736338717ULL;
+}
+
+static double uni(struct rng *r) { return (double)(next(r) >> 11) / 9007199254740992.0; }
+static int pick(struct rng *r, int n) { return (int)(uni(r) * n); }
+
+static double gauss(struct rng *r)
+{
+	double u = uni(r), v = uni(r);
+
+	if (u < 1e-12)
+		u = 1e-12;
+	return sqrt(-2 * log(u)) * cos(6.283185307179586 * v);
+}
+
+static const char *const departments[] = {"koebenhavn", "aarhus", "odense",
+					  "aalborg", "esbjerg"};
+static const char *const agreements[] = {
+	"vulnerable_adults_30", "sick_listed", "youth_autism",
+	"youth_psychiatric", "youth_outward", "activity_ready",
+	"flex_job_applicants"};
+static const char *const company[] = {"internship", "paid_hours",
+				      "wage_subsidy", "flex_job_trial"};
+static const char *const other[] = {
+	"psychologist", "social_mentor", "exercise", "coping_group",
+	"occupational_therapy", "group_teaching", "education_bridge",
+	"cv_jobsearch", "danish_language", "work_assessment"};
+static const char *const goals[] = {"belief", "community", "attendance",
+				    "skills", "clarity", "mental_health",
+				    "trust", "labour_market", "everyday",
+				    "motivation"};
+
+struct out {
+	struct fr_buf b;
+};
+
+static void flush_out(struct out *o)
+{
+	size_t off = 0;
+
+	while (off < o->b.len) {
+		ssize_t w = write(1, o->b.data + off, o->b.len - off);
+
+		if (w <= 0)
+			exit(EXIT_FATAL);
+		off += (size_t)w;
+	}
+	fr_buf_reset(&o->b);
+}
+
+#define EMIT(o, ...)                                                           \
+	do {                                                                   \
+		fr_buf_printf(&(o)->b, __VA_ARGS__);                           \
+		if ((o)->b.len > (1u << 20))                                   \
+			flush_out(o);                                          \
+	} while (0)
+
+/* Days since 1970-01-01 to YYYY-MM-DD. */
+static void date_str(long days, char out[11])
+{
+	long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+	long doe = z - era * 146097;
+	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long mp = (5 * doy + 2) / 153;
+	unsigned d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	unsigned m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	unsigned y = (unsigned)(yoe + era * 400 + (m <= 2));
+
+	snprintf(out, 11, "%04u-%02u-%02u", y % 10000u, m % 100u, d % 100u);
+}
+
+/* The ISO week of a day, as 2026-W09. */
+static void week_str(long days, char out[9])
+{
+	long thursday = days - ((days + 3) % 7) + 3; /* Monday-based */
+	char d[11];
+	long jan1;
+	unsigned y, w;
+
+	date_str(thursday, d);
+	y = (unsigned)atoi(d);
+	/* Days from 1 January of that year to the Thursday. */
+	{
+		long a = (14 - 1) / 12, yy = (long)y + 4800 - a, mm = 1 + 12 * a - 3;
+
+		jan1 = 1 + (153 * mm + 2) / 5 + 365 * yy + yy / 4 - yy / 100 +
+		       yy / 400 - 32045 - 2440588;
+	}
+	w = (unsigned)((thursday - jan1) / 7 + 1);
+	snprintf(out, 9, "%04u-W%02u", y % 10000u, w % 100u);
+}
+
+struct citizen {
+	char cpr[12];
+	int mix;       /* 0 none, 1 single other, 2 sequential, 3 parallel */
+	int belief;    /* consultant's belief 1-5 */
+	double level[8];
+	double drift;
+	int sober_items; /* 1: answers the sobriety items */
+	int ev_no;       /* the next event number */
+};
+
+static void make_cpr(long i, struct rng *r, struct citizen *c)
+{
+	/* A unique replacement number for every i < 15.8 million. */
+	long date = i % 15792, serial = (i / 15792) % 1000;
+	int day = 61 + (int)(date % 28), month = 1 + (int)(date / 28 % 12);
+	int year = 1962 + (int)(date / 336 % 47); /* 1962-2008 */
+	int d7 = year >= 2000 ? 4 : (int)(serial % 4);
+	int last = (int)(serial % 10);
+
+	(void)r;
+	snprintf(c->cpr, sizeof(c->cpr), "%02d%02d%02d-%d%03ld", day % 100,
+		 month % 100, year % 100, d7 % 10,
+		 (serial / 10 * 10 + last) % 1000);
+}
+
+static int clamp_answer(double x)
+{
+	int v = (int)lround(x);
+
+	return v < 1 ? 1 : v > 5 ? 5 : v;
+}
+
+static void response(struct out *o, struct rng *r, long seed, long i, int n,
+		     const struct instrument *ins, const struct citizen *c,
+		     double weeks, long day, const char *course)
+{
+	char d[11];
+	int hour = 9 + pick(r, 6), minute = pick(r, 60);
+
+	date_str(day, d);
+	EMIT(o,
+	     "{\"kind\":\"response\",\"id\":\"s%ld-c%ld-r%d\",\"source\":\"synth\","
+	     "\"cpr\":\"%s\",\"instrument\":\"%s\",\"version\":%d,"
+	     "\"respondent\":\"%s\",\"answered_at\":\"%sT%02d:%02d:00+01:00\","
+	     "\"course\":\"%s\",\"answers\":{",
+	     seed, i, n, c->cpr, ins->name, ins->version,
+	     ins->respondent == 'c' ? "citizen" : "consultant", d, hour % 24,
+	     minute % 60, course);
+	for (int k = 0; k < ins->nitems; k++) {
+		const struct instr_item *it = &ins->items[k];
+		double lvl = c->level[it->dim % 8] + c->drift * weeks;
+		double x = 1 + 4 * (lvl / 100.0) + gauss(r) * 0.6;
+		int v;
+
+		if (ins->respondent == 'k' && k == 0)
+			x = c->belief + gauss(r) * 0.3;
+		v = clamp_answer(x);
+		if (it->reversed)
+			v = it->min + it->max - v;
+		if (uni(r) < 0.04 ||
+		    (!c->sober_items &&
+		     strcmp(ins->dims[it->dim].id, "aedruelighed") == 0))
+			EMIT(o, "%s\"%s\":null", k ? "," : "", it->id);
+		else
+			EMIT(o, "%s\"%s\":%d", k ? "," : "", it->id, v);
+	}
+	EMIT(o, "}}\n");
+}
+
+static void event_head(struct out *o, long seed, long i, struct citizen *c,
+		       const char *course, long day, const char *type)
+{
+	char d[11];
+
+	date_str(day, d);
+	EMIT(o,
+	     "{\"kind\":\"event\",\"id\":\"s%ld-c%ld-e%d\",\"source\":\"synth\","
+	     "\"cpr\":\"%s\",\"course\":\"%s\",\"at\":\"%s\",\"type\":\"%s\"",
+	     seed, i, c->ev_no++, c->cpr, course, d, type);
+}
+
+static void one_citizen(struct out *o, struct rng *r, long seed, long i,
+			const struct catalog *cat, long today)
+{
+	const struct instrument *borger = catalog_instrument(cat, "borger", 6, 1);
+	const struct instrument *kons = catalog_instrument(cat, "konsulent", 9, 1);
+	struct citizen c;
+	char course[40];
+	long start = 19358 + pick(r, 1186); /* 2023-01-01 .. 2026-03-31 */
+	int weeks = 26 + pick(r, 27), hasdrugs = uni(r) < 0.15;
+	long end = start + weeks * 7;
+	int comp_from, comp_to, oth_from, oth_to, n = 0;
+	double p;
+
+	memset(&c, 0, sizeof(c));
+	make_cpr(i, r, &c);
+	c.sober_items = hasdrugs;
+	snprintf(course, sizeof(course), "S%ld-K%ld", seed, i);
+	p = uni(r);
+	c.mix = p < 0.10 ? 0 : p < 0.30 ? 1 : p < 0.60 ? 2 : 3;
+	c.belief = 1 + pick(r, 5);
+	for (int d = 0; d < 8; d++)
+		c.level[d] = 35 + gauss(r) * 12;
+	c.drift = (c.mix == 0 ? -0.25 : c.mix == 1 ? 0.1 : c.mix == 2 ? 0.45 : 0.85) +
+		  0.12 * (c.belief - 3) + gauss(r) * 0.15;
+
+	event_head(o, seed, i, &c, course, start, "course_started");
+	EMIT(o, ",\"department\":\"%s\",\"agreement\":\"%s\"}\n",
+	     departments[pick(r, 5)], agreements[pick(r, 7)]);
+	event_head(o, seed, i, &c, course, start + 7, "job_chance_rated");
+	EMIT(o, ",\"level\":%d}\n", c.belief);
+	for (int g = 0, first = pick(r, 10); g < 3; g++) {
+		event_head(o, seed, i, &c, course, start + 7, "goal_set");
+		EMIT(o, ",\"goal\":\"%s\",\"weight\":%d}\n",
+		     goals[(first + g * 3) % 10], 1 + pick(r, 3));
+	}
+
+	/* Interventions: when the company-oriented and the other one run. */
+	comp_from = comp_to = oth_from = oth_to = -1;
+	if (c.mix >= 1) {
+		oth_from = 1 + pick(r, 3);
+		oth_to = oth_from + 8 + pick(r, 8);
+	}
+	if (c.mix == 2) {
+		comp_from = oth_to + 1 + pick(r, 3);
+		comp_to = weeks - 1;
+	} else if (c.mix == 3) {
+		comp_from = oth_from + pick(r, 3);
+		comp_to = weeks - 1;
+	}
+	if (oth_from >= 0) {
+		const char *what = other[pick(r, 10)];
+
+		event_head(o, seed, i, &c, course, start + oth_from * 7,
+			   "intervention_started");
+		EMIT(o, ",\"intervention\":\"%s\"}\n", what);
+		if (start + oth_to * 7 <= today) {
+			event_head(o, seed, i, &c, course, start + oth_to * 7,
+				   "intervention_ended");
+			EMIT(o, ",\"intervention\":\"%s\"}\n", what);
+		}
+	}
+	if (comp_from >= 0 && comp_from < weeks) {
+		const char *what = company[pick(r, 4)];
+
+		event_head(o, seed, i, &c, course, start + comp_from * 7,
+			   "intervention_started");
+		EMIT(o, ",\"intervention\":\"%s\"}\n", what);
+		for (int w = comp_from; w <= comp_to; w += 2) {
+			long day = start + w * 7;
+			double h = 6 + pick(r, 15);
+			char wk[9];
+
+			if (day > today)
+				break;
+			week_str(day, wk);
+			event_head(o, seed, i, &c, course, day, "hours");
+			EMIT(o, ",\"week\":\"%s\",\"hours\":%.0f,\"paid_hours\":%.0f}\n",
+			     wk, h,
+			     strcmp(what, "internship") == 0 ? 0.0
+							     : floor(h * uni(r)));
+		}
+	}
+	for (int w = 2; w < weeks; w += 4) {
+		long day = start + w * 7;
+
+		if (day > today)
+			break;
+		event_head(o, seed, i, &c, course, day, "meeting");
+		EMIT(o, ",\"meeting\":\"%s\",\"attended\":%s}\n",
+		     w % 12 == 2 ? "three_party" : "conversation",
+		     uni(r) < 0.12 - 0.015 * c.belief ? "false" : "true");
+	}
+
+	/* Questionnaire rounds every 4-6 weeks, consultant's at start and end. */
+	if (start <= today)
+		response(o, r, seed, i, n++, kons, &c, 0, start + 3, course);
+	for (int w = 0; w < weeks; w += 4 + pick(r, 3)) {
+		long day = start + w * 7 + pick(r, 3);
+
+		if (day > today)
+			break;
+		response(o, r, seed, i, n++, borger, &c, w, day, course);
+	}
+	if (end <= today) {
+		double final = c.level[0] + c.drift * weeks;
+		const char *exit_status;
+		double q = uni(r) * 100 + final - 40 + 6 * (c.belief - 3);
+
+		response(o, r, seed, i, n++, kons, &c, weeks, end - 2, course);
+		for (int g = 0, first = 0; g < 3; g++) {
+			int lvl = (int)lround(c.drift * 3 + gauss(r) * 0.8);
+
+			event_head(o, seed, i, &c, course, end - 1, "goal_rated");
+			EMIT(o, ",\"goal\":\"%s\",\"level\":%d}\n",
+			     goals[(first + g * 3) % 10],
+			     lvl < -2 ? -2 : lvl > 2 ? 2 : lvl);
+		}
+		exit_status = q > 85 ? "employment" : q > 70 ? "education"
+			      : q > 60 ? "flex_job" : q > 50 ? "employment_support"
+			      : q > 20 ? "unemployment" : q > 10 ? "sickness_benefit"
+							     : "other_public_support";
+		event_head(o, seed, i, &c, course, end, "course_ended");
+		EMIT(o, ",\"exit_status\":\"%s\"}\n", exit_status);
+		if (end + 61 <= today) {
+			event_head(o, seed, i, &c, course, end + 61, "followup");
+			EMIT(o, ",\"months_after\":2,\"status\":\"%s\"}\n",
+			     uni(r) < 0.8 ? exit_status : "unemployment");
+		}
+	}
+}
+
+int cmd_synth(int argc, char **argv, const struct fr_config *cfg)
+{
+	long citizens = 1000, seed = 1;
+	struct catalog cat;
+	struct fr_err err;
+	struct out o;
+	struct rng r;
+	long today = 20634; /* 2026-06-30: fixed, so output never changes */
+
+	(void)cfg;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--citizens") == 0 && i + 1 < argc) {
+			citizens = atol(argv[++i]);
+		} else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
+			seed = atol(argv[++i]);
+		} else if (strcmp(argv[i], "--help") == 0 ||
+			   strcmp(argv[i], "-h") == 0) {
+			printf("usage: fremdrift synth [--citizens N] [--seed S]\n\n"
+			       "Writes synthetic courses for N citizens (default "
+			       "1000) as NDJSON on stdout:\nquestionnaire rounds "
+			       "every 4-6 weeks, consultant ratings, interventions, "
+			       "hours,\nmeetings, goals, exits and follow-ups, in "
+			       "which parallel company-oriented\ninterventions "
+			       "progress most and no intervention regresses. The "
+			       "same seed gives\nthe same output. CPR numbers are "
+			       "replacement-style, never a real person's.\n");
+			return EXIT_OK;
+		} else {
+			fprintf(stderr, "fremdrift synth: unexpected '%s' (see "
+					"--help)\n",
+				argv[i]);
+			return EXIT_FATAL;
+		}
+	}
+	if (citizens < 1 || citizens > 15000000) {
+		fprintf(stderr, "fremdrift synth: --citizens takes 1 to "
+				"15000000\n");
+		return EXIT_FATAL;
+	}
+	if (catalog_init(&cat, &err) != 0) {
+		fprintf(stderr, "fremdrift synth: %s\n", err.msg);
+		return EXIT_FATAL;
+	}
+	fr_buf_init(&o.b, 4u << 20);
+	for (long i = 0; i < citizens; i++) {
+		r.s = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)seed * 1000003u + (uint64_t)i) *
+						 0xbf58476d1ce4e5b9ULL;
+		if (r.s == 0)
+			r.s = 1;
+		one_citizen(&o, &r, seed, i, &cat, today);
+	}
+	flush_out(&o);
+	fr_buf_free(&o.b);
+	catalog_free(&cat);
+	return EXIT_OK;
+}

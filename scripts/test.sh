@@ -41,9 +41,10 @@ fi
 
 if [ "$what" = all ] || [ "$what" = integration ]; then
 	pgdir=$(mktemp -d /tmp/fremdrift-pg.XXXXXX)
+	scratch=$(mktemp -d /tmp/fremdrift-test.XXXXXX)
 	cleanup() {
 		sh "$here/scripts/pg.sh" stop "$pgdir" >/dev/null 2>&1 || true
-		rm -rf "$pgdir"
+		rm -rf "$pgdir" "$scratch"
 	}
 	trap cleanup EXIT
 	trap 'exit 130' INT TERM
@@ -52,6 +53,7 @@ if [ "$what" = all ] || [ "$what" = integration ]; then
 		export FREMDRIFT_TEST_PGDIR="$pgdir"
 		export FREMDRIFT_BIN="$build/fremdrift"
 		export FREMDRIFT_SCRIPTS="$here/scripts"
+		export FREMDRIFT_TEST_TMP="$scratch"
 		export DATABASE_URL="host=$pgdir user=fremdrift dbname=fremdrift"
 		for t in "$build"/tests/integration/test_*; do
 			[ -x "$t" ] && case "$t" in *.o|*.d) continue ;; esac && run_suite "$t"

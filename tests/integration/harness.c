@@ -41,7 +41,10 @@ const char *h_tmpdir(void)
 	static char dir[128];
 
 	if (dir[0] == '\0') {
-		snprintf(dir, sizeof(dir), "/tmp/fremdrift-it.XXXXXX");
+		const char *base = getenv("FREMDRIFT_TEST_TMP");
+
+		snprintf(dir, sizeof(dir), "%s/fremdrift-it.XXXXXX",
+			 base && *base ? base : "/tmp");
 		if (mkdtemp(dir) == NULL)
 			abort();
 	}

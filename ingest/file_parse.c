@@ -382,6 +382,8 @@ void file_parse_some(struct file_parser *fp, struct rec_ctx *ctx,
 			long long nl = 0;
 			size_t len;
 
+			if (pos == fp->carry.len)
+				break; /* nothing (left) to frame */
 			if (skipping) {
 				const char *p = memchr(fp->carry.data + pos, '\n',
 						       fp->carry.len - pos);

@@ -11,15 +11,19 @@ cc=$(command -v clang-14 || command -v clang)
 mkdir -p "$out"
 cflags="-std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I$here/include $(pkg-config --cflags libpq jansson)"
 libs="$(pkg-config --libs libcrypto jansson) -lcsv -lm"
+cflags="$cflags -I$here/tests/fuzz"
 pure=""
 for f in "$here"/common/*.c "$here"/anonymize/*.c "$here"/measure/*.c; do
 	[ -f "$f" ] && pure="$pure $f"
 done
+sh "$here/scripts/embed-json.sh" "$here"/instruments/*.json > "$out/instruments.c"
 status=0
 for src in "$here"/tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
 	extra=""
-	[ -f "$here/tests/fuzz/$name.sources" ] && extra=$(sed "s|^|$here/|" "$here/tests/fuzz/$name.sources")
+	if [ -f "$here/tests/fuzz/$name.sources" ]; then
+		extra="$(sed "s|^|$here/|" "$here/tests/fuzz/$name.sources") $out/instruments.c"
+	fi
 	echo "== $name: building"
 	# shellcheck disable=SC2086
 	$cc $cflags -o "$out/$name" "$src" $pure $extra $libs

@@ -31,4 +31,23 @@ if [ ! -f "$key" ]; then
 	"$bin" keygen --out "$key" >/dev/null
 fi
 export FREMDRIFT_KEY_FILE="$key"
+
+# Demo data, once: synthetic courses so the dashboards have something to
+# show. FREMDRIFT_DEMO=0 skips it (do that for real data).
+if [ "${FREMDRIFT_DEMO:-1}" != 0 ] && [ ! -f "$var/demo-loaded" ]; then
+	echo "loading demo data (synthetic citizens; FREMDRIFT_DEMO=0 skips this)" >&2
+	"$bin" synth --citizens "${FREMDRIFT_DEMO_CITIZENS:-2000}" --seed 1 >"$var/demo.ndjson"
+	"$bin" ingest --source synth "$var/demo.ndjson" && touch "$var/demo-loaded"
+	rm -f "$var/demo.ndjson"
+fi
+
+# A local ingest token to try the API with, made once, kept in var/.
+if [ ! -f "$var/ingest.token" ]; then
+	(umask 077 && "$bin" token create --source local --role ingest >"$var/ingest.token" 2>/dev/null) ||
+		rm -f "$var/ingest.token"
+fi
+if [ -f "$var/ingest.token" ]; then
+	echo "an ingest token for trying the API is in $var/ingest.token:" >&2
+	echo "  curl -H \"Authorization: Bearer \$(cat $var/ingest.token)\" -H 'Content-Type: application/x-ndjson' --data-binary @records.ndjson http://${FREMDRIFT_HTTP:-127.0.0.1:8080}/api/v1/records" >&2
+fi
 "$bin" serve

@@ -1,4 +1,6 @@
 #include "fremdrift/record.h"
+#include "fremdrift/buf.h"
+#include "internal_json.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -377,33 +379,23 @@ static int read_answer(struct build *b, const char *field, int item,
 /* JSON "answers": {"b01": 4, "b02": null, ...} */
 static int read_answers_object(struct build *b, const struct rec_value *v)
 {
-	const char *key;
-	json_t *val;
-
 	if (v->type != RV_OBJECT)
 		return fail(b, "answers", "must be an object of item: answer");
-	json_object_foreach((json_t *)v->json, key, val) {
+	for (int i = 0; i < v->npairs; i++) {
+		const struct rec_field *pr = &v->pairs[i];
+		int item = instr_find_item(b->r->instr, pr->name, pr->nlen);
 		char field[64];
-		int item = instr_find_item(b->r->instr, key, strlen(key));
-		struct rec_value av;
 
-		snprintf(field, sizeof(field), "answers.%.50s",
-			 rec_text_ok(key, strlen(key)) ? key : "?");
+		snprintf(field, sizeof(field), "answers.%.*s",
+			 (int)(pr->nlen > 50 ? 50 : pr->nlen), pr->name);
+		if (!rec_text_ok(field, strlen(field)))
+			strcpy(field, "answers.?");
 		if (item < 0)
 			return fail(b, field, "unknown item for this instrument "
 					      "version");
-		memset(&av, 0, sizeof(av));
-		if (json_is_integer(val)) {
-			av.type = RV_INT;
-			av.i = json_integer_value(val);
-		} else if (json_is_null(val)) {
-			av.type = RV_NULL;
-		} else {
-			av.type = RV_STRING; /* reported as not a whole number */
-			av.len = 1;
-			av.s = "x";
-		}
-		if (read_answer(b, field, item, &av) != 0)
+		if (pr->v.type != RV_INT && pr->v.type != RV_NULL)
+			return fail(b, field, "must be a whole number or null");
+		if (read_answer(b, field, item, &pr->v) != 0)
 			return FR_EINVAL;
 	}
 	return 0;
@@ -793,14 +785,50 @@ out:
 #undef COL
 }
 
+/* A jansson scalar as a record value. */
+static void json_scalar(json_t *v, struct rec_value *out)
+{
+	memset(out, 0, sizeof(*out));
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		out->type = RV_STRING;
+		out->s = json_string_value(v);
+		out->len = json_string_length(v);
+		break;
+	case JSON_INTEGER:
+		out->type = RV_INT;
+		out->i = json_integer_value(v);
+		out->d = (double)out->i;
+		break;
+	case JSON_REAL:
+		out->type = RV_REAL;
+		out->d = json_real_value(v);
+		break;
+	case JSON_TRUE:
+	case JSON_FALSE:
+		out->type = RV_BOOL;
+		out->b = json_is_true(v);
+		break;
+	case JSON_OBJECT:
+		out->type = RV_OBJECT;
+		break;
+	case JSON_ARRAY:
+		out->type = RV_ARRAY;
+		break;
+	default:
+		out->type = RV_NULL;
+		break;
+	}
+}
+
 int rec_from_json_object(void *object, const struct rec_ctx *ctx,
 			 struct record *out, struct fr_err *err)
 {
 	json_t *obj = object;
-	struct rec_field fields[F_COUNT + 8];
+	struct rec_field fields[F_COUNT + 8], inner[INSTR_MAX_ITEMS + 8];
 	const char *key;
 	json_t *v;
-	int n = 0;
+	int n = 0, ninner = 0;
 
 	if (!json_is_object(obj))
 		return fr_err_set(err, FR_EPARSE, "", "a record must be a JSON "
@@ -814,35 +842,22 @@ int rec_from_json_object(void *object, const struct rec_ctx *ctx,
 		memset(f, 0, sizeof(*f));
 		f->name = key;
 		f->nlen = strlen(key);
-		switch (json_typeof(v)) {
-		case JSON_STRING:
-			f->v.type = RV_STRING;
-			f->v.s = json_string_value(v);
-			f->v.len = json_string_length(v);
-			break;
-		case JSON_INTEGER:
-			f->v.type = RV_INT;
-			f->v.i = json_integer_value(v);
-			break;
-		case JSON_REAL:
-			f->v.type = RV_REAL;
-			f->v.d = json_real_value(v);
-			break;
-		case JSON_TRUE:
-		case JSON_FALSE:
-			f->v.type = RV_BOOL;
-			f->v.b = json_is_true(v);
-			break;
-		case JSON_OBJECT:
-			f->v.type = RV_OBJECT;
-			f->v.json = v;
-			break;
-		case JSON_ARRAY:
-			f->v.type = RV_ARRAY;
-			break;
-		default:
-			f->v.type = RV_NULL;
-			break;
+		json_scalar(v, &f->v);
+		if (json_is_object(v) && ninner == 0) {
+			const char *ik;
+			json_t *iv;
+
+			json_object_foreach(v, ik, iv) {
+				if (ninner == (int)(sizeof(inner) / sizeof(*inner)))
+					return fr_err_set(err, FR_EINVAL, "answers",
+							  "too many answers");
+				inner[ninner].name = ik;
+				inner[ninner].nlen = strlen(ik);
+				json_scalar(iv, &inner[ninner].v);
+				ninner++;
+			}
+			f->v.pairs = inner;
+			f->v.npairs = ninner;
 		}
 		n++;
 	}
@@ -852,41 +867,27 @@ int rec_from_json_object(void *object, const struct rec_ctx *ctx,
 int rec_parse_json(const char *text, size_t len, const struct rec_ctx *ctx,
 		   struct record *out, struct fr_err *err)
 {
-	json_error_t jerr;
-	json_t *obj;
-	int rc;
+	struct rec_field fields[F_COUNT + 8], inner[INSTR_MAX_ITEMS + 8];
+	char stack_scratch[8192], *scratch = stack_scratch;
+	const char *why = NULL;
+	long column = 0;
+	int n, ninner, rc;
 
-	obj = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
-			 &jerr);
-	if (obj == NULL) {
-		/* jansson's text may quote input; keep only its kind. */
-		const char *why = "not valid JSON";
-
-		switch (json_error_code(&jerr)) {
-		case json_error_invalid_utf8:
-			why = "not valid UTF-8";
-			break;
-		case json_error_duplicate_key:
-			why = "a field appears twice";
-			break;
-		case json_error_premature_end_of_input:
-			why = "JSON ends too early";
-			break;
-		case json_error_end_of_input_expected:
-			why = "text after the JSON object";
-			break;
-		case json_error_null_character:
-			why = "a NUL character in the text";
-			break;
-		default:
-			break;
-		}
+	/* Decoded escapes need at most the line's length. */
+	if (len > sizeof(stack_scratch))
+		scratch = fr_xmalloc(len);
+	if (jscan_record(text, len, scratch, fields,
+			 (int)(sizeof(fields) / sizeof(*fields)), &n, inner,
+			 (int)(sizeof(inner) / sizeof(*inner)), &ninner, &why,
+			 &column) != 0) {
 		fr_err_set(err, FR_EPARSE, "", "%s", why);
 		if (err)
-			err->column = jerr.column > 0 ? jerr.column : 0;
-		return FR_EPARSE;
+			err->column = column;
+		rc = FR_EPARSE;
+	} else {
+		rc = rec_build(out, ctx, fields, n, err);
 	}
-	rc = rec_from_json_object(obj, ctx, out, err);
-	json_decref(obj);
+	if (scratch != stack_scratch)
+		free(scratch);
 	return rc;
 }

@@ -7,6 +7,7 @@ build=$(cd "${1:?usage: bench.sh BUILD}" && pwd)
 what=${2:-all}
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/fremdrift-bench.XXXXXX)
+chmod 755 "$work" # the cluster inside belongs to postgres when run as root
 trap 'rm -rf "$work"' EXIT
 bin="$build/fremdrift"
 
@@ -31,4 +32,99 @@ if [ "$what" = all ] || [ "$what" = pseudonym ]; then
 	t1=$(now)
 	lines=$(wc -l <"$work/pseud.txt")
 	echo "fremdrift pseudonym: $lines lines in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}') s = $(rate "$lines" "$t0" "$t1") lines/s (stdin to stdout, one core)"
+fi
+
+if [ "$what" = all ] || [ "$what" = ingest ] || [ "$what" = http ] || [ "$what" = rss ]; then
+	pgdir="$work/pg"
+	sh "$here/scripts/pg.sh" init "$pgdir"
+	sh "$here/scripts/pg.sh" start "$pgdir"
+	trap 'sh "$here/scripts/pg.sh" stop "$pgdir" >/dev/null 2>&1; rm -rf "$work"' EXIT
+	export DATABASE_URL="host=$pgdir user=fremdrift dbname=fremdrift"
+	export FREMDRIFT_KEY_FILE="$work/bench.key"
+	[ -f "$FREMDRIFT_KEY_FILE" ] || "$bin" keygen --out "$FREMDRIFT_KEY_FILE" >/dev/null 2>&1
+	"$bin" migrate >/dev/null 2>&1
+	psql_() { psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" "$@"; }
+fi
+
+if [ "$what" = all ] || [ "$what" = ingest ]; then
+	echo
+	echo "## file ingest against plain COPY"
+	# 1,000,000 responses and 1,000,000 events from the generator.
+	"$bin" synth --citizens 160000 --seed 3 |
+		awk '/"kind":"response"/ { if (r < 1000000) { print; r++ } next }
+		     { if (e < 1000000) { print; e++ } }' >"$work/bench.ndjson"
+	size=$(wc -c <"$work/bench.ndjson")
+	records=$(wc -l <"$work/bench.ndjson")
+	echo "input: $records records ($(awk -v s="$size" 'BEGIN{printf "%.0f", s/1e6}') MB NDJSON)"
+	t0=$(now)
+	"$bin" ingest "$work/bench.ndjson" 2>"$work/ingest.log" || true
+	t1=$(now)
+	tail -n 1 "$work/ingest.log"
+	ingest_rate=$(rate "$records" "$t0" "$t1")
+	echo "fremdrift ingest: $ingest_rate records/s ($(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s)"
+	psql_ -At -c "SELECT 'mean items per response: ' || round(avg(array_length(answers, 1)), 1) FROM fremdrift.responses"
+	# The physical limit: the same final rows, dumped and loaded again with
+	# plain server-side COPY into the same tables with the same indexes.
+	psql_ -c "COPY fremdrift.responses TO '$pgdir/r.copy'" -c "COPY fremdrift.events TO '$pgdir/e.copy'"
+	psql_ -c "TRUNCATE fremdrift.responses, fremdrift.events" -c "CHECKPOINT"
+	t0=$(now)
+	psql_ -c "BEGIN" -c "COPY fremdrift.responses FROM '$pgdir/r.copy'" \
+		-c "COPY fremdrift.events FROM '$pgdir/e.copy'" -c "COMMIT"
+	t1=$(now)
+	copy_rate=$(rate "$records" "$t0" "$t1")
+	echo "plain COPY of the same rows: $copy_rate rows/s ($(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s)"
+	echo "ratio ingest / COPY: $(awk -v a="$ingest_rate" -v b="$copy_rate" 'BEGIN{printf "%.2f", a/b}')"
+	psql_ -At -c "SELECT 'stored: responses ' || pg_size_pretty(pg_total_relation_size('fremdrift.responses')) || ' (' || pg_size_pretty(pg_relation_size('fremdrift.responses')) || ' heap), events ' || pg_size_pretty(pg_total_relation_size('fremdrift.events')) || ' (' || pg_size_pretty(pg_relation_size('fremdrift.events')) || ' heap)'"
+	psql_ -At -c "SELECT 'bytes per row: responses ' || round(pg_relation_size('fremdrift.responses')::numeric / greatest(count(*),1)) FROM fremdrift.responses" \
+		-c "SELECT 'bytes per row: events ' || round(pg_relation_size('fremdrift.events')::numeric / greatest(count(*),1)) FROM fremdrift.events"
+	rm -f "$work/bench.ndjson" "$pgdir/r.copy" "$pgdir/e.copy"
+fi
+
+if [ "$what" = all ] || [ "$what" = http ]; then
+	echo
+	echo "## HTTP: single-record POSTs over 64 keep-alive connections"
+	port=18089
+	token=$("$bin" token create --source bench --role ingest 2>/dev/null)
+	FREMDRIFT_HTTP=127.0.0.1:$port "$bin" serve >/dev/null 2>"$work/serve.log" &
+	spid=$!
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+		sleep 0.5
+	done
+	cat >"$work/post.lua" <<'LUA'
+local n = 0
+local tid = 0
+function setup(thread) tid = tid + 1; thread:set("tid", tid) end
+function init(args)
+  prefix = "w" .. tostring(tid) .. "-" .. tostring(os.time()) .. "-"
+  token = os.getenv("FREMDRIFT_BENCH_TOKEN")
+end
+request = function()
+  n = n + 1
+  local body = '{"kind":"event","id":"' .. prefix .. n .. '","cpr":"610190-1001","course":"B","at":"2026-02-01","type":"meeting","meeting":"conversation","attended":true}'
+  return wrk.format("POST", "/api/v1/records",
+    {["Content-Type"] = "application/x-ndjson", ["Authorization"] = "Bearer " .. token}, body)
+end
+LUA
+	FREMDRIFT_BENCH_TOKEN=$token wrk -t2 -c64 -d20s --latency -s "$work/post.lua" \
+		"http://127.0.0.1:$port/api/v1/records" >"$work/wrk.txt" 2>&1 || true
+	grep -E "Requests/sec|50%|99%|Non-2xx|requests in|Socket errors" "$work/wrk.txt"
+	stored=$(psql_ -At -c "SELECT count(*) FROM fremdrift.events WHERE source = 'bench'")
+	batches=$(psql_ -At -c "SELECT count(*) FROM fremdrift.ingest_batches WHERE origin = 'http'")
+	echo "stored: $stored records in $batches transactions (group commit)"
+	kill "$spid"
+	wait "$spid" 2>/dev/null || true
+fi
+
+if [ "$what" = all ] || [ "$what" = rss ]; then
+	echo
+	echo "## peak memory while ingesting a 1 GB file"
+	"$bin" synth --citizens 115000 --seed 9 >"$work/big.ndjson"
+	echo "input: $(awk -v s="$(wc -c <"$work/big.ndjson")" 'BEGIN{printf "%.2f GB", s/1e9}'), $(wc -l <"$work/big.ndjson") records"
+	t0=$(now)
+	/usr/bin/time -f "%M" -o "$work/rss.txt" "$bin" ingest "$work/big.ndjson" 2>"$work/big.log" || true
+	t1=$(now)
+	tail -n 1 "$work/big.log"
+	echo "peak RSS: $(awk '{printf "%.1f MB", $1/1024}' "$work/rss.txt") ($(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s)"
+	rm -f "$work/big.ndjson"
 fi

@@ -11,7 +11,7 @@ openssl"
 case "$what" in
 build) ;;
 run|test) ;;
-bench) pkgs="$pkgs wrk" ;;
+bench) pkgs="$pkgs wrk curl time" ;;
 fuzz) pkgs="$pkgs clang-14 libclang-rt-14-dev" ;;
 *) echo "usage: $0 build|run|test|bench|fuzz" >&2; exit 2 ;;
 esac

@@ -89,6 +89,8 @@ struct record {
 enum rec_vtype { RV_NULL = 0, RV_STRING, RV_INT, RV_REAL, RV_BOOL, RV_OBJECT,
 		 RV_ARRAY };
 
+struct rec_field;
+
 struct rec_value {
 	enum rec_vtype type;
 	const char *s; /* RV_STRING: not NUL-terminated */
@@ -96,7 +98,8 @@ struct rec_value {
 	long long i;   /* RV_INT */
 	double d;      /* RV_REAL (and RV_INT) */
 	int b;         /* RV_BOOL */
-	void *json;    /* RV_OBJECT: a json_t *, for "answers" */
+	const struct rec_field *pairs; /* RV_OBJECT ("answers"): its members */
+	int npairs;
 };
 
 struct rec_field {

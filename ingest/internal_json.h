@@ -1,0 +1,18 @@
+/* The record JSON scanner (json_scan.c), shared within ingest/. */
+#ifndef FREMDRIFT_INGEST_INTERNAL_JSON_H
+#define FREMDRIFT_INGEST_INTERNAL_JSON_H
+
+#include "fremdrift/record.h"
+
+/*
+ * Scans one JSON object of len bytes. Top-level members go to fields (at
+ * most max_fields); the first member whose value is an object has its
+ * members in inner. scratch must hold len bytes (decoded escapes).
+ * 0, or -1 with *why (a fixed sentence) and the 1-based byte *column.
+ */
+int jscan_record(const char *text, size_t len, char *scratch,
+		 struct rec_field *fields, int max_fields, int *nfields,
+		 struct rec_field *inner, int max_inner, int *ninner,
+		 const char **why, long *column);
+
+#endif

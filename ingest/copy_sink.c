@@ -7,10 +7,9 @@
 
 enum step {
 	S_IDLE,
-	S_BEGIN, S_COPY_R, S_COPY_E, S_BOOK, S_COMMIT,
+	S_BEGIN, S_COPY_R, S_COPY_E, S_BOOK, /* S_BOOK ends with COMMIT */
 	S_ROLLBACK,
 	S_F_BEGIN, S_F_COPY_R, S_F_COPY_E, S_F_DUPS, S_F_INSERT, S_F_BOOK,
-	S_F_COMMIT,
 	S_WAIT_UP, /* connection lost: waiting for it to come back */
 	S_CHECK    /* asking whether a COMMIT whose answer was lost landed */
 };
@@ -70,23 +69,62 @@ static const char *sqlstate(PGresult *res)
 static void on_result(struct pgc *c, PGresult *res, const char *error,
 		      void *data);
 
+#define BEGIN_SQL "BEGIN; SET LOCAL TimeZone = 'Europe/Copenhagen'"
+
+/* 1 if s holds only characters safe inside a SQL literal here. */
+static int plain(const char *s)
+{
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789_.-") == strlen(s);
+}
+
+static void bookkeeping_sql(struct sink *s, char *sql, size_t n)
+{
+	struct batch *b = s->b;
+	int len = snprintf(sql, n,
+			   "INSERT INTO fremdrift.ingest_batches (batch, origin, "
+			   "records, duplicates) VALUES (%llu, '%s', %d, %d); ",
+			   (unsigned long long)b->id,
+			   plain(b->origin) ? b->origin : "other",
+			   batch_count(b) - s->db_dups,
+			   b->in_batch_dups + s->db_dups);
+
+	if (b->file.active && plain(b->file.fingerprint))
+		len += snprintf(
+			sql + len, n - (size_t)len,
+			"INSERT INTO fremdrift.file_checkpoints (fingerprint, "
+			"source, byte_offset, line, accepted, duplicates, "
+			"rejected, done) VALUES ('%s', '%s', %lld, %lld, %lld, "
+			"%lld, %lld, %s) ON CONFLICT (fingerprint) DO UPDATE SET "
+			"byte_offset = EXCLUDED.byte_offset, line = EXCLUDED.line, "
+			"accepted = EXCLUDED.accepted, duplicates = "
+			"EXCLUDED.duplicates, rejected = EXCLUDED.rejected, "
+			"done = EXCLUDED.done, updated_at = now(); ",
+			b->file.fingerprint,
+			plain(b->file.source) ? b->file.source : "file",
+			b->file.offset, b->file.line,
+			b->file.accepted - s->db_dups,
+			b->file.duplicates + s->db_dups, b->file.rejected,
+			b->file.done ? "true" : "false");
+	snprintf(sql + len, n - (size_t)len, "COMMIT");
+}
+
 /* Sends the statement of the current step. */
 static void send_step(struct sink *s)
 {
 	struct batch *b = s->b;
-	char sql[1024], id[24], n[4][24], off[4][24];
-	const char *params[12];
+	char sql[2048], id[24];
+	const char *params[1];
 	int rc = 0;
 
 	switch (s->step) {
 	case S_BEGIN:
-		rc = pgc_exec(s->pg, "BEGIN; SET LOCAL TimeZone = "
-				     "'Europe/Copenhagen'",
-			      on_result, s);
+		rc = pgc_exec(s->pg, BEGIN_SQL, on_result, s);
 		break;
 	case S_COPY_R:
 	case S_F_COPY_R:
-		snprintf(sql, sizeof(sql), "COPY %s (%s) FROM STDIN",
+		snprintf(sql, sizeof(sql), "%sCOPY %s (%s) FROM STDIN",
+			 s->step == S_COPY_R ? BEGIN_SQL "; " : "",
 			 s->step == S_COPY_R ? "fremdrift.responses" : "stage_r",
 			 batch_response_columns);
 		rc = pgc_copy(s->pg, sql, b->resp.data, b->resp.len, on_result,
@@ -94,62 +132,20 @@ static void send_step(struct sink *s)
 		break;
 	case S_COPY_E:
 	case S_F_COPY_E:
-		snprintf(sql, sizeof(sql), "COPY %s (%s) FROM STDIN",
+		snprintf(sql, sizeof(sql), "%sCOPY %s (%s) FROM STDIN",
+			 s->step == S_COPY_E && b->nresp == 0 ? BEGIN_SQL "; " : "",
 			 s->step == S_COPY_E ? "fremdrift.events" : "stage_e",
 			 batch_event_columns);
 		rc = pgc_copy(s->pg, sql, b->ev.data, b->ev.len, on_result, s);
 		break;
 	case S_BOOK:
 	case S_F_BOOK:
-		snprintf(id, sizeof(id), "%llu", (unsigned long long)b->id);
-		snprintf(n[0], sizeof(n[0]), "%d", batch_count(b) - s->db_dups);
-		snprintf(n[1], sizeof(n[1]), "%d", b->in_batch_dups + s->db_dups);
-		params[0] = id;
-		params[1] = b->origin;
-		params[2] = n[0];
-		params[3] = n[1];
-		if (!b->file.active) {
-			rc = pgc_query(s->pg,
-				       "INSERT INTO fremdrift.ingest_batches "
-				       "(batch, origin, records, duplicates) "
-				       "VALUES ($1, $2, $3, $4)",
-				       4, params, 0, on_result, s);
-			break;
-		}
-		snprintf(off[0], sizeof(off[0]), "%lld", b->file.offset);
-		snprintf(off[1], sizeof(off[1]), "%lld", b->file.line);
-		snprintf(off[2], sizeof(off[2]), "%lld",
-			 b->file.accepted - s->db_dups);
-		snprintf(off[3], sizeof(off[3]), "%lld",
-			 b->file.duplicates + s->db_dups);
-		snprintf(n[2], sizeof(n[2]), "%lld", b->file.rejected);
-		params[4] = b->file.fingerprint;
-		params[5] = b->file.source;
-		params[6] = off[0];
-		params[7] = off[1];
-		params[8] = off[2];
-		params[9] = off[3];
-		params[10] = n[2];
-		params[11] = b->file.done ? "t" : "f";
-		rc = pgc_query(
-			s->pg,
-			"WITH b AS (INSERT INTO fremdrift.ingest_batches "
-			"(batch, origin, records, duplicates) VALUES ($1, $2, "
-			"$3, $4)) "
-			"INSERT INTO fremdrift.file_checkpoints (fingerprint, "
-			"source, byte_offset, line, accepted, duplicates, "
-			"rejected, done) VALUES ($5, $6, $7, $8, $9, $10, $11, "
-			"$12) ON CONFLICT (fingerprint) DO UPDATE SET "
-			"byte_offset = EXCLUDED.byte_offset, line = EXCLUDED.line, "
-			"accepted = EXCLUDED.accepted, duplicates = "
-			"EXCLUDED.duplicates, rejected = EXCLUDED.rejected, "
-			"done = EXCLUDED.done, updated_at = now()",
-			12, params, 0, on_result, s);
-		break;
-	case S_COMMIT:
-	case S_F_COMMIT:
+		/* The batch's bookkeeping and COMMIT in one message. Every
+		 * value is a number, a hex digest or a checked source name,
+		 * so they are written as literals. */
 		s->commit_sent = 1;
-		rc = pgc_exec(s->pg, "COMMIT", on_result, s);
+		bookkeeping_sql(s, sql, sizeof(sql));
+		rc = pgc_exec(s->pg, sql, on_result, s);
 		break;
 	case S_ROLLBACK:
 		rc = pgc_exec(s->pg, "ROLLBACK", on_result, s);
@@ -216,7 +212,14 @@ static void restart(struct sink *s)
 	memset(s->b->resp_dup, 0, (size_t)s->b->nresp);
 	memset(s->b->ev_dup, 0, (size_t)s->b->nev);
 	s->commit_sent = 0;
-	s->step = s->slow ? S_F_BEGIN : S_BEGIN;
+	if (s->slow)
+		s->step = S_F_BEGIN;
+	else if (s->b->nresp > 0)
+		s->step = S_COPY_R; /* carries the BEGIN */
+	else if (s->b->nev > 0)
+		s->step = S_COPY_E;
+	else
+		s->step = S_BEGIN;
 	send_step(s);
 }
 
@@ -224,16 +227,14 @@ static void restart(struct sink *s)
 static enum step next_step(struct sink *s)
 {
 	switch (s->step) {
-	case S_BEGIN: return S_COPY_R;
+	case S_BEGIN: return S_BOOK; /* only for a batch with no rows */
 	case S_COPY_R: return S_COPY_E;
 	case S_COPY_E: return S_BOOK;
-	case S_BOOK: return S_COMMIT;
 	case S_F_BEGIN: return S_F_COPY_R;
 	case S_F_COPY_R: return S_F_COPY_E;
 	case S_F_COPY_E: return S_F_DUPS;
 	case S_F_DUPS: return S_F_INSERT;
 	case S_F_INSERT: return S_F_BOOK;
-	case S_F_BOOK: return S_F_COMMIT;
 	default: return S_IDLE;
 	}
 }
@@ -317,9 +318,9 @@ static void on_result(struct pgc *c, PGresult *res, const char *error,
 			}
 		}
 		break;
-	case S_COMMIT:
-	case S_F_COMMIT:
-		finish(s, 0, NULL);
+	case S_BOOK:
+	case S_F_BOOK:
+		finish(s, 0, NULL); /* bookkeeping and COMMIT went together */
 		return;
 	default:
 		break;

@@ -489,6 +489,14 @@ int cmd_ingest(int argc, char **argv, const struct fr_config *cfg)
 		free(files);
 		return usage(stderr);
 	}
+	if (strlen(in.source) < 1 || strlen(in.source) > REC_SOURCE_MAX ||
+	    strspn(in.source, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU"
+			      "VWXYZ0123456789_.-") != strlen(in.source)) {
+		fprintf(stderr, "fremdrift ingest: --source takes 1 to 64 "
+				"letters, digits, '_', '.' or '-'\n");
+		free(files);
+		return EXIT_FATAL;
+	}
 	fr_err_clear(&err);
 	if (env_init(&in.env, cfg->key_file, &err) != 0) {
 		fprintf(stderr, "fremdrift ingest: %s\n", err.msg);

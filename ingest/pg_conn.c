@@ -697,7 +697,9 @@ int pgc_copy(struct pgc *c, const char *sql, const char *data, size_t len,
 
 	if (c->state != PGC_UP)
 		return FR_EDB;
-	q = new_query(sql, 0, NULL, 0, cb, cbdata);
+	/* The simple protocol, so statements may precede the COPY in one
+	 * message ("BEGIN; COPY ..."), saving round trips. */
+	q = new_query(sql, -1, NULL, 0, cb, cbdata);
 	q->copy_data = data ? data : "";
 	q->copy_len = len;
 	enqueue(c, q);

@@ -92,11 +92,13 @@ if [ "$what" = all ] || [ "$what" = http ]; then
 		sleep 0.5
 	done
 	cat >"$work/post.lua" <<'LUA'
+-- setup() runs in the main Lua state and hands each thread its own number
+-- as the global "thread_no" (a local here would shadow it).
 local n = 0
-local tid = 0
-function setup(thread) tid = tid + 1; thread:set("tid", tid) end
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("thread_no", threads) end
 function init(args)
-  prefix = "w" .. tostring(tid) .. "-" .. tostring(os.time()) .. "-"
+  prefix = "w" .. tostring(thread_no) .. "-" .. tostring(os.time()) .. "-"
   token = os.getenv("FREMDRIFT_BENCH_TOKEN")
 end
 request = function()
@@ -107,7 +109,12 @@ request = function()
 end
 LUA
 	FREMDRIFT_BENCH_TOKEN=$token wrk -t2 -c64 -d20s --latency -s "$work/post.lua" \
-		"http://127.0.0.1:$port/api/v1/records" >"$work/wrk.txt" 2>&1 || true
+		"http://127.0.0.1:$port/api/v1/records" >"$work/wrk.txt" 2>&1 &
+	wpid=$!
+	sleep 10
+	# Where the two cores go while under load.
+	top -b -n 1 -d 1 | awk 'NR > 7 && $9 > 3 { printf "  cpu %5s%%  %s\n", $9, $12 }' | head -n 6
+	wait "$wpid" || true
 	grep -E "Requests/sec|50%|99%|Non-2xx|requests in|Socket errors" "$work/wrk.txt"
 	stored=$(psql_ -At -c "SELECT count(*) FROM fremdrift.events WHERE source = 'bench'")
 	batches=$(psql_ -At -c "SELECT count(*) FROM fremdrift.ingest_batches WHERE origin = 'http'")

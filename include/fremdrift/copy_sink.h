@@ -1,8 +1,9 @@
 /*
  * The copy sink: writes one batch at a time to PostgreSQL, exactly once.
  *
- * Normal path, one transaction: BEGIN; COPY responses; COPY events; record
- * the batch (and the file checkpoint); COMMIT. No per-row work beyond
+ * Normal path, one transaction in two or three round trips:
+ * "BEGIN; COPY responses" (+ data), "COPY events" (+ data), then "record
+ * the batch (and the file checkpoint); COMMIT". No per-row work beyond
  * PostgreSQL's own COPY.
  *
  * Duplicate path: when COPY hits a (source, id) already stored (unique

@@ -76,7 +76,8 @@ int pgc_query(struct pgc *c, const char *sql, int nparams,
 int pgc_exec(struct pgc *c, const char *sql, pgc_result_cb cb, void *data);
 
 /*
- * Queues a "COPY ... FROM STDIN" statement and sends len bytes of data
+ * Queues a "COPY ... FROM STDIN" statement (other statements without
+ * parameters may come before it: "BEGIN; COPY ...") and sends len bytes of data
  * (borrowed: must stay valid until cb) as its input, in chunks, waiting
  * for the socket whenever libpq cannot pass a chunk on. cb gets the COPY's
  * final result (PGRES_COMMAND_OK, or the error). 0 or FR_EDB as pgc_query.

@@ -318,7 +318,7 @@ static void test_kill_and_resume(void **state)
 	(void)state;
 	snprintf(path, sizeof(path), "%s/synth.ndjson", h_tmpdir());
 	snprintf(log, sizeof(log), "%s/kill.log", h_tmpdir());
-	snprintf(cmd, sizeof(cmd), "%s synth --citizens 6000 --seed 42 > %s",
+	snprintf(cmd, sizeof(cmd), "%s synth --citizens 15000 --seed 42 > %s",
 		 h_bin(), path);
 	assert_int_equal(system(cmd), 0);
 	snprintf(cmd, sizeof(cmd), "wc -l < %s", path);

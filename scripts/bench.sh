@@ -83,6 +83,9 @@ fi
 if [ "$what" = all ] || [ "$what" = http ]; then
 	echo
 	echo "## HTTP: single-record POSTs over 64 keep-alive connections"
+	# Settle what earlier sections left, so autovacuum does not run
+	# during the measurement.
+	psql_ -c "VACUUM ANALYZE" >/dev/null 2>&1 || true
 	port=18089
 	token=$("$bin" token create --source bench --role ingest 2>/dev/null)
 	FREMDRIFT_HTTP=127.0.0.1:$port "$bin" serve >/dev/null 2>"$work/serve.log" &

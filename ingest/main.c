@@ -28,6 +28,8 @@ static const struct command commands[] = {
 	{"keygen", cmd_keygen, "write a new pseudonym key file (mode 0600)"},
 	{"pseudonym", cmd_pseudonym,
 	 "CPR numbers on stdin to pseudonyms on stdout"},
+	{"measure", cmd_measure,
+	 "measure refresh: progression, reliability, course facts"},
 	{"token", cmd_token, "create, list or revoke API tokens"},
 	{"synth", cmd_synth, "synthetic courses as NDJSON (demo, benchmarks)"},
 	{"config", cmd_config, "print the effective configuration"},

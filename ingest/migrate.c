@@ -14,6 +14,7 @@
 #define MIGRATE_LOCK "4242020601"
 
 static const char bootstrap_sql[] =
+	"SET client_min_messages = warning;"
 	"CREATE SCHEMA IF NOT EXISTS fremdrift;"
 	"CREATE TABLE IF NOT EXISTS fremdrift.schema_migrations ("
 	" version integer PRIMARY KEY,"
@@ -195,6 +196,40 @@ static int sync_instruments(PGconn *conn, struct fr_err *err)
 					src->name, ins->name, ins->version);
 		}
 		PQclear(res);
+		/* The shape the report views join on. */
+		for (int d = 0; d < ins->ndims && rc == 0; d++) {
+			char idx[16], prior[32];
+			const char *p[5] = {ins->name, version, idx,
+					    ins->dims[d].id, prior};
+
+			snprintf(idx, sizeof(idx), "%d", d + 1);
+			snprintf(prior, sizeof(prior), "%.4f", ins->dims[d].prior_alpha);
+			res = PQexecParams(conn,
+					   "INSERT INTO fremdrift.instrument_dimensions "
+					   "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO "
+					   "NOTHING",
+					   5, NULL, p, NULL, NULL, 0);
+			if (PQresultStatus(res) != PGRES_COMMAND_OK)
+				rc = fr_err_set(err, FR_EDB, NULL, "%s",
+						PQresultErrorMessage(res));
+			PQclear(res);
+		}
+		for (int g = 0; g < ins->nsubgoals && rc == 0; g++) {
+			char thr[32];
+			const char *p[5] = {ins->name, version, ins->subgoals[g].id,
+					    ins->dims[ins->subgoals[g].dim].id, thr};
+
+			snprintf(thr, sizeof(thr), "%.2f", ins->subgoals[g].threshold);
+			res = PQexecParams(conn,
+					   "INSERT INTO fremdrift.instrument_subgoals "
+					   "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO "
+					   "NOTHING",
+					   5, NULL, p, NULL, NULL, 0);
+			if (PQresultStatus(res) != PGRES_COMMAND_OK)
+				rc = fr_err_set(err, FR_EDB, NULL, "%s",
+						PQresultErrorMessage(res));
+			PQclear(res);
+		}
 	}
 	catalog_free(&cat);
 	return rc;

@@ -3,6 +3,7 @@
  */
 #include "internal.h"
 
+#include "fremdrift/dashboard_api.h"
 #include "fremdrift/http_server.h"
 #include "fremdrift/ing_env.h"
 #include "fremdrift/log.h"
@@ -77,6 +78,11 @@ static void on_request(struct http_req *req, void *data)
 	}
 	if (strcmp(path, "/api/v1/records") == 0) {
 		rapi_handle(s->api, req);
+		return;
+	}
+	if (strncmp(path, "/api/v1/dashboard", 17) == 0 &&
+	    (path[17] == '\0' || path[17] == '/')) {
+		dash_handle(s->api, s->pg, 30000, req);
 		return;
 	}
 	http_respond_error(req, 404, "not_found", "no such resource");
@@ -171,7 +177,12 @@ int cmd_serve(int argc, char **argv, const struct fr_config *cfg)
 		       "                         database is unreachable\n"
 		       "  POST /api/v1/records   NDJSON or a JSON array of "
 		       "records, with an ingest\n"
-		       "                         token (docs/formats.md)\n");
+		       "                         token (docs/formats.md)\n"
+		       "  GET /api/v1/dashboard/<view>?from=&to=&department=&"
+		       "target_group=\n"
+		       "                         suppressed aggregates for a "
+		       "dashboard token\n"
+		       "                         (docs/dashboard.md)\n");
 		return EXIT_OK;
 	}
 	if (argc > 1) {

@@ -134,6 +134,7 @@ struct citizen {
 	double drift;
 	int sober_items; /* 1: answers the sobriety items */
 	int ev_no;       /* the next event number */
+	int first_goal;  /* the goals set (and later rated) */
 };
 
 static void make_cpr(long i, struct rng *r, struct citizen *c)
@@ -237,7 +238,8 @@ static void one_citizen(struct out *o, struct rng *r, long seed, long i,
 	     departments[pick(r, 5)], agreements[pick(r, 7)]);
 	event_head(o, seed, i, &c, course, start + 7, "job_chance_rated");
 	EMIT(o, ",\"level\":%d}\n", c.belief);
-	for (int g = 0, first = pick(r, 10); g < 3; g++) {
+	c.first_goal = pick(r, 10);
+	for (int g = 0, first = c.first_goal; g < 3; g++) {
 		event_head(o, seed, i, &c, course, start + 7, "goal_set");
 		EMIT(o, ",\"goal\":\"%s\",\"weight\":%d}\n",
 		     goals[(first + g * 3) % 10], 1 + pick(r, 3));
@@ -316,7 +318,7 @@ static void one_citizen(struct out *o, struct rng *r, long seed, long i,
 		double q = uni(r) * 100 + final - 40 + 6 * (c.belief - 3);
 
 		response(o, r, seed, i, n++, kons, &c, weeks, end - 2, course);
-		for (int g = 0, first = 0; g < 3; g++) {
+		for (int g = 0, first = c.first_goal; g < 3; g++) {
 			int lvl = (int)lround(c.drift * 3 + gauss(r) * 0.8);
 
 			event_head(o, seed, i, &c, course, end - 1, "goal_rated");

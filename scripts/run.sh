@@ -40,11 +40,21 @@ if [ "${FREMDRIFT_DEMO:-1}" != 0 ] && [ ! -f "$var/demo-loaded" ]; then
 	"$bin" ingest --source synth "$var/demo.ndjson" && touch "$var/demo-loaded"
 	rm -f "$var/demo.ndjson"
 fi
+# Progression, reliability and course facts for the dashboards.
+"$bin" measure refresh >/dev/null 2>&1 || echo "measure refresh failed" >&2
 
 # A local ingest token to try the API with, made once, kept in var/.
 if [ ! -f "$var/ingest.token" ]; then
 	(umask 077 && "$bin" token create --source local --role ingest >"$var/ingest.token" 2>/dev/null) ||
 		rm -f "$var/ingest.token"
+fi
+if [ ! -f "$var/dashboard.token" ]; then
+	(umask 077 && "$bin" token create --source local --role dashboard >"$var/dashboard.token" 2>/dev/null) ||
+		rm -f "$var/dashboard.token"
+fi
+if [ -f "$var/dashboard.token" ]; then
+	echo "the dashboard, with the token in $var/dashboard.token:" >&2
+	echo "  curl -H \"Authorization: Bearer \$(cat $var/dashboard.token)\" http://${FREMDRIFT_HTTP:-127.0.0.1:8080}/api/v1/dashboard/mix" >&2
 fi
 if [ -f "$var/ingest.token" ]; then
 	echo "an ingest token for trying the API is in $var/ingest.token:" >&2

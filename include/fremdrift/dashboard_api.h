@@ -1,0 +1,17 @@
+/*
+ * GET /api/v1/dashboard/<view>?from=&to=&department=&target_group=
+ * for a token of role dashboard: the suppressed aggregates of the
+ * dashboard schema as JSON (docs/dashboard.md). Loop thread only.
+ */
+#ifndef FREMDRIFT_DASHBOARD_API_H
+#define FREMDRIFT_DASHBOARD_API_H
+
+#include "fremdrift/http_server.h"
+#include "fremdrift/pg_conn.h"
+#include "fremdrift/records_api.h"
+
+/* Handles a request under /api/v1/dashboard. api is used for tokens. */
+void dash_handle(struct records_api *api, struct pgc *pg, unsigned timeout_ms,
+		 struct http_req *req);
+
+#endif

@@ -1,0 +1,202 @@
+#include "fremdrift/dashboard_api.h"
+#include "fremdrift/buf.h"
+#include "fremdrift/record.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const views[] = {"overview", "progression", "subgoals",
+				    "company",  "mix",         "paid_hours",
+				    "belief",   "exits",       "followups"};
+#define NVIEWS (sizeof(views) / sizeof(views[0]))
+
+struct dreq {
+	struct http_req *req;
+	struct pgc *pg;
+	unsigned timeout_ms;
+	int view;
+	char from[11], to[11], department[REC_CODE_MAX + 1],
+		target_group[REC_CODE_MAX + 1];
+};
+
+/* Reads one query parameter's raw value (no %-decoding: dates and codes
+ * never need it). 1 if present. */
+static int param(const char *query, const char *name, char *out, size_t max,
+		 int *bad)
+{
+	size_t nl = strlen(name);
+	const char *p = query;
+
+	while (p && *p) {
+		const char *amp = strchr(p, '&');
+		size_t len = amp ? (size_t)(amp - p) : strlen(p);
+
+		if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
+			size_t vl = len - nl - 1;
+
+			if (vl == 0)
+				return 0;
+			if (vl >= max) {
+				*bad = 1;
+				return 0;
+			}
+			memcpy(out, p + nl + 1, vl);
+			out[vl] = '\0';
+			return 1;
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	return 0;
+}
+
+static void on_rows(struct pgc *c, PGresult *res, const char *error,
+		    void *data)
+{
+	struct dreq *d = data;
+	struct fr_buf out;
+
+	(void)c;
+	(void)error;
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    PQntuples(res) != 1) {
+		http_respond_error(d->req, 503, "database_unavailable",
+				   "the dashboard could not be read; try again "
+				   "shortly (has `fremdrift measure refresh` "
+				   "run?)");
+		free(d);
+		return;
+	}
+	fr_buf_init(&out, 64u << 20);
+	fr_buf_printf(&out,
+		      "{\"view\":\"%s\",\"from\":%s%s%s,\"to\":%s%s%s,"
+		      "\"department\":%s%s%s,\"target_group\":%s%s%s,"
+		      "\"min_cell\":5,\"rows\":%s}",
+		      views[d->view], d->from[0] ? "\"" : "",
+		      d->from[0] ? d->from : "null", d->from[0] ? "\"" : "",
+		      d->to[0] ? "\"" : "", d->to[0] ? d->to : "null",
+		      d->to[0] ? "\"" : "", d->department[0] ? "\"" : "",
+		      d->department[0] ? d->department : "null",
+		      d->department[0] ? "\"" : "", d->target_group[0] ? "\"" : "",
+		      d->target_group[0] ? d->target_group : "null",
+		      d->target_group[0] ? "\"" : "", PQgetvalue(res, 0, 0));
+	http_respond(d->req, 200, "application/json", NULL, out.data, out.len);
+	fr_buf_free(&out);
+	free(d);
+}
+
+static void after_auth(const char *source, const char *role, void *data)
+{
+	struct dreq *d = data;
+	char sql[256];
+	const char *params[4];
+
+	(void)source;
+	if (source == NULL) {
+		http_respond_error(d->req, 401, "unauthorized",
+				   "a valid dashboard token is required "
+				   "(Authorization: Bearer <token>)");
+		free(d);
+		return;
+	}
+	if (strcmp(role, "dashboard") != 0) {
+		http_respond_error(d->req, 403, "forbidden",
+				   "this token may not read the dashboard");
+		free(d);
+		return;
+	}
+	params[0] = d->from[0] ? d->from : NULL;
+	params[1] = d->to[0] ? d->to : NULL;
+	params[2] = d->department[0] ? d->department : NULL;
+	params[3] = d->target_group[0] ? d->target_group : NULL;
+	/* The view name comes from the fixed list, never from the request. */
+	snprintf(sql, sizeof(sql),
+		 "SELECT coalesce(json_agg(t), '[]'::json)::text FROM "
+		 "dashboard.%s($1::date, $2::date, $3, $4) t",
+		 views[d->view]);
+	if (pgc_query(d->pg, sql, 4, params, d->timeout_ms, on_rows, d) != 0) {
+		http_respond_error(d->req, 503, "database_unavailable",
+				   "the database is unreachable; try again "
+				   "shortly");
+		free(d);
+	}
+}
+
+static int code_ok(const char *s)
+{
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(s);
+}
+
+void dash_handle(struct records_api *api, struct pgc *pg, unsigned timeout_ms,
+		 struct http_req *req)
+{
+	const char *path = http_req_path(req), *name, *query = http_req_query(req);
+	struct dreq *d;
+	int bad = 0;
+
+	if (strcmp(http_req_method(req), "GET") != 0) {
+		http_respond_error(req, 405, "method_not_allowed", "use GET");
+		return;
+	}
+	name = path + strlen("/api/v1/dashboard");
+	if (*name == '/')
+		name++;
+	if (*name == '\0') {
+		struct fr_buf b;
+
+		fr_buf_init(&b, 4096);
+		fr_buf_printf(&b, "{\"views\":[");
+		for (size_t i = 0; i < NVIEWS; i++)
+			fr_buf_printf(&b, "%s\"%s\"", i ? "," : "", views[i]);
+		fr_buf_printf(&b, "]}");
+		http_respond(req, 200, "application/json", NULL, b.data, b.len);
+		fr_buf_free(&b);
+		return;
+	}
+	d = fr_xcalloc(1, sizeof(*d));
+	d->req = req;
+	d->pg = pg;
+	d->timeout_ms = timeout_ms;
+	d->view = -1;
+	for (size_t i = 0; i < NVIEWS; i++)
+		if (strcmp(name, views[i]) == 0)
+			d->view = (int)i;
+	if (d->view < 0) {
+		free(d);
+		http_respond_error(req, 404, "not_found",
+				   "no such dashboard view (GET /api/v1/dashboard "
+				   "lists them)");
+		return;
+	}
+	if ((param(query, "from", d->from, sizeof(d->from), &bad) &&
+	     (strlen(d->from) != 10 || rec_check_time(d->from, 10, 1))) ||
+	    (param(query, "to", d->to, sizeof(d->to), &bad) &&
+	     (strlen(d->to) != 10 || rec_check_time(d->to, 10, 1))) || bad) {
+		free(d);
+		http_respond_error(req, 400, "bad_parameter",
+				   "from and to are dates such as 2026-01-31");
+		return;
+	}
+	if ((param(query, "department", d->department, sizeof(d->department),
+		   &bad) && !code_ok(d->department)) ||
+	    (param(query, "target_group", d->target_group,
+		   sizeof(d->target_group), &bad) &&
+	     !code_ok(d->target_group)) || bad) {
+		free(d);
+		http_respond_error(req, 400, "bad_parameter",
+				   "department and target_group are catalogue "
+				   "codes (docs/formats.md)");
+		return;
+	}
+	if (http_req_header(req, "authorization") == NULL) {
+		after_auth(NULL, NULL, d);
+		return;
+	}
+	if (rapi_authorize(api, http_req_header(req, "authorization"),
+			   after_auth, d) != 0) {
+		free(d);
+		http_respond_error(req, 503, "database_unavailable",
+				   "the database is unreachable; try again "
+				   "shortly");
+	}
+}

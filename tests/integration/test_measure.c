@@ -1,0 +1,385 @@
+/*
+ * Measurement against a real PostgreSQL: progression, reliable change,
+ * sub-goals and GAS computed by hand and read back through the report
+ * views; the refresh boundary; role separation; suppression; the
+ * synthetic data's patterns; the dashboard API.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static const char *db;
+static char env_db[600], env_key[300], key_path[256];
+static const char *env[] = {env_db, env_key, NULL};
+
+static struct h_result run(const char *a, const char *b, const char *input)
+{
+	const char *args[] = {a, b, NULL};
+
+	return h_run(args, env, input, input ? strlen(input) : 0);
+}
+
+static double num(PGconn *c, const char *sql)
+{
+	const char *v = h_scalar(c, sql);
+
+	if (v == NULL || *v == '\0')
+		fail_msg("no value for: %s", sql);
+	return atof(v);
+}
+
+#define RESP(id, course, day, b09, b10, b11)                                    \
+	"{\"kind\":\"response\",\"id\":\"" id "\",\"cpr\":\"670761-4285\","     \
+	"\"instrument\":\"borger\",\"version\":1,\"respondent\":\"citizen\","   \
+	"\"course\":\"" course "\",\"answered_at\":\"2026-0" day                \
+	"T10:00:00+01:00\",\"answers\":{\"b09\":" #b09 ",\"b10\":" #b10         \
+	",\"b11\":" #b11 "}}\n"
+
+static int setup(void **state)
+{
+	const char *kargs[] = {"keygen", "--out", key_path, NULL};
+	struct h_result r;
+
+	(void)state;
+	db = strdup(h_fresh_db("it_measure"));
+	snprintf(env_db, sizeof(env_db), "DATABASE_URL=%s", db);
+	snprintf(key_path, sizeof(key_path), "%s/measure.key", h_tmpdir());
+	snprintf(env_key, sizeof(env_key), "FREMDRIFT_KEY_FILE=%s", key_path);
+	r = h_run(kargs, env, NULL, 0);
+	h_result_free(&r);
+	r = run("migrate", NULL, NULL);
+	if (r.status != 0)
+		return -1;
+	h_result_free(&r);
+	return 0;
+}
+
+/*
+ * Four courses on the dimension `stabilitet` (b09, b10, b11 reversed):
+ *   A: 25 then 100     B: 75 then 50     C: 75 then 25     D: 25 only
+ * Baselines 25, 75, 75, 25: SD 28.8675 (sample). Fewer than 30 complete
+ * baselines, so alpha is the prior 0.75: SE_diff = 28.8675 * sqrt(2) *
+ * 0.5 = 20.4124. RCI: A 75/20.41 = 3.674 improved; B -1.225 unchanged;
+ * C -2.449 deteriorated; D 0 unchanged (one response).
+ */
+static void test_progression_by_hand(void **state)
+{
+	static const char input[] =
+		RESP("a1", "A", "1-10", 2, 2, 4) RESP("a2", "A", "3-10", 5, 5, 1)
+		RESP("b1", "B", "1-10", 4, 4, 2) RESP("b2", "B", "2-10", 3, 3, 3)
+		RESP("c1", "C", "1-10", 4, 4, 2) RESP("c2", "C", "2-20", 3, 3, 5)
+		RESP("c3", "C", "3-10", 2, 2, 4)
+		RESP("d1", "D", "1-10", 2, 2, 4)
+		"{\"kind\":\"event\",\"id\":\"g1\",\"cpr\":\"670761-4285\","
+		"\"course\":\"A\",\"at\":\"2026-01-10\",\"type\":\"goal_set\","
+		"\"goal\":\"belief\",\"weight\":2}\n"
+		"{\"kind\":\"event\",\"id\":\"g2\",\"cpr\":\"670761-4285\","
+		"\"course\":\"A\",\"at\":\"2026-01-10\",\"type\":\"goal_set\","
+		"\"goal\":\"community\",\"weight\":1}\n"
+		"{\"kind\":\"event\",\"id\":\"g3\",\"cpr\":\"670761-4285\","
+		"\"course\":\"A\",\"at\":\"2026-03-10\",\"type\":\"goal_rated\","
+		"\"goal\":\"belief\",\"level\":1}\n"
+		"{\"kind\":\"event\",\"id\":\"g4\",\"cpr\":\"670761-4285\","
+		"\"course\":\"A\",\"at\":\"2026-03-10\",\"type\":\"goal_rated\","
+		"\"goal\":\"community\",\"level\":-1}\n";
+	const char *args[] = {"ingest", "-", NULL};
+	struct h_result r;
+	PGconn *c;
+	double se = 28.867513459481287 * sqrt(2.0) * 0.5;
+
+	(void)state;
+	r = h_run(args, env, input, sizeof(input) - 1);
+	assert_int_equal(r.status, 0);
+	h_result_free(&r);
+	r = run("measure", "refresh", NULL);
+	assert_int_equal(r.status, 0);
+	h_result_free(&r);
+	c = h_db(db);
+	assert_true(fabs(num(c, "SELECT sd_baseline FROM report.dimension_reliability "
+				"WHERE dimension = 'stabilitet'") -
+			 28.8675) < 1e-3);
+	assert_true(fabs(num(c, "SELECT alpha FROM report.dimension_reliability "
+				"WHERE dimension = 'stabilitet'") -
+			 0.75) < 1e-6);
+	assert_string_equal(h_scalar(c, "SELECT baseline || ',' || current || ','"
+					" || change || ',' || n_responses || ',' || "
+					"reliable_change FROM report.progression "
+					"WHERE course_key = 'A' AND dimension = "
+					"'stabilitet'"),
+			    "25,100,75,2,improved");
+	assert_true(fabs(num(c, "SELECT rci FROM report.progression WHERE "
+				"course_key = 'A' AND dimension = 'stabilitet'") -
+			 75 / se) < 1e-3);
+	assert_string_equal(h_scalar(c, "SELECT reliable_change FROM "
+					"report.progression WHERE course_key = 'B' "
+					"AND dimension = 'stabilitet'"),
+			    "unchanged");
+	/* C: baseline 75, then 50, then 25: current is the latest. */
+	assert_string_equal(h_scalar(c, "SELECT current || ',' || n_responses || "
+					"',' || reliable_change FROM "
+					"report.progression WHERE course_key = 'C' "
+					"AND dimension = 'stabilitet'"),
+			    "25,3,deteriorated");
+	/* A course with one response: no change, unchanged. */
+	assert_string_equal(h_scalar(c, "SELECT change || ',' || n_responses || "
+					"',' || reliable_change FROM "
+					"report.progression WHERE course_key = 'D' "
+					"AND dimension = 'stabilitet'"),
+			    "0,1,unchanged");
+	/* Dimensions with too few answers have no progression row. */
+	assert_string_equal(h_scalar(c, "SELECT count(*) FROM report.progression "
+					"WHERE dimension <> 'stabilitet'"),
+			    "0");
+	/* Sub-goal attendance: threshold 70 on stabilitet. */
+	assert_string_equal(h_scalar(c, "SELECT string_agg(course_key || '=' || "
+					"attained, ' ' ORDER BY course_key) FROM "
+					"report.subgoal_attainment WHERE subgoal = "
+					"'attendance'"),
+			    "A=true B=false C=false D=false");
+	/* GAS: weights 2 and 1, levels +1 and -1:
+	 * T = 50 + 10 * (2 - 1) / sqrt(0.7 * 5 + 0.3 * 9) = 54.0161. */
+	assert_true(fabs(num(c, "SELECT t_score FROM report.gas WHERE "
+				"course_key = 'A'") -
+			 (50 + 10 / sqrt(6.2))) < 1e-6);
+	assert_string_equal(h_scalar(c, "SELECT n_goals FROM report.gas WHERE "
+					"course_key = 'A'"),
+			    "2");
+	PQfinish(c);
+}
+
+/* Until the next refresh the views keep the last computed figures. */
+static void test_refresh_boundary(void **state)
+{
+	static const char more[] = RESP("d2", "D", "3-10", 5, 5, 1);
+	const char *args[] = {"ingest", "-", NULL};
+	struct h_result r;
+	PGconn *c = h_db(db);
+
+	(void)state;
+	r = h_run(args, env, more, sizeof(more) - 1);
+	assert_int_equal(r.status, 0);
+	h_result_free(&r);
+	assert_string_equal(h_scalar(c, "SELECT current FROM report.progression "
+					"WHERE course_key = 'D'"),
+			    "25");
+	r = run("measure", "refresh", NULL);
+	assert_int_equal(r.status, 0);
+	h_result_free(&r);
+	assert_string_equal(h_scalar(c, "SELECT current || ',' || n_responses "
+					"FROM report.progression WHERE course_key = "
+					"'D'"),
+			    "100,2");
+	PQfinish(c);
+}
+
+/* The dashboard role reads its functions and nothing else. */
+static void test_role_separation(void **state)
+{
+	PGconn *c = h_db(db);
+	static const char *const denied[] = {
+		"SELECT * FROM fremdrift.responses LIMIT 1",
+		"SELECT * FROM fremdrift.events LIMIT 1",
+		"SELECT * FROM fremdrift.courses LIMIT 1",
+		"SELECT * FROM fremdrift.progression LIMIT 1",
+		"SELECT * FROM report.progression LIMIT 1",
+		"SELECT * FROM report.gas LIMIT 1",
+		"SELECT * FROM fremdrift.dash_courses(NULL, NULL, NULL, NULL)",
+	};
+
+	(void)state;
+	assert_non_null(h_scalar(c, "SET ROLE dashboard"));
+	for (size_t i = 0; i < sizeof(denied) / sizeof(*denied); i++) {
+		PGresult *res = PQexec(c, denied[i]);
+
+		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+			fail_msg("the dashboard role could run: %s", denied[i]);
+		PQclear(res);
+	}
+	assert_non_null(h_scalar(c, "SELECT count(*) FROM dashboard.overview()"));
+	assert_non_null(h_scalar(c, "RESET ROLE"));
+	/* The analyst reads report, not the base tables or the dashboard. */
+	assert_non_null(h_scalar(c, "SET ROLE analyst"));
+	assert_non_null(h_scalar(c, "SELECT count(*) FROM report.progression"));
+	{
+		PGresult *res = PQexec(c, "SELECT * FROM fremdrift.responses");
+
+		assert_int_not_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+		PQclear(res);
+		res = PQexec(c, "SELECT * FROM dashboard.overview()");
+		assert_int_not_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+		PQclear(res);
+	}
+	PQfinish(c);
+}
+
+/* Synthetic courses: the research's patterns, and suppression holds in
+ * every dashboard function. */
+static void test_synthetic_patterns_and_suppression(void **state)
+{
+	char path[256], cmd[512];
+	const char *args[] = {"ingest", path, NULL};
+	static const char *const fns[] = {"overview", "progression", "subgoals",
+					  "company",  "mix",         "paid_hours",
+					  "belief",   "exits",       "followups"};
+	struct h_result r;
+	PGconn *c;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/synth.ndjson", h_tmpdir());
+	snprintf(cmd, sizeof(cmd), "%s synth --citizens 1500 --seed 11 > %s",
+		 h_bin(), path);
+	assert_int_equal(system(cmd), 0);
+	r = h_run(args, env, NULL, 0);
+	assert_int_equal(r.status, 0);
+	h_result_free(&r);
+	r = run("measure", "refresh", NULL);
+	assert_int_equal(r.status, 0);
+	h_result_free(&r);
+	c = h_db(db);
+	assert_non_null(h_scalar(c, "SET ROLE dashboard"));
+	/* Parallel courses improve most; no intervention regresses. */
+	{
+		double par = num(c, "SELECT share_improved FROM dashboard.mix() "
+				    "WHERE mix = 'parallel'");
+		double seq = num(c, "SELECT share_improved FROM dashboard.mix() "
+				    "WHERE mix = 'sequential'");
+		double none_ch = num(c, "SELECT mean_change FROM dashboard.mix() "
+					"WHERE mix = 'none'");
+		double par_ch = num(c, "SELECT mean_change FROM dashboard.mix() "
+				       "WHERE mix = 'parallel'");
+
+		assert_true(par > seq);
+		assert_true(par_ch > 0);
+		assert_true(none_ch < 0);
+	}
+	/* Belief goes with better exits. */
+	assert_true(num(c, "SELECT share_exit_work_or_education FROM "
+			   "dashboard.belief() WHERE job_chance = 5") >
+		    num(c, "SELECT share_exit_work_or_education FROM "
+			   "dashboard.belief() WHERE job_chance = 1"));
+	/* No count under 5 is readable, for any filter. */
+	for (size_t i = 0; i < sizeof(fns) / sizeof(*fns); i++) {
+		static const char *const filters[] = {
+			"", "NULL, NULL, 'aarhus', 'youth_autism'",
+			"'2025-06-01', '2025-06-30', 'odense', NULL"};
+
+		for (size_t k = 0; k < 3; k++) {
+			char sql[512];
+			PGresult *res;
+
+			snprintf(sql, sizeof(sql),
+				 "SELECT count(*) FROM (SELECT (jsonb_each(to_jsonb(t))).* "
+				 "FROM dashboard.%s(%s) t) x WHERE key IN "
+				 "('citizens','ended') AND value <> 'null' AND "
+				 "value::text::numeric < 5",
+				 fns[i], filters[k]);
+			res = PQexec(c, sql);
+			assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+			if (strcmp(PQgetvalue(res, 0, 0), "0") != 0)
+				fail_msg("%s(%s) shows a count under 5", fns[i],
+					 filters[k]);
+			PQclear(res);
+		}
+	}
+	/* Small groups exist, so suppression really happened ... */
+	assert_true(num(c, "SELECT count(*) FROM dashboard.exits(NULL, NULL, "
+			   "NULL, 'youth_autism') WHERE suppressed") > 0);
+	/* ... and no department has exactly one suppressed exit cell (the
+	 * secondary suppression), in any target group. */
+	assert_string_equal(
+		h_scalar(c, "SELECT count(*) FROM (SELECT g, department, "
+			    "count(*) FILTER (WHERE suppressed) s FROM "
+			    "unnest(ARRAY['vulnerable_adults_30','sick_listed',"
+			    "'youth_autism','youth_psychiatric','youth_outward',"
+			    "'activity_ready','flex_job_applicants']) g, "
+			    "dashboard.exits(NULL, NULL, NULL, g) GROUP BY 1, 2) "
+			    "x WHERE s = 1"),
+		"0");
+	PQfinish(c);
+}
+
+static int get(int port, const char *path, const char *tok, char **resp)
+{
+	char req[512];
+
+	snprintf(req, sizeof(req),
+		 "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s%s%s\r\n",
+		 path, tok ? "Authorization: Bearer " : "", tok ? tok : "",
+		 tok ? "\r\n" : "");
+	free(*resp);
+	*resp = NULL;
+	return h_http(port, req, strlen(req), resp);
+}
+
+#define GET(path, tok) get(port, path, tok, &resp)
+
+static void test_dashboard_api(void **state)
+{
+	const char *targs[] = {"token", "create", "--source", "lead", "--role",
+			       "dashboard", NULL};
+	const char *iargs[] = {"token", "create", "--source", "app", "--role",
+			       "ingest", NULL};
+	const char *sargs[] = {"serve", NULL};
+	char env_http[64], log[256], dash[80], ing[80], *resp = NULL;
+	const char *senv[] = {env_db, env_key, env_http, NULL};
+	int port = h_free_port();
+	struct h_result r;
+	pid_t pid;
+
+	(void)state;
+	snprintf(env_http, sizeof(env_http), "FREMDRIFT_HTTP=127.0.0.1:%d", port);
+	snprintf(log, sizeof(log), "%s/dash.log", h_tmpdir());
+	r = h_run(targs, env, NULL, 0);
+	snprintf(dash, sizeof(dash), "%.*s", (int)strcspn(r.out, "\n"), r.out);
+	h_result_free(&r);
+	r = h_run(iargs, env, NULL, 0);
+	snprintf(ing, sizeof(ing), "%.*s", (int)strcspn(r.out, "\n"), r.out);
+	h_result_free(&r);
+	pid = h_spawn(sargs, senv, log);
+	assert_int_equal(h_wait_status(port, "/health", 200, 10000), 200);
+
+	assert_int_equal(GET("/api/v1/dashboard/mix", NULL), 401);
+	assert_int_equal(GET("/api/v1/dashboard/mix", ing), 403);
+	assert_int_equal(GET("/api/v1/dashboard/nope", dash), 404);
+	assert_int_equal(GET("/api/v1/dashboard/mix?from=today", dash), 400);
+	assert_int_equal(GET("/api/v1/dashboard/exits?department=Aarhus;drop", dash),
+			 400);
+	assert_int_equal(GET("/api/v1/dashboard", dash), 200);
+	assert_non_null(strstr(resp, "\"followups\""));
+	assert_int_equal(GET("/api/v1/dashboard/mix?from=2024-01-01&to=2026-12-31",
+			     dash),
+			 200);
+	assert_non_null(strstr(resp, "\"view\":\"mix\",\"from\":\"2024-01-01\""));
+	assert_non_null(strstr(resp, "\"mix\":\"parallel\""));
+	assert_int_equal(GET("/api/v1/dashboard/exits?department=aarhus&"
+			     "target_group=youth_autism",
+			     dash),
+			 200);
+	assert_non_null(strstr(resp, "\"suppressed\":true"));
+	/* No pseudonym ever appears in a dashboard answer. */
+	assert_null(strstr(resp, "pseudonym"));
+	free(resp);
+	kill(pid, SIGTERM);
+	assert_int_equal(h_wait(pid, 5000), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_progression_by_hand),
+		cmocka_unit_test(test_refresh_boundary),
+		cmocka_unit_test(test_role_separation),
+		cmocka_unit_test(test_synthetic_patterns_and_suppression),
+		cmocka_unit_test(test_dashboard_api),
+	};
+	return cmocka_run_group_tests_name("measure", tests, setup, NULL);
+}

@@ -34,7 +34,7 @@ if [ "$what" = all ] || [ "$what" = pseudonym ]; then
 	echo "fremdrift pseudonym: $lines lines in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}') s = $(rate "$lines" "$t0" "$t1") lines/s (stdin to stdout, one core)"
 fi
 
-if [ "$what" = all ] || [ "$what" = ingest ] || [ "$what" = http ] || [ "$what" = rss ]; then
+if [ "$what" = all ] || [ "$what" = ingest ] || [ "$what" = http ] || [ "$what" = rss ] || [ "$what" = measure ]; then
 	pgdir="$work/pg"
 	sh "$here/scripts/pg.sh" init "$pgdir"
 	sh "$here/scripts/pg.sh" start "$pgdir"
@@ -137,4 +137,43 @@ if [ "$what" = all ] || [ "$what" = rss ]; then
 	tail -n 1 "$work/big.log"
 	echo "peak RSS: $(awk '{printf "%.1f MB", $1/1024}' "$work/rss.txt") ($(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s)"
 	rm -f "$work/big.ndjson"
+fi
+
+if [ "$what" = all ] || [ "$what" = measure ]; then
+	echo
+	echo "## measure refresh and dashboard latency at 300,000 courses"
+	psql_ -c "TRUNCATE fremdrift.responses, fremdrift.events, fremdrift.file_checkpoints" >/dev/null
+	"$bin" synth --citizens 300000 --seed 21 >"$work/m.ndjson"
+	"$bin" ingest "$work/m.ndjson" 2>"$work/m.log" || true
+	tail -n 1 "$work/m.log"
+	rm -f "$work/m.ndjson"
+	psql_ -c "VACUUM ANALYZE" >/dev/null
+	psql_ -At -c "SELECT 'courses: ' || count(DISTINCT course) || ', responses: ' || count(*) || ', rounds per course: ' || round(count(*)::numeric / count(DISTINCT course), 1) FROM fremdrift.responses"
+	t0=$(now)
+	"$bin" measure refresh 2>"$work/refresh.log"
+	t1=$(now)
+	sed 's/^/  /' "$work/refresh.log"
+	echo "measure refresh: $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s"
+	psql_ -c "ANALYZE" >/dev/null
+	port=18090
+	token=$("$bin" token create --source bench --role dashboard 2>/dev/null)
+	FREMDRIFT_HTTP=127.0.0.1:$port "$bin" serve >/dev/null 2>"$work/serve2.log" &
+	spid=$!
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+		sleep 0.5
+	done
+	echo "dashboard endpoint latency, 20 calls each (whole period / one department and target group / one month):"
+	for view in overview progression subgoals company mix paid_hours belief exits followups; do
+		for q in "" "?department=aarhus&target_group=sick_listed" "?from=2025-03-01&to=2025-03-31"; do
+			for _ in $(seq 20); do
+				curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $token" \
+					"http://127.0.0.1:$port/api/v1/dashboard/$view$q"
+			done
+		done | sort -n | awk -v v="$view" '{ t[NR] = $1 } END {
+			printf "  %-12s p50 %6.0f ms  p95 %6.0f ms  (%d calls)\n", v,
+				t[int(NR * 0.5)] * 1000, t[int(NR * 0.95)] * 1000, NR }'
+	done
+	kill "$spid"
+	wait "$spid" 2>/dev/null || true
 fi

@@ -71,12 +71,9 @@ static void on_result(struct pgc *c, PGresult *res, const char *error,
 
 #define BEGIN_SQL "BEGIN; SET LOCAL TimeZone = 'Europe/Copenhagen'"
 
-/* 1 if s holds only characters safe inside a SQL literal here. */
-static int plain(const char *s)
-{
-	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			 "0123456789_.-") == strlen(s);
-}
+/* 1 if s holds only characters safe inside a SQL literal here (the
+ * characters of a source name; hex digests and origins are a subset). */
+static int plain(const char *s) { return rec_source_ok(s); }
 
 static void bookkeeping_sql(struct sink *s, char *sql, size_t n)
 {

@@ -489,9 +489,7 @@ int cmd_ingest(int argc, char **argv, const struct fr_config *cfg)
 		free(files);
 		return usage(stderr);
 	}
-	if (strlen(in.source) < 1 || strlen(in.source) > REC_SOURCE_MAX ||
-	    strspn(in.source, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU"
-			      "VWXYZ0123456789_.-") != strlen(in.source)) {
+	if (!rec_source_ok(in.source)) {
 		fprintf(stderr, "fremdrift ingest: --source takes 1 to 64 "
 				"letters, digits, '_', '.' or '-'\n");
 		free(files);

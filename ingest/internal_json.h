@@ -15,4 +15,10 @@ int jscan_record(const char *text, size_t len, char *scratch,
 		 struct rec_field *inner, int max_inner, int *ninner,
 		 const char **why, long *column);
 
+/*
+ * Length of the valid UTF-8 sequence at p (1 to 4, not past end), or 0
+ * for an invalid one (overlong forms, surrogates, beyond U+10FFFF).
+ */
+int ing__utf8_len(const unsigned char *p, const unsigned char *end);
+
 #endif

@@ -61,7 +61,7 @@ static int hex4(const char *p, unsigned *out)
 }
 
 /* Length of a valid UTF-8 sequence at p (not past end), or 0. */
-static int utf8_len(const unsigned char *p, const unsigned char *end)
+int ing__utf8_len(const unsigned char *p, const unsigned char *end)
 {
 	unsigned c = p[0], cp;
 	int n;
@@ -137,7 +137,7 @@ static int string(struct scan *sc, const char **out, size_t *len)
 		if (c < 0x80) {
 			sc->p++;
 		} else {
-			int n = utf8_len((const unsigned char *)sc->p,
+			int n = ing__utf8_len((const unsigned char *)sc->p,
 					 (const unsigned char *)sc->end);
 
 			if (n == 0)
@@ -206,7 +206,7 @@ static int string(struct scan *sc, const char **out, size_t *len)
 			*o++ = (char)c;
 			sc->p++;
 		} else {
-			int n = utf8_len((const unsigned char *)sc->p,
+			int n = ing__utf8_len((const unsigned char *)sc->p,
 					 (const unsigned char *)sc->end);
 
 			if (n == 0)

@@ -146,6 +146,25 @@ out:
 	return rc;
 }
 
+/* Inserts five values into fremdrift.<table> unless the row is there. */
+static int insert5(PGconn *conn, const char *table, const char *const *p,
+		   struct fr_err *err)
+{
+	char sql[160];
+	PGresult *res;
+	int rc = 0;
+
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO fremdrift.%s VALUES ($1, $2, $3, $4, $5) "
+		 "ON CONFLICT DO NOTHING",
+		 table);
+	res = PQexecParams(conn, sql, 5, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = fr_err_set(err, FR_EDB, NULL, "%s", PQresultErrorMessage(res));
+	PQclear(res);
+	return rc;
+}
+
 /*
  * Stores every compiled-in questionnaire definition the database lacks, and
  * refuses one whose stored text differs: a changed definition must be a new
@@ -204,15 +223,7 @@ static int sync_instruments(PGconn *conn, struct fr_err *err)
 
 			snprintf(idx, sizeof(idx), "%d", d + 1);
 			snprintf(prior, sizeof(prior), "%.4f", ins->dims[d].prior_alpha);
-			res = PQexecParams(conn,
-					   "INSERT INTO fremdrift.instrument_dimensions "
-					   "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO "
-					   "NOTHING",
-					   5, NULL, p, NULL, NULL, 0);
-			if (PQresultStatus(res) != PGRES_COMMAND_OK)
-				rc = fr_err_set(err, FR_EDB, NULL, "%s",
-						PQresultErrorMessage(res));
-			PQclear(res);
+			rc = insert5(conn, "instrument_dimensions", p, err);
 		}
 		for (int g = 0; g < ins->nsubgoals && rc == 0; g++) {
 			char thr[32];
@@ -220,15 +231,7 @@ static int sync_instruments(PGconn *conn, struct fr_err *err)
 					    ins->dims[ins->subgoals[g].dim].id, thr};
 
 			snprintf(thr, sizeof(thr), "%.2f", ins->subgoals[g].threshold);
-			res = PQexecParams(conn,
-					   "INSERT INTO fremdrift.instrument_subgoals "
-					   "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO "
-					   "NOTHING",
-					   5, NULL, p, NULL, NULL, 0);
-			if (PQresultStatus(res) != PGRES_COMMAND_OK)
-				rc = fr_err_set(err, FR_EDB, NULL, "%s",
-						PQresultErrorMessage(res));
-			PQclear(res);
+			rc = insert5(conn, "instrument_subgoals", p, err);
 		}
 	}
 	catalog_free(&cat);

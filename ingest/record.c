@@ -76,43 +76,29 @@ int rec_text_ok(const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 
 	while (p < end) {
-		unsigned c = *p;
 		int n;
-		unsigned cp;
 
-		if (c < 0x80) {
-			if ((c < 0x20 && c != '\t') || c == 0x7f)
+		if (*p < 0x80) {
+			if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
 				return 0;
 			p++;
 			continue;
 		}
-		if ((c & 0xe0) == 0xc0) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
+		n = ing__utf8_len(p, end);
+		if (n == 0)
 			return 0;
-		}
-		if (end - p <= n)
-			return 0;
-		for (int k = 1; k <= n; k++) {
-			if ((p[k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[k] & 0x3f);
-		}
-		/* Overlong forms, surrogates and beyond Unicode. */
-		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
-		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		p += n + 1;
+		p += n;
 	}
 	return 1;
+}
+
+int rec_source_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= REC_SOURCE_MAX &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789_.-") == n;
 }
 
 static int digits(const char *s, int n, int *out)
@@ -498,9 +484,7 @@ int rec_build(struct record *r, const struct rec_ctx *ctx,
 		if (read_text(&b, F_SOURCE, val[F_SOURCE], r->source,
 			      REC_SOURCE_MAX) != 0)
 			return FR_EINVAL;
-		if (strspn(r->source, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM"
-				      "NOPQRSTUVWXYZ0123456789_.-") !=
-		    strlen(r->source))
+		if (!rec_source_ok(r->source))
 			return fail(&b, "source",
 				    "may hold only letters, digits, '_', '.' "
 				    "and '-'");

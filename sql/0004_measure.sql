@@ -359,3 +359,15 @@ REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA dashboard FROM PUBLIC;
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA fremdrift FROM PUBLIC;
 GRANT USAGE ON SCHEMA dashboard TO dashboard;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA dashboard TO dashboard;
+
+-- The aggregates sort a few hundred thousand rows at the provider's
+-- largest; give them room to do it in memory.
+ALTER FUNCTION dashboard.overview(date, date, text, text) SET work_mem = '64MB';
+ALTER FUNCTION dashboard.progression(date, date, text, text) SET work_mem = '64MB';
+ALTER FUNCTION dashboard.subgoals(date, date, text, text) SET work_mem = '64MB';
+ALTER FUNCTION dashboard.company(date, date, text, text) SET work_mem = '64MB';
+ALTER FUNCTION dashboard.mix(date, date, text, text) SET work_mem = '64MB';
+ALTER FUNCTION dashboard.paid_hours(date, date, text, text) SET work_mem = '64MB';
+ALTER FUNCTION dashboard.belief(date, date, text, text) SET work_mem = '64MB';
+ALTER FUNCTION dashboard.exits(date, date, text, text) SET work_mem = '64MB';
+ALTER FUNCTION dashboard.followups(date, date, text, text) SET work_mem = '64MB';

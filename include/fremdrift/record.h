@@ -140,6 +140,9 @@ int rec_from_json_object(void *object, const struct rec_ctx *ctx,
  * other than tab. */
 int rec_text_ok(const char *s, size_t len);
 
+/* 1 if s is a valid source name: 1 to 64 of A-Z a-z 0-9 _ . - */
+int rec_source_ok(const char *s);
+
 /*
  * Checks an RFC 3339 timestamp with offset (allow_date: or a plain
  * YYYY-MM-DD). 0 or FR_EINVAL.

@@ -206,8 +206,11 @@ static void send_step(struct sink *s)
 static void restart(struct sink *s)
 {
 	s->db_dups = 0;
-	memset(s->b->resp_dup, 0, (size_t)s->b->nresp);
-	memset(s->b->ev_dup, 0, (size_t)s->b->nev);
+	/* The arrays are NULL until a row of their kind was added. */
+	if (s->b->nresp > 0)
+		memset(s->b->resp_dup, 0, (size_t)s->b->nresp);
+	if (s->b->nev > 0)
+		memset(s->b->ev_dup, 0, (size_t)s->b->nev);
 	s->commit_sent = 0;
 	if (s->slow)
 		s->step = S_F_BEGIN;

@@ -19,6 +19,7 @@ int cmd_ingest(int argc, char **argv, const struct fr_config *cfg);
 int cmd_synth(int argc, char **argv, const struct fr_config *cfg);
 int cmd_token(int argc, char **argv, const struct fr_config *cfg);
 int cmd_measure(int argc, char **argv, const struct fr_config *cfg);
+int cmd_extract(int argc, char **argv, const struct fr_config *cfg);
 int cmd_migrate(int argc, char **argv, const struct fr_config *cfg);
 int cmd_keygen(int argc, char **argv, const struct fr_config *cfg);
 int cmd_pseudonym(int argc, char **argv, const struct fr_config *cfg);

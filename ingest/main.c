@@ -30,6 +30,8 @@ static const struct command commands[] = {
 	 "CPR numbers on stdin to pseudonyms on stdout"},
 	{"measure", cmd_measure,
 	 "measure refresh: progression, reliability, course facts"},
+	{"extract", cmd_extract,
+	 "a k-anonymous research extract under throw-away pseudonyms"},
 	{"token", cmd_token, "create, list or revoke API tokens"},
 	{"synth", cmd_synth, "synthetic courses as NDJSON (demo, benchmarks)"},
 	{"config", cmd_config, "print the effective configuration"},

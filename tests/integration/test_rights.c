@@ -1,0 +1,216 @@
+/*
+ * The citizen's rights: access returns what was stored; erase removes the
+ * citizen from every table (a whole-database dump is searched, so a table
+ * added later is caught) and nothing of anyone else; cpr-change moves the
+ * history; the audit log holds no pseudonym.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static const char *db;
+static char env_db[600], env_key[300], key_path[256];
+static const char *env[] = {env_db, env_key, NULL};
+
+/* Synthetic citizen i gets a fixed replacement number (synth_cmd.c). */
+#define CITIZEN0 "610162-0000"
+#define CITIZEN1 "620162-0000"
+#define UNUSED "880199-1235" /* 1999: outside the generated years */
+
+static struct h_result cmd(const char *what, const char *input)
+{
+	const char *args[] = {what, NULL};
+
+	return h_run(args, env, input, strlen(input));
+}
+
+static char *pseudonym(const char *cpr)
+{
+	const char *args[] = {"pseudonym", NULL};
+	char in[32];
+	struct h_result r;
+	char *p;
+
+	snprintf(in, sizeof(in), "%s\n", cpr);
+	r = h_run(args, env, in, strlen(in));
+	assert_int_equal(r.status, 0);
+	p = strndup(r.out, 64);
+	h_result_free(&r);
+	return p;
+}
+
+static long rows_of(PGconn *c, const char *hex)
+{
+	char sql[1024];
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT (SELECT count(*) FROM fremdrift.responses WHERE pseudonym "
+		 "= '\\x%s') + (SELECT count(*) FROM fremdrift.events WHERE "
+		 "pseudonym = '\\x%s') + (SELECT count(*) FROM fremdrift.courses "
+		 "WHERE pseudonym = '\\x%s') + (SELECT count(*) FROM "
+		 "fremdrift.progression WHERE pseudonym = '\\x%s')",
+		 hex, hex, hex, hex);
+	return atol(h_scalar(c, sql));
+}
+
+static long all_rows(PGconn *c)
+{
+	return atol(h_scalar(c, "SELECT (SELECT count(*) FROM fremdrift.responses)"
+				" + (SELECT count(*) FROM fremdrift.events) + "
+				"(SELECT count(*) FROM fremdrift.courses) + (SELECT "
+				"count(*) FROM fremdrift.progression)"));
+}
+
+static int setup(void **state)
+{
+	const char *kargs[] = {"keygen", "--out", key_path, NULL};
+	const char *margs[] = {"migrate", NULL};
+	const char *rargs[] = {"measure", "refresh", NULL};
+	char path[256], cmdline[512];
+	const char *iargs[] = {"ingest", path, NULL};
+	struct h_result r;
+
+	(void)state;
+	db = strdup(h_fresh_db("it_rights"));
+	snprintf(env_db, sizeof(env_db), "DATABASE_URL=%s", db);
+	snprintf(key_path, sizeof(key_path), "%s/r.key", h_tmpdir());
+	snprintf(env_key, sizeof(env_key), "FREMDRIFT_KEY_FILE=%s", key_path);
+	snprintf(path, sizeof(path), "%s/s.ndjson", h_tmpdir());
+	r = h_run(kargs, env, NULL, 0);
+	h_result_free(&r);
+	r = h_run(margs, env, NULL, 0);
+	h_result_free(&r);
+	snprintf(cmdline, sizeof(cmdline), "%s synth --citizens 300 --seed 2 > %s",
+		 h_bin(), path);
+	if (system(cmdline) != 0)
+		return -1;
+	r = h_run(iargs, env, NULL, 0);
+	h_result_free(&r);
+	r = h_run(rargs, env, NULL, 0);
+	if (r.status != 0)
+		return -1;
+	h_result_free(&r);
+	return 0;
+}
+
+static void test_access(void **state)
+{
+	PGconn *c = h_db(db);
+	char *p = pseudonym(CITIZEN0), want[64];
+	struct h_result r = cmd("access", CITIZEN0 "\nnot a number\n");
+
+	(void)state;
+	assert_int_equal(r.status, 3); /* the second line was an error */
+	snprintf(want, sizeof(want), "\"rows\":%ld,", rows_of(c, p));
+	assert_true(rows_of(c, p) > 10);
+	assert_non_null(strstr(r.out, want));
+	assert_non_null(strstr(r.out, "\"responses\":[{"));
+	assert_non_null(strstr(r.out, "\"events\":[{"));
+	assert_non_null(strstr(r.out, "{\"line\":2,\"error\":"));
+	/* The CPR number is in no answer. */
+	assert_null(strstr(r.out, "610162"));
+	h_result_free(&r);
+	free(p);
+	PQfinish(c);
+}
+
+static void test_erase(void **state)
+{
+	PGconn *c = h_db(db);
+	char *p = pseudonym(CITIZEN0), want[64], cmdline[1024], dump[256];
+	long mine = rows_of(c, p), before = all_rows(c);
+	struct h_result r;
+	FILE *f;
+	char *text;
+	long n;
+
+	(void)state;
+	r = cmd("erase", CITIZEN0 "\n");
+	assert_int_equal(r.status, 0);
+	snprintf(want, sizeof(want), "\"deleted\":%ld,", mine);
+	assert_non_null(strstr(r.out, want));
+	h_result_free(&r);
+	/* Nothing of anyone else changed. */
+	assert_int_equal(all_rows(c), before - mine);
+	assert_int_equal(rows_of(c, p), 0);
+	/* Not anywhere: the whole database, every table and column. */
+	snprintf(dump, sizeof(dump), "%s/after-erase.sql", h_tmpdir());
+	snprintf(cmdline, sizeof(cmdline),
+		 "\"$(pg_config --bindir 2>/dev/null || ls -d "
+		 "/usr/lib/postgresql/*/bin | tail -n 1)/pg_dump\" -d '%s' > %s",
+		 db, dump);
+	assert_int_equal(system(cmdline), 0);
+	f = fopen(dump, "rb");
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	text = malloc((size_t)n + 1);
+	text[fread(text, 1, (size_t)n, f)] = '\0';
+	fclose(f);
+	assert_true(n > 100000);
+	assert_null(strstr(text, p));
+	free(text);
+	/* One audit row, with counts and no pseudonym. */
+	assert_string_equal(h_scalar(c, "SELECT count(*) FROM fremdrift.rights_log "
+					"WHERE action = 'erase'"),
+			    "1");
+	{
+		char sql[256];
+
+		snprintf(sql, sizeof(sql),
+			 "SELECT count(*) FROM fremdrift.rights_log WHERE "
+			 "tables::text LIKE '%%%.16s%%'",
+			 p);
+		assert_string_equal(h_scalar(c, sql), "0");
+	}
+	free(p);
+	PQfinish(c);
+}
+
+static void test_cpr_change(void **state)
+{
+	PGconn *c = h_db(db);
+	char *old = pseudonym(CITIZEN1), *new = pseudonym(UNUSED), sql[256];
+	long had = rows_of(c, old), before = all_rows(c);
+	struct h_result r;
+
+	(void)state;
+	assert_true(had > 10);
+	assert_int_equal(rows_of(c, new), 0);
+	r = cmd("cpr-change", CITIZEN1 " " UNUSED "\n");
+	assert_int_equal(r.status, 0);
+	h_result_free(&r);
+	assert_int_equal(rows_of(c, old), 0);
+	assert_int_equal(rows_of(c, new), had);
+	assert_int_equal(all_rows(c), before);
+	/* The new number's facts: born 1999, odd last digit: male. */
+	snprintf(sql, sizeof(sql),
+		 "SELECT min(birth_year) || max(sex) FROM fremdrift.events WHERE "
+		 "pseudonym = '\\x%s'",
+		 new);
+	assert_string_equal(h_scalar(c, sql), "1999M");
+	r = cmd("cpr-change", CITIZEN1 "\n");
+	assert_int_equal(r.status, 3);
+	assert_non_null(strstr(r.out, "two CPR numbers"));
+	h_result_free(&r);
+	free(old);
+	free(new);
+	PQfinish(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_access),
+		cmocka_unit_test(test_erase),
+		cmocka_unit_test(test_cpr_change),
+	};
+	return cmocka_run_group_tests_name("rights", tests, setup, NULL);
+}

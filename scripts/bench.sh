@@ -155,6 +155,12 @@ if [ "$what" = all ] || [ "$what" = measure ]; then
 	sed 's/^/  /' "$work/refresh.log"
 	echo "measure refresh: $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s"
 	psql_ -c "ANALYZE" >/dev/null
+	t0=$(now)
+	"$bin" extract --project bench --out "$work/extract" >"$work/extract.log" 2>&1 || cat "$work/extract.log"
+	t1=$(now)
+	echo "extract: $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s: $(cat "$work/extract.log")"
+	du -sh "$work/extract" | awk '{print "  extract size: " $1}'
+	rm -rf "$work/extract"
 	port=18090
 	token=$("$bin" token create --source bench --role dashboard 2>/dev/null)
 	FREMDRIFT_HTTP=127.0.0.1:$port "$bin" serve >/dev/null 2>"$work/serve2.log" &
@@ -163,10 +169,11 @@ if [ "$what" = all ] || [ "$what" = measure ]; then
 		curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
 		sleep 0.5
 	done
-	echo "dashboard endpoint latency, 20 calls each (whole period / one department and target group / one month):"
+	calls=${FREMDRIFT_BENCH_CALLS:-5}
+	echo "dashboard endpoint latency, $calls calls each of: whole period / one department and target group / one month:"
 	for view in overview progression subgoals company mix paid_hours belief exits followups; do
 		for q in "" "?department=aarhus&target_group=sick_listed" "?from=2025-03-01&to=2025-03-31"; do
-			for _ in $(seq 20); do
+			for _ in $(seq "$calls"); do
 				curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $token" \
 					"http://127.0.0.1:$port/api/v1/dashboard/$view$q"
 			done

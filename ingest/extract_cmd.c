@@ -20,6 +20,7 @@
 
 #include "fremdrift/buf.h"
 #include "fremdrift/catalog.h"
+#include "fremdrift/civil.h"
 #include "fremdrift/pseudonym.h"
 #include "fremdrift/record.h"
 
@@ -245,18 +246,6 @@ static void index_courses(struct extract *x)
 
 /* ---- dates ---- */
 
-static long days_from_civil(int y, int m, int d)
-{
-	long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /* A YYYY-MM-DD date under the policy: month, or shifted by days. */
 static void policy_date(const struct extract *x, const char *in, int shift,
 			char out[11])
@@ -271,20 +260,7 @@ static void policy_date(const struct extract *x, const char *in, int shift,
 			 (unsigned)m % 100u);
 		return;
 	}
-	{
-		long z = days_from_civil(y, m, d) + shift + 719468;
-		long era = (z >= 0 ? z : z - 146096) / 146097;
-		long doe = z - era * 146097;
-		long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-		long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-		long mp = (5 * doy + 2) / 153;
-		unsigned dd = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-		unsigned mm = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-		unsigned yy = (unsigned)(yoe + era * 400 + (mm <= 2));
-
-		snprintf(out, 11, "%04u-%02u-%02u", yy % 10000u, mm % 100u,
-			 dd % 100u);
-	}
+	fr_date_str(fr_days_from_civil(y, m, d) + shift, out);
 }
 
 /* ---- k-anonymity ---- */

@@ -1,5 +1,6 @@
 #include "fremdrift/record.h"
 #include "fremdrift/buf.h"
+#include "fremdrift/civil.h"
 #include "internal_json.h"
 
 #include <errno.h>
@@ -150,37 +151,9 @@ int rec_check_time(const char *s, size_t len, int allow_date)
 	return 0;
 }
 
-/* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
-static long days_from_civil(int y, int m, int d)
-{
-	long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(long z, int *y, int *m, int *d)
-{
-	long era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 int rec_iso_week_monday(const char *s, size_t len, char out[11])
 {
-	int y, w, yy, mm, dd;
+	int y, w;
 	long jan4, week1_monday, monday, next_week1;
 
 	if (len != 8 || digits(s, 4, &y) || s[4] != '-' ||
@@ -189,16 +162,14 @@ int rec_iso_week_monday(const char *s, size_t len, char out[11])
 		return FR_EINVAL;
 	/* Week 1 is the week with 4 January in it; weeks start on Monday.
 	 * 1970-01-01 was a Thursday, so (days + 3) % 7 is 0 on Mondays. */
-	jan4 = days_from_civil(y, 1, 4);
+	jan4 = fr_days_from_civil(y, 1, 4);
 	week1_monday = jan4 - ((jan4 + 3) % 7 + 7) % 7;
 	monday = week1_monday + 7L * (w - 1);
-	jan4 = days_from_civil(y + 1, 1, 4);
+	jan4 = fr_days_from_civil(y + 1, 1, 4);
 	next_week1 = jan4 - ((jan4 + 3) % 7 + 7) % 7;
 	if (monday >= next_week1)
 		return FR_EINVAL; /* week 53 in a year of 52 weeks */
-	civil_from_days(monday, &yy, &mm, &dd);
-	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)yy % 10000u,
-		 (unsigned)mm % 100u, (unsigned)dd % 100u);
+	fr_date_str(monday, out);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 
 #include "fremdrift/buf.h"
 #include "fremdrift/catalog.h"
+#include "fremdrift/civil.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -90,20 +91,7 @@ static void flush_out(struct out *o)
 			flush_out(o);                                          \
 	} while (0)
 
-/* Days since 1970-01-01 to YYYY-MM-DD. */
-static void date_str(long days, char out[11])
-{
-	long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-	long doe = z - era * 146097;
-	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	long mp = (5 * doy + 2) / 153;
-	unsigned d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-	unsigned m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-	unsigned y = (unsigned)(yoe + era * 400 + (m <= 2));
-
-	snprintf(out, 11, "%04u-%02u-%02u", y % 10000u, m % 100u, d % 100u);
-}
+static void date_str(long days, char out[11]) { fr_date_str(days, out); }
 
 /* The ISO week of a day, as 2026-W09. */
 static void week_str(long days, char out[9])
@@ -115,13 +103,7 @@ static void week_str(long days, char out[9])
 
 	date_str(thursday, d);
 	y = (unsigned)atoi(d);
-	/* Days from 1 January of that year to the Thursday. */
-	{
-		long a = (14 - 1) / 12, yy = (long)y + 4800 - a, mm = 1 + 12 * a - 3;
-
-		jan1 = 1 + (153 * mm + 2) / 5 + 365 * yy + yy / 4 - yy / 100 +
-		       yy / 400 - 32045 - 2440588;
-	}
+	jan1 = fr_days_from_civil((int)y, 1, 1);
 	w = (unsigned)((thursday - jan1) / 7 + 1);
 	snprintf(out, 9, "%04u-W%02u", y % 10000u, w % 100u);
 }

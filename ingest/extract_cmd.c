@@ -338,8 +338,15 @@ static int suppress_at(struct extract *x, int w, int dry_run)
 
 /* ---- streaming the other tables ---- */
 
+/*
+ * Streams sql (COPY TO) and hands each row whose course (first column) is
+ * in the extract to row; rows of suppressed or unknown courses are counted
+ * as dropped. Rows with fewer than min_fields fields are skipped.
+ */
 static int stream(struct extract *x, const char *sql, struct out *o,
-		  void (*row)(struct extract *, struct out *, char **, int))
+		  int min_fields,
+		  void (*row)(struct extract *, struct out *,
+			      const struct course *, char **))
 {
 	char copy[2048];
 	PGresult *res;
@@ -374,7 +381,14 @@ static int stream(struct extract *x, const char *sql, struct out *o,
 		for (int i = 0; i < nf; i++)
 			if (strcmp(f[i], "\\N") == 0)
 				f[i] = NULL;
-		row(x, o, f, nf);
+		if (nf >= min_fields) {
+			const struct course *c = f[0] ? find(x, f[0]) : NULL;
+
+			if (c)
+				row(x, o, c, f);
+			else
+				x->dropped_rows++;
+		}
 		PQfreemem(line);
 	}
 	while ((res = PQgetResult(x->conn)) != NULL)
@@ -384,18 +398,14 @@ static int stream(struct extract *x, const char *sql, struct out *o,
 
 #define S(v) ((v) ? (v) : "")
 
-static void row_response(struct extract *x, struct out *o, char **f, int nf)
+static void row_response(struct extract *x, struct out *o,
+			 const struct course *c, char **f)
 {
-	struct course *c = nf >= 6 && f[0] ? find(x, f[0]) : NULL;
 	const struct instrument *ins;
 	char date[11];
 	double sc[INSTR_MAX_DIMS];
 	int ns = 0;
 
-	if (c == NULL) {
-		x->dropped_rows++;
-		return;
-	}
 	ins = catalog_instrument(&x->cat, f[1], strlen(f[1]), atoi(f[2]));
 	if (ins == NULL)
 		return;
@@ -430,57 +440,41 @@ static void row_response(struct extract *x, struct out *o, char **f, int nf)
 	}
 }
 
-static void row_progression(struct extract *x, struct out *o, char **f, int nf)
+static void row_progression(struct extract *x, struct out *o,
+			    const struct course *c, char **f)
 {
-	struct course *c = nf >= 8 && f[0] ? find(x, f[0]) : NULL;
-
-	if (c == NULL) {
-		x->dropped_rows++;
-		return;
-	}
+	(void)x;
 	out_line(o, "%s,%s,%s,%s,%s,%s,%s,%s,%s\n", c->pid, c->cid, S(f[1]),
 		 S(f[2]), S(f[3]), S(f[4]), S(f[5]), S(f[6]), S(f[7]));
 	o->rows++;
 }
 
-static void row_intervention(struct extract *x, struct out *o, char **f, int nf)
+static void row_intervention(struct extract *x, struct out *o,
+			     const struct course *c, char **f)
 {
-	struct course *c = nf >= 5 && f[0] ? find(x, f[0]) : NULL;
 	char a[11], b[11];
 
-	if (c == NULL) {
-		x->dropped_rows++;
-		return;
-	}
 	policy_date(x, f[3], c->shift, a);
 	policy_date(x, f[4], c->shift, b);
 	out_line(o, "%s,%s,%s,%s,%s,%s\n", c->pid, c->cid, S(f[1]), S(f[2]), a, b);
 	o->rows++;
 }
 
-static void row_hours(struct extract *x, struct out *o, char **f, int nf)
+static void row_hours(struct extract *x, struct out *o,
+		      const struct course *c, char **f)
 {
-	struct course *c = nf >= 4 && f[0] ? find(x, f[0]) : NULL;
 	char w[11];
 
-	if (c == NULL) {
-		x->dropped_rows++;
-		return;
-	}
 	policy_date(x, f[1], c->shift, w);
 	out_line(o, "%s,%s,%s,%s,%s\n", c->pid, c->cid, w, S(f[2]), S(f[3]));
 	o->rows++;
 }
 
-static void row_outcome(struct extract *x, struct out *o, char **f, int nf)
+static void row_outcome(struct extract *x, struct out *o,
+			const struct course *c, char **f)
 {
-	struct course *c = nf >= 5 && f[0] ? find(x, f[0]) : NULL;
 	char d[11];
 
-	if (c == NULL) {
-		x->dropped_rows++;
-		return;
-	}
 	policy_date(x, f[4], c->shift, d);
 	out_line(o, "%s,%s,%s,%s,%s,%s\n", c->pid, c->cid,
 		 strcmp(S(f[1]), "followup") == 0 ? "followup" : "exit", S(f[2]),
@@ -799,12 +793,12 @@ int cmd_extract(int argc, char **argv, const struct fr_config *cfg)
 	if (stream(&x, "SELECT course, instrument, version, respondent, "
 		       "answered_at::date, scores FROM fremdrift.responses "
 		       "WHERE course IS NOT NULL ORDER BY course, answered_at",
-		   &outs[1], row_response) ||
+		   &outs[1], 6, row_response) ||
 	    stream(&x, "SELECT course_key, dimension, round(baseline::numeric, 2), "
 		       "round(current::numeric, 2), round(change::numeric, 2), "
 		       "round(rci::numeric, 3), reliable_change, n_responses FROM "
 		       "report.progression ORDER BY course_key, dimension",
-		   &outs[2], row_progression) ||
+		   &outs[2], 8, row_progression) ||
 	    stream(&x, "WITH st AS (SELECT course, intervention, at, row_number() "
 		       "OVER (PARTITION BY course, intervention ORDER BY at) rn "
 		       "FROM fremdrift.events WHERE type = 'intervention_started'), "
@@ -815,14 +809,14 @@ int cmd_extract(int argc, char **argv, const struct fr_config *cfg)
 		       "en.at::date FROM st LEFT JOIN en USING (course, "
 		       "intervention, rn) JOIN fremdrift.interventions i ON i.code "
 		       "= st.intervention ORDER BY 1, 4",
-		   &outs[3], row_intervention) ||
+		   &outs[3], 5, row_intervention) ||
 	    stream(&x, "SELECT course, week, hours, paid_hours FROM "
 		       "fremdrift.events WHERE type = 'hours' ORDER BY course, week",
-		   &outs[4], row_hours) ||
+		   &outs[4], 4, row_hours) ||
 	    stream(&x, "SELECT course, type, months_after, coalesce(exit_status, "
 		       "status), at::date FROM fremdrift.events WHERE type IN "
 		       "('course_ended', 'followup') ORDER BY course, at",
-		   &outs[5], row_outcome))
+		   &outs[5], 5, row_outcome))
 		goto out;
 	PQclear(PQexec(x.conn, "COMMIT"));
 	for (size_t f = 0; f < NFILES; f++) {

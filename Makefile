@@ -57,6 +57,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 INTEG_SRC := $(wildcard tests/integration/test_*.c)
 INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 INTEG_HARNESS := $(BUILD)/tests/integration/harness.o
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%-replay)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
 
@@ -64,7 +66,7 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
 .PHONY: all tests run test unit integration bench fuzz deps clean
 all: $(BIN)
 
-tests: $(BIN) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN)
+tests: $(BIN) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN) $(FUZZ_REPLAY)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -101,6 +103,15 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(INGEST_LIB) $(CORE_LIB)
 
 $(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(INTEG_HARNESS) $(INGEST_LIB) $(CORE_LIB)
 	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL) $(CMOCKA_LIBS)
+
+# Fuzz targets built with the ordinary compiler and a replay driver, so
+# `make test` keeps them compiling and runs their seed corpora.
+$(BUILD)/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -c $< -o $@
+
+$(BUILD)/tests/fuzz/%-replay: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(INGEST_LIB) $(CORE_LIB)
+	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(INGEST_LIB) $(CORE_LIB)
 	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)

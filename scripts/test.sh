@@ -37,6 +37,19 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
 	for t in "$build"/tests/unit/test_*; do
 		[ -x "$t" ] && run_suite "$t"
 	done
+	# Every fuzz target over its seed corpus (the fuzzing itself is
+	# `make fuzz`): each target that runs all its seeds counts as a test.
+	for t in "$build"/tests/fuzz/*-replay; do
+		[ -x "$t" ] || continue
+		name=$(basename "$t" -replay)
+		echo "== $name (seed corpus)"
+		if "$t" "$here"/tests/fuzz/corpus/"$name"/*; then
+			passed=$((passed + 1))
+		else
+			echo "!! $name crashed on its seed corpus"
+			failed=$((failed + 1))
+		fi
+	done
 fi
 
 if [ "$what" = all ] || [ "$what" = integration ]; then

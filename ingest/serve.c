@@ -21,7 +21,8 @@ struct serve {
 	const struct fr_config *cfg;
 	struct ing_env env;
 	struct records_api *api;
-	struct pgc *pg;
+	struct pgc *pg;      /* ingest, tokens, health */
+	struct pgc *pg_dash; /* dashboard queries, which may take seconds */
 	struct http_server *http;
 	uv_signal_t sigint, sigterm;
 	uv_timer_t grace;
@@ -82,7 +83,7 @@ static void on_request(struct http_req *req, void *data)
 	}
 	if (strncmp(path, "/api/v1/dashboard", 17) == 0 &&
 	    (path[17] == '\0' || path[17] == '/')) {
-		dash_handle(s->api, s->pg, 30000, req);
+		dash_handle(s->api, s->pg_dash, 30000, req);
 		return;
 	}
 	http_respond_error(req, 404, "not_found", "no such resource");
@@ -136,6 +137,10 @@ static void http_closed(void *data)
 	if (s->pg) {
 		pgc_close(s->pg, NULL, NULL);
 		s->pg = NULL;
+	}
+	if (s->pg_dash) {
+		pgc_close(s->pg_dash, NULL, NULL);
+		s->pg_dash = NULL;
 	}
 	uv_close((uv_handle_t *)&s->grace, on_closed);
 }
@@ -209,6 +214,16 @@ int cmd_serve(int argc, char **argv, const struct fr_config *cfg)
 		env_free(&s.env);
 		return EXIT_FATAL;
 	}
+	/* A second connection for the dashboard: a long aggregate must not
+	 * hold up ingest batches or health checks queued behind it. */
+	if (pgc_new(s.loop, cfg->database_url, NULL, NULL, NULL, &s.pg_dash,
+		    &err) != 0) {
+		log_error("serve", "%s", err.msg);
+		pgc_close(s.pg, NULL, NULL);
+		uv_run(s.loop, UV_RUN_DEFAULT);
+		env_free(&s.env);
+		return EXIT_FATAL;
+	}
 	s.api = rapi_new(s.loop, s.pg, &s.env);
 
 	memset(&hopts, 0, sizeof(hopts));
@@ -224,6 +239,7 @@ int cmd_serve(int argc, char **argv, const struct fr_config *cfg)
 		log_error("serve", "%s", err.msg);
 		rapi_close(s.api);
 		pgc_close(s.pg, NULL, NULL);
+		pgc_close(s.pg_dash, NULL, NULL);
 		uv_run(s.loop, UV_RUN_DEFAULT);
 		uv_loop_close(s.loop);
 		env_free(&s.env);

@@ -10,7 +10,12 @@
 #include "fremdrift/pg_conn.h"
 #include "fremdrift/records_api.h"
 
-/* Handles a request under /api/v1/dashboard. api is used for tokens. */
+/*
+ * Handles a request under /api/v1/dashboard. api is used for tokens; pg
+ * runs the query and should be a connection of its own (serve.c), since a
+ * dashboard aggregate can take seconds and would hold up whatever is
+ * queued behind it; a query past timeout_ms drops and re-opens pg.
+ */
 void dash_handle(struct records_api *api, struct pgc *pg, unsigned timeout_ms,
 		 struct http_req *req);
 

@@ -64,7 +64,6 @@ struct out {
 struct extract {
 	PGconn *conn;
 	struct pseud_ctx *project;
-	const char *dir;
 	int k, month;
 	struct course *courses;
 	int ncourses;
@@ -694,7 +693,6 @@ int cmd_extract(int argc, char **argv, const struct fr_config *cfg)
 			dir, strerror(errno));
 		return EXIT_FATAL;
 	}
-	x.dir = dir;
 	if (catalog_init(&x.cat, NULL) != 0)
 		goto out;
 	/* The project key: random, in memory only, wiped at once. */

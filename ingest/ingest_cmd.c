@@ -35,7 +35,6 @@ struct slot {
 
 struct ingest {
 	uv_loop_t *loop;
-	const struct fr_config *cfg;
 	struct ing_env env;
 	struct pgc *pg;
 	struct sink *sink;
@@ -57,7 +56,7 @@ struct ingest {
 	struct slot *work_slot;
 	uv_timer_t ticker;
 	int tty;
-	uint64_t started_ms, file_started_ms, down_since;
+	uint64_t file_started_ms, down_since;
 	long long total_acc, total_dup, total_rej;
 	int exit_code;
 	int stopping;
@@ -507,7 +506,6 @@ int cmd_ingest(int argc, char **argv, const struct fr_config *cfg)
 		free(files);
 		return EXIT_FATAL;
 	}
-	in.cfg = cfg;
 	in.files = files;
 	in.nfiles = nfiles;
 	in.loop = uv_default_loop();
@@ -527,8 +525,7 @@ int cmd_ingest(int argc, char **argv, const struct fr_config *cfg)
 		goto out;
 	}
 	in.sink = sink_new(in.pg);
-	in.started_ms = uv_now(in.loop);
-	in.down_since = in.started_ms;
+	in.down_since = uv_now(in.loop); /* not connected yet */
 	uv_timer_init(in.loop, &in.ticker);
 	in.ticker.data = &in;
 	uv_timer_start(&in.ticker, on_tick, 250, 250);

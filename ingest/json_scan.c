@@ -272,6 +272,20 @@ static int number(struct scan *sc, struct rec_value *v)
 static int value(struct scan *sc, struct rec_value *v,
 		 struct rec_field *pairs, int maxpairs, int *npairs);
 
+/* true, false or null. */
+static int literal(struct scan *sc, const char *word, enum rec_vtype type,
+		   int b, struct rec_value *v)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(sc->end - sc->p) < n || memcmp(sc->p, word, n) != 0)
+		return fail(sc, "not valid JSON");
+	sc->p += n;
+	v->type = type;
+	v->b = b;
+	return 0;
+}
+
 /* Parses and discards a nested array or object (bounded depth). */
 static int skip_nested(struct scan *sc)
 {
@@ -349,27 +363,11 @@ static int value(struct scan *sc, struct rec_value *v,
 		v->type = RV_ARRAY;
 		return skip_nested(sc);
 	case 't':
-		if (sc->end - sc->p >= 4 && memcmp(sc->p, "true", 4) == 0) {
-			sc->p += 4;
-			v->type = RV_BOOL;
-			v->b = 1;
-			return 0;
-		}
-		return fail(sc, "not valid JSON");
+		return literal(sc, "true", RV_BOOL, 1, v);
 	case 'f':
-		if (sc->end - sc->p >= 5 && memcmp(sc->p, "false", 5) == 0) {
-			sc->p += 5;
-			v->type = RV_BOOL;
-			return 0;
-		}
-		return fail(sc, "not valid JSON");
+		return literal(sc, "false", RV_BOOL, 0, v);
 	case 'n':
-		if (sc->end - sc->p >= 4 && memcmp(sc->p, "null", 4) == 0) {
-			sc->p += 4;
-			v->type = RV_NULL;
-			return 0;
-		}
-		return fail(sc, "not valid JSON");
+		return literal(sc, "null", RV_NULL, 0, v);
 	default:
 		return number(sc, v);
 	}

@@ -1,5 +1,6 @@
 #include "fremdrift/dashboard_api.h"
 #include "fremdrift/buf.h"
+#include "fremdrift/civil.h"
 #include "fremdrift/record.h"
 
 #include <stdio.h>
@@ -176,6 +177,16 @@ void dash_handle(struct records_api *api, struct pgc *pg, unsigned timeout_ms,
 		http_respond_error(req, 400, "bad_parameter",
 				   "from and to are dates such as 2026-01-31");
 		return;
+	}
+	/* The dashboard counts whole months (sql/0007): say which. */
+	if (d->from[0])
+		memcpy(d->from + 8, "01", 2);
+	if (d->to[0]) {
+		int y = atoi(d->to), m = atoi(d->to + 5);
+
+		fr_date_str(fr_days_from_civil(m == 12 ? y + 1 : y,
+					       m == 12 ? 1 : m + 1, 1) - 1,
+			    d->to);
 	}
 	if ((param(query, "department", d->department, sizeof(d->department),
 		   &bad) && !code_ok(d->department)) ||

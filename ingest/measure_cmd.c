@@ -9,7 +9,8 @@
  * one connection; the results go back with COPY FROM on a second
  * connection, in one transaction that replaces the previous results, so
  * readers see either the old figures or the new ones. The statistics are
- * computed in C (measure/stats.c); the per-course facts in SQL.
+ * computed in C (measure/stats.c); the per-course facts in SQL, and
+ * last the dashboard's aggregates (fremdrift.dash_rebuild(), sql/0007).
  */
 #include "internal.h"
 
@@ -366,6 +367,16 @@ int cmd_measure(int argc, char **argv, const struct fr_config *cfg)
 			PQclear(res);
 		}
 	}
+	/* The dashboard's aggregates, from what was just written. */
+	res = PQexec(r->writer, "SELECT fremdrift.dash_rebuild()");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "fremdrift measure: %s", PQresultErrorMessage(res));
+		PQclear(res);
+		goto out;
+	}
+	fprintf(stderr, "dashboard: %s cells: %.1f s\n", PQgetvalue(res, 0, 0),
+		seconds_since(&t0));
+	PQclear(res);
 	if (!exec_ok(r->writer, "COMMIT"))
 		goto out;
 	fprintf(stderr, "refreshed in %.1f s\n", seconds_since(&t0));

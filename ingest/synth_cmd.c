@@ -190,23 +190,19 @@ static void event_head(struct out *o, long seed, long i, struct citizen *c,
 	     seed, i, c->ev_no++, c->cpr, course, d, type);
 }
 
-static void one_citizen(struct out *o, struct rng *r, long seed, long i,
-			const struct catalog *cat, long today)
+/* One course of a citizen from `start`; returns its (planned) end. */
+static long one_course(struct out *o, struct rng *r, long seed, long i,
+		       struct citizen *cp, const struct catalog *cat, long today,
+		       const char *course, long start, int *np)
 {
 	const struct instrument *borger = catalog_instrument(cat, "borger", 6, 1);
 	const struct instrument *kons = catalog_instrument(cat, "konsulent", 9, 1);
-	struct citizen c;
-	char course[40];
-	long start = 19358 + pick(r, 1186); /* 2023-01-01 .. 2026-03-31 */
-	int weeks = 26 + pick(r, 27), hasdrugs = uni(r) < 0.15;
+	struct citizen c = *cp;
+	int weeks = 26 + pick(r, 27);
 	long end = start + weeks * 7;
-	int comp_from, comp_to, oth_from, oth_to, n = 0;
+	int comp_from, comp_to, oth_from, oth_to, n = *np;
 	double p;
 
-	memset(&c, 0, sizeof(c));
-	make_cpr(i, r, &c);
-	c.sober_items = hasdrugs;
-	snprintf(course, sizeof(course), "S%ld-K%ld", seed, i);
 	p = uni(r);
 	c.mix = p < 0.10 ? 0 : p < 0.30 ? 1 : p < 0.60 ? 2 : 3;
 	c.belief = 1 + pick(r, 5);
@@ -319,6 +315,40 @@ static void one_citizen(struct out *o, struct rng *r, long seed, long i,
 			EMIT(o, ",\"months_after\":2,\"status\":\"%s\"}\n",
 			     uni(r) < 0.8 ? exit_status : "unemployment");
 		}
+	}
+	*np = n;
+	cp->ev_no = c.ev_no;
+	return end;
+}
+
+/* A citizen: a course, and for about one in ten a new one later (a new
+ * referral, perhaps to another department or target group), so the
+ * dashboard's distinct-citizen counts meet citizens with several courses. */
+static void one_citizen(struct out *o, struct rng *r, long seed, long i,
+			const struct catalog *cat, long today)
+{
+	struct citizen c;
+	char course[40];
+	long start = 19358 + pick(r, 1186); /* 2023-01-01 .. 2026-03-31 */
+	int n = 0;
+
+	memset(&c, 0, sizeof(c));
+	make_cpr(i, r, &c);
+	c.sober_items = uni(r) < 0.15;
+	for (int k = 0; k < 3; k++) {
+		long end;
+
+		if (k == 0)
+			snprintf(course, sizeof(course), "S%ld-K%ld", seed, i);
+		else
+			snprintf(course, sizeof(course), "S%ld-K%ld-%d", seed, i,
+				 k + 1);
+		end = one_course(o, r, seed, i, &c, cat, today, course, start, &n);
+		if (uni(r) >= 0.1)
+			break;
+		start = end + 7 * (4 + pick(r, 40));
+		if (start > today)
+			break;
 	}
 }
 

@@ -188,6 +188,12 @@ void dash_handle(struct records_api *api, struct pgc *pg, unsigned timeout_ms,
 					       m == 12 ? 1 : m + 1, 1) - 1,
 			    d->to);
 	}
+	if (d->from[0] && d->to[0] && strcmp(d->from, d->to) > 0) {
+		free(d);
+		http_respond_error(req, 400, "bad_parameter",
+				   "from is after to");
+		return;
+	}
 	if ((param(query, "department", d->department, sizeof(d->department),
 		   &bad) && !code_ok(d->department)) ||
 	    (param(query, "target_group", d->target_group,

@@ -491,6 +491,16 @@ static void test_dashboard_api(void **state)
 			 200);
 	assert_non_null(strstr(resp, "\"view\":\"mix\",\"from\":\"2024-01-01\""));
 	assert_non_null(strstr(resp, "\"mix\":\"parallel\""));
+	/* Whole months: the answer says which period it counted. */
+	assert_int_equal(GET("/api/v1/dashboard/overview?from=2024-02-15&"
+			     "to=2024-02-03",
+			     dash),
+			 200);
+	assert_non_null(strstr(resp, "\"from\":\"2024-02-01\",\"to\":\"2024-02-29\""));
+	assert_int_equal(GET("/api/v1/dashboard/overview?from=2024-03-01&"
+			     "to=2024-02-29",
+			     dash),
+			 400);
 	assert_int_equal(GET("/api/v1/dashboard/exits?department=aarhus&"
 			     "target_group=youth_autism",
 			     dash),

@@ -336,20 +336,24 @@ static void test_distinct_citizens_exact(void **state)
 		EV("x4s", "X4", "2025-03-01", "\"type\":\"course_started\","
 		   "\"department\":\"aarhus\",\"agreement\":\"sick_listed\"");
 	static const char *const pops[][2] = {
-		/* population, its rows as (course, key) */
-		{"course", "SELECT course, ''::text FROM fremdrift.courses"},
-		{"exit", "SELECT course, exit_status FROM fremdrift.courses "
+		/* population, its rows as (course, key, the value summed in s1) */
+		{"course", "SELECT course, ''::text, (first_company IS NOT NULL)"
+			   "::int FROM fremdrift.courses"},
+		{"exit", "SELECT course, exit_status, 0 FROM fremdrift.courses "
 			 "WHERE exit_status IS NOT NULL"},
-		{"prog", "SELECT course_key, dimension FROM report.progression "
-			 "WHERE n_responses >= 2"},
-		{"sub", "SELECT course_key, subgoal FROM "
+		{"prog", "SELECT course_key, dimension, (reliable_change = "
+			 "'improved')::int FROM report.progression WHERE "
+			 "n_responses >= 2"},
+		{"sub", "SELECT course_key, subgoal, attained::int FROM "
 			"report.subgoal_attainment"},
-		{"mix_prog", "SELECT DISTINCT c.course, c.mix FROM "
-			     "fremdrift.courses c JOIN report.progression p ON "
-			     "p.course_key = c.course WHERE p.n_responses >= 2"},
-		{"belief_exit", "SELECT course, job_chance::text FROM "
-				"fremdrift.courses WHERE job_chance IS NOT NULL "
-				"AND exit_status IS NOT NULL"},
+		{"mix_prog", "SELECT c.course, c.mix, sum((p.reliable_change = "
+			     "'improved')::int) FROM fremdrift.courses c JOIN "
+			     "report.progression p ON p.course_key = c.course "
+			     "WHERE p.n_responses >= 2 GROUP BY 1, 2"},
+		{"belief_exit", "SELECT course, job_chance::text, x.towards_work"
+				"::int FROM fremdrift.courses c JOIN "
+				"fremdrift.exit_statuses x ON x.code = "
+				"c.exit_status WHERE job_chance IS NOT NULL"},
 	};
 	static const char *const periods[] = {
 		"NULL::date, NULL::date", "'2024-03-15', '2024-07-02'",
@@ -391,7 +395,7 @@ static void test_distinct_citizens_exact(void **state)
 					 "(date_trunc('month', pt) + interval '1 month "
 					 "- 1 day')::date AS t, pd, pa FROM q), "
 					 "rows AS (SELECT c.pseudonym, c.department, "
-					 "c.agreement, r.key FROM (%s) r(course, key) "
+					 "c.agreement, r.key, r.v FROM (%s) r(course, key, v) "
 					 "JOIN fremdrift.courses c USING (course), b "
 					 "WHERE c.started <= coalesce(b.t, 'infinity') "
 					 "AND coalesce(c.ended, 'infinity') >= "
@@ -400,16 +404,18 @@ static void test_distinct_citizens_exact(void **state)
 					 "c.agreement = b.pa)), "
 					 "ref AS (SELECT coalesce(department, 'all') d, "
 					 "coalesce(agreement, 'all') a, key k, "
-					 "count(DISTINCT pseudonym) n, count(*) rows "
+					 "count(DISTINCT pseudonym) n, count(*) rows, "
+					 "sum(v) s "
 					 "FROM rows GROUP BY GROUPING SETS ((key, "
 					 "department, agreement), (key, department), "
 					 "(key, agreement), (key))), "
 					 "got AS (SELECT x.department d, x.target_group a, "
-					 "x.key k, x.citizens n, x.n rows FROM q, "
+					 "x.key k, x.citizens n, x.n rows, x.s1 s FROM q, "
 					 "fremdrift.dash_cells(pf, pt, pd, pa, '%s') x) "
 					 "SELECT count(*) FILTER (WHERE ref.n IS DISTINCT "
 					 "FROM got.n OR ref.rows IS DISTINCT FROM "
-					 "got.rows), count(*), count(*) FILTER (WHERE "
+					 "got.rows OR abs(ref.s - got.s) > 1e-6), "
+					 "count(*), count(*) FILTER (WHERE "
 					 "ref.n < ref.rows) FROM ref FULL JOIN got USING "
 					 "(d, a, k)",
 					 periods[t], filters[f], pops[p][1], pops[p][0]);
@@ -417,7 +423,7 @@ static void test_distinct_citizens_exact(void **state)
 				if (PQresultStatus(res) != PGRES_TUPLES_OK)
 					fail_msg("%s", PQresultErrorMessage(res));
 				if (strcmp(PQgetvalue(res, 0, 0), "0") != 0)
-					fail_msg("%s cells differ from count(DISTINCT) "
+					fail_msg("%s cells differ from count(DISTINCT) or sum "
 						 "for (%s, %s)", pops[p][0],
 						 periods[t], filters[f]);
 				compared += atol(PQgetvalue(res, 0, 1));

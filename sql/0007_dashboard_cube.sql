@@ -4,9 +4,10 @@
 -- which folds every course (and every course x dimension, course x
 -- sub-goal, ...) into fremdrift.dash_cube: counts and sums per
 -- population, key, department, target group, start month, end month and
--- "previous end" months. A dashboard call then reads a few thousand cube
--- rows instead of aggregating millions of progression rows, and still
--- counts distinct citizens exactly, for any period of whole months:
+-- "previous end" months, and from it into running sums per month
+-- (fremdrift.dash_prefix). A dashboard call then reads two rows per cell
+-- instead of aggregating millions of progression rows, and still counts
+-- distinct citizens exactly, for any period of whole months:
 --
 --   For each population and grouping, order one citizen's rows by start.
 --   A row overlaps the period [F, T] when start <= T and end >= F. Count a
@@ -24,14 +25,20 @@
 -- `to` to the last of its month. Besides speed this blunts differencing
 -- (two periods a day apart revealing one citizen's course).
 
+-- Nothing looks progression up by citizen often enough to pay for this
+-- index: a refresh writes 2 million random 32-byte keys into it (about
+-- 5 s at 300,000 courses), while an access or erasure request, the only
+-- reader by pseudonym, scans the table in well under a second.
+DROP INDEX fremdrift.progression_citizen;
+
 CREATE FUNCTION fremdrift.month_no(d date) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT (extract(year FROM d)::integer - 2000) * 12
           + extract(month FROM d)::integer - 1 $$;
 
 CREATE TABLE fremdrift.dash_cube (
-    pop        text COLLATE "C" NOT NULL,       -- population, see dash_rebuild()
-    key        text COLLATE "C" NOT NULL,       -- dimension, sub-goal, mix, status, ...
+    pop        text COLLATE "C" NOT NULL, -- population, see dash_rebuild()
+    key        text COLLATE "C" NOT NULL, -- dimension, sub-goal, mix, ...
     department text COLLATE "C" NOT NULL,
     agreement  text COLLATE "C" NOT NULL,
     start_m    smallint NOT NULL,   -- month_no(started)
@@ -46,9 +53,31 @@ CREATE TABLE fremdrift.dash_cube (
     s3         double precision NOT NULL,
     s4         double precision NOT NULL
 );
--- Rows of citizens with earlier rows: the few that need the prev test.
-CREATE INDEX dash_cube_prev ON fremdrift.dash_cube (pop)
-    WHERE prev_all <> -32768;
+
+-- Rows of citizens with earlier rows need the prev test, and only when an
+-- earlier row ended before the period starts while this one still runs:
+-- prev_lo < F <= end_m, found by stabbing the range (prev_lo, end_m] with
+-- F. Those rows are copied here, narrow (their sums are in dash_prefix
+-- already) and in (pop, end_m) order, so a search touches few pages.
+-- dash_rebuild() builds one GiST index per population (dash_extra_<pop>,
+-- partial on pop = '<pop>') after the rows are in: a bulk build is several
+-- times cheaper than row-by-row upkeep, and a small index per population
+-- is faster to search than one over all.
+CREATE TABLE fremdrift.dash_extra (
+    cell       integer NOT NULL,    -- dash_prefix.cell
+    pop        text COLLATE "C" NOT NULL,
+    key        text COLLATE "C" NOT NULL,
+    department text COLLATE "C" NOT NULL,
+    agreement  text COLLATE "C" NOT NULL,
+    start_m    smallint NOT NULL,
+    end_m      smallint NOT NULL,
+    prev_da    smallint NOT NULL,
+    prev_d     smallint NOT NULL,
+    prev_a     smallint NOT NULL,
+    prev_all   smallint NOT NULL,
+    prev_lo    smallint NOT NULL,   -- the least real prev_*
+    n          integer NOT NULL
+);
 
 -- Running sums of the cube per cell (pop, key, department, target group)
 -- at each month where one changes (fremdrift.dash_months). Rows overlap
@@ -62,6 +91,7 @@ CREATE TABLE fremdrift.dash_months (
     m smallint PRIMARY KEY        -- a start_m or end_m + 1; -32768 sentinel
 );
 CREATE TABLE fremdrift.dash_prefix (
+    cell       integer NOT NULL,    -- numbers (pop, key, department, agreement)
     pop        text COLLATE "C" NOT NULL,
     key        text COLLATE "C" NOT NULL,
     department text COLLATE "C" NOT NULL,
@@ -94,103 +124,115 @@ CREATE TABLE fremdrift.dash_prefix (
 --                              s4 dimension rows: sums over the course's
 --                              prog rows
 --   mix_exit     mix           s1 exit towards work or education
---   paid         ''            s1 mean paid hours a week
+--   paid         ''            s1 the course's mean paid hours a week
 --   belief, belief_prog, belief_exit: as mix_*, key the job chance 1-5
 --   exit         exit status   (ended courses)
 --   follow       follow-up status
 CREATE FUNCTION fremdrift.dash_rebuild() RETURNS bigint
-LANGUAGE plpgsql SET work_mem = '256MB' SET jit = off AS $$
+LANGUAGE plpgsql SET work_mem = '256MB' SET jit = off
+    SET client_min_messages = warning AS $$
 DECLARE
     -- Every population's rows from the courses in table %1$I, summed per
-    -- cell; %2$s is either three NULLs (cells of many citizens) or the
-    -- citizen, start and course (one cell per course, for the windows).
+    -- cell; %2$s is either two NULLs (cells of many citizens) or the
+    -- citizen and the course's number (one cell per course, for windows).
     rows_sql CONSTANT text := $q$
-        SELECT 'course'::text AS pop, ''::text AS key, department, agreement,
+        SELECT 'course'::text COLLATE "C" AS pop, ''::text COLLATE "C" AS key,
+               department, agreement,
                sm, em, %2$s, count(*) AS n,
                sum((first_company IS NOT NULL)::int)::float8 AS s1,
                0::float8 AS s2, 0::float8 AS s3, 0::float8 AS s4
-        FROM %1$I c GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+        FROM %1$I c GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
         UNION ALL
         SELECT 'company', '', department, agreement, sm, em, %2$s, count(*),
                0, 0, 0, 0
         FROM %1$I c WHERE first_company IS NOT NULL
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
         UNION ALL
         SELECT 'company_days', (first_company - started)::text, department,
                agreement, sm, em, %2$s, count(*), 0, 0, 0, 0
         FROM %1$I c WHERE first_company IS NOT NULL
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
         UNION ALL
         SELECT 'prog', p.dimension, department, agreement, sm, em, %2$s,
                count(*), sum(p.imp), sum(p.det), sum(p.change), 0
         FROM %1$I c JOIN dash_p p USING (course) WHERE p.counts
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
         UNION ALL
         SELECT 'sub', a.subgoal, department, agreement, sm, em, %2$s,
                count(*), sum(a.attained::int), 0, 0, 0
         FROM %1$I c JOIN dash_s a USING (course)
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
         UNION ALL
         SELECT 'mix', mix, department, agreement, sm, em, %2$s, count(*),
                0, 0, 0, 0
-        FROM %1$I c GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+        FROM %1$I c GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
         UNION ALL
         SELECT 'mix_prog', mix, department, agreement, sm, em, %2$s, count(*),
                sum(pc.imp), sum(pc.det), sum(pc.ch), sum(pc.k)
         FROM %1$I c JOIN dash_pc pc USING (course)
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
         UNION ALL
         SELECT 'mix_exit', mix, department, agreement, sm, em, %2$s, count(*),
                sum(x.towards_work::int), 0, 0, 0
         FROM %1$I c JOIN fremdrift.exit_statuses x ON x.code = c.exit_status
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
         UNION ALL
         SELECT 'paid', '', department, agreement, sm, em, %2$s, count(*),
                sum(paid_hours_week), 0, 0, 0
         FROM %1$I c WHERE paid_hours_week IS NOT NULL
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
         UNION ALL
         SELECT 'belief', job_chance::text, department, agreement, sm, em,
                %2$s, count(*), 0, 0, 0, 0
         FROM %1$I c WHERE job_chance IS NOT NULL
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
         UNION ALL
         SELECT 'belief_prog', job_chance::text, department, agreement, sm, em,
                %2$s, count(*), sum(pc.imp), sum(pc.det), sum(pc.ch), sum(pc.k)
         FROM %1$I c JOIN dash_pc pc USING (course) WHERE job_chance IS NOT NULL
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
         UNION ALL
         SELECT 'belief_exit', job_chance::text, department, agreement, sm, em,
                %2$s, count(*), sum(x.towards_work::int), 0, 0, 0
         FROM %1$I c JOIN fremdrift.exit_statuses x ON x.code = c.exit_status
         WHERE job_chance IS NOT NULL
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
         UNION ALL
         SELECT 'exit', exit_status, department, agreement, sm, em, %2$s,
                count(*), 0, 0, 0, 0
         FROM %1$I c WHERE exit_status IS NOT NULL
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
         UNION ALL
         SELECT 'follow', followup_status, department, agreement, sm, em, %2$s,
                count(*), 0, 0, 0, 0
         FROM %1$I c WHERE followup_status IS NOT NULL
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 $q$;
-    total bigint := 0;
-    added bigint;
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 $q$;
+    total bigint;
+    name text;
 BEGIN
     -- Refresh rewrote these in this transaction: plan with fresh figures.
     ANALYZE fremdrift.courses, fremdrift.progression,
             fremdrift.dimension_reliability, fremdrift.instrument_dimensions,
             fremdrift.instrument_subgoals, fremdrift.exit_statuses;
-    TRUNCATE fremdrift.dash_cube;
-    -- The course columns the cube needs; citizens with one course (the
-    -- most) apart from those with several, whose rows need the windows.
+    FOREACH name IN ARRAY ARRAY(SELECT indexname FROM pg_indexes
+                WHERE schemaname = 'fremdrift' AND tablename = 'dash_extra'
+                  AND indexname LIKE 'dash\_extra\_%')
+    LOOP
+        EXECUTE format('DROP INDEX fremdrift.%I', name);
+    END LOOP;
+    TRUNCATE fremdrift.dash_cube, fremdrift.dash_extra;
+    -- The course columns the cube needs; a citizen's courses numbered in
+    -- start order (ord) where the citizen has several.
     CREATE TEMP TABLE dash_c ON COMMIT DROP AS
-    SELECT course, pseudonym, department, agreement, started,
+    SELECT course, dense_rank() OVER (ORDER BY pseudonym) AS citizen,
+           row_number() OVER (ORDER BY pseudonym, started, course) AS ord,
+           department COLLATE "C" AS department,
+           agreement COLLATE "C" AS agreement, started,
            fremdrift.month_no(started) AS sm,
            coalesce(fremdrift.month_no(ended), 32767) AS em,
-           first_company, mix, job_chance, exit_status, followup_status,
-           paid_hours_week,
+           first_company, mix COLLATE "C" AS mix, job_chance,
+           exit_status COLLATE "C" AS exit_status,
+           followup_status COLLATE "C" AS followup_status, paid_hours_week,
            count(*) OVER (PARTITION BY pseudonym) > 1 AS multi
     FROM fremdrift.courses;
     CREATE TEMP TABLE dash_cm ON COMMIT DROP AS
@@ -210,40 +252,37 @@ BEGIN
     FROM report.subgoal_attainment;
     ANALYZE dash_c, dash_cm, dash_p, dash_pc, dash_s;
 
+    -- Citizens with one course: no earlier rows.
     EXECUTE format($q$
         INSERT INTO fremdrift.dash_cube
         SELECT pop, key, department, agreement, sm, em,
                -32768, -32768, -32768, -32768, n, s1, s2, s3, s4
         FROM (%s) r $q$,
-        format(rows_sql, 'dash_c', 'NULL::bytea AS pseudonym, '
-               'NULL::date AS started, NULL::text AS course'));
-    GET DIAGNOSTICS added = ROW_COUNT;
-    total := total + added;
-    -- The latest end among the citizen's earlier rows in the grouping.
+        format(rows_sql, 'dash_c', 'NULL::bigint AS citizen, '
+               'NULL::bigint AS ord'));
+    -- The others: the latest end among the citizen's earlier rows at each
+    -- level.
     EXECUTE format($q$
         INSERT INTO fremdrift.dash_cube
-        SELECT pop, key, department, agreement, sm, em, pda, pd, pa, pall,
-               sum(n), sum(s1), sum(s2), sum(s3), sum(s4)
-        FROM (SELECT r.*,
-                coalesce(max(em) OVER (PARTITION BY pop, key, pseudonym,
-                    department, agreement ORDER BY started, course
-                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), -32768) AS pda,
-                coalesce(max(em) OVER (PARTITION BY pop, key, pseudonym,
-                    department ORDER BY started, course
-                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), -32768) AS pd,
-                coalesce(max(em) OVER (PARTITION BY pop, key, pseudonym,
-                    agreement ORDER BY started, course
-                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), -32768) AS pa,
-                coalesce(max(em) OVER (PARTITION BY pop, key, pseudonym
-                    ORDER BY started, course
-                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), -32768) AS pall
-              FROM (%s) r) w
-        GROUP BY pop, key, department, agreement, sm, em, pda, pd, pa, pall $q$,
-        format(rows_sql, 'dash_cm', 'c.pseudonym, c.started, c.course'));
-    GET DIAGNOSTICS added = ROW_COUNT;
-    total := total + added;
+        SELECT pop, key, department, agreement, sm, em,
+               coalesce(max(em) OVER (PARTITION BY pop, key, citizen,
+                   department, agreement ORDER BY ord
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), -32768),
+               coalesce(max(em) OVER (PARTITION BY pop, key, citizen,
+                   department ORDER BY ord
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), -32768),
+               coalesce(max(em) OVER (PARTITION BY pop, key, citizen,
+                   agreement ORDER BY ord
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), -32768),
+               coalesce(max(em) OVER (PARTITION BY pop, key, citizen
+                   ORDER BY ord
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), -32768),
+               n, s1, s2, s3, s4
+        FROM (%s) r $q$,
+        format(rows_sql, 'dash_cm', 'c.citizen, c.ord'));
+    DROP TABLE dash_c, dash_cm, dash_p, dash_pc, dash_s;
+    -- A course recorded as ending before it started lasts its first month.
     UPDATE fremdrift.dash_cube SET end_m = start_m WHERE end_m < start_m;
-    ANALYZE fremdrift.dash_cube;
 
     TRUNCATE fremdrift.dash_months, fremdrift.dash_prefix;
     INSERT INTO fremdrift.dash_months
@@ -253,7 +292,9 @@ BEGIN
     ANALYZE fremdrift.dash_months;
     INSERT INTO fremdrift.dash_prefix
     WITH cells AS (
-        SELECT DISTINCT pop, key, department, agreement FROM fremdrift.dash_cube
+        SELECT row_number() OVER () AS cell, *
+        FROM (SELECT DISTINCT pop, key, department, agreement
+              FROM fremdrift.dash_cube) d
     ), st AS (
         SELECT pop, key, department, agreement, start_m AS m, sum(n) AS n,
                sum(n) FILTER (WHERE prev_da = -32768) AS da,
@@ -271,7 +312,7 @@ BEGIN
                sum(s1) AS s1, sum(s2) AS s2, sum(s3) AS s3, sum(s4) AS s4
         FROM fremdrift.dash_cube WHERE end_m < 32767 GROUP BY 1, 2, 3, 4, 5
     )
-    SELECT g.pop, g.key, g.department, g.agreement, g.m,
+    SELECT g.cell, g.pop, g.key, g.department, g.agreement, g.m,
            sum(coalesce(st.n, 0)) OVER w, sum(coalesce(st.da, 0)) OVER w,
            sum(coalesce(st.d, 0)) OVER w, sum(coalesce(st.a, 0)) OVER w,
            sum(coalesce(st.al, 0)) OVER w, sum(coalesce(st.s1, 0)) OVER w,
@@ -288,6 +329,25 @@ BEGIN
     WINDOW w AS (PARTITION BY g.pop, g.key, g.department, g.agreement
                  ORDER BY g.m);
     ANALYZE fremdrift.dash_prefix;
+    INSERT INTO fremdrift.dash_extra
+    SELECT p.cell, x.pop, x.key, x.department, x.agreement, x.start_m,
+           x.end_m, x.prev_da, x.prev_d, x.prev_a, x.prev_all,
+           least(nullif(x.prev_da, -32768), nullif(x.prev_d, -32768),
+                 nullif(x.prev_a, -32768), nullif(x.prev_all, -32768)), x.n
+    FROM fremdrift.dash_cube x
+    JOIN fremdrift.dash_prefix p ON p.m = -32768 AND p.pop = x.pop
+         AND p.key = x.key AND p.department = x.department
+         AND p.agreement = x.agreement
+    WHERE x.prev_all <> -32768
+    ORDER BY x.pop, x.end_m;
+    FOREACH name IN ARRAY ARRAY(SELECT DISTINCT pop FROM fremdrift.dash_extra)
+    LOOP
+        EXECUTE format('CREATE INDEX %I ON fremdrift.dash_extra USING gist '
+                       '(int4range(prev_lo, end_m, %L)) WHERE pop = %L',
+                       'dash_extra_' || name, '(]', name);
+    END LOOP;
+    ANALYZE fremdrift.dash_extra;
+    SELECT count(*) INTO total FROM fremdrift.dash_cube;
     RETURN total;
 END $$;
 
@@ -310,20 +370,21 @@ LANGUAGE sql STABLE AS $$
                (SELECT max(m) FROM fremdrift.dash_months WHERE m <= b.f) AS mf,
                (SELECT max(m) FROM fremdrift.dash_months WHERE m <= b.t) AS mt
         FROM b WHERE b.f <= b.t
-    ), extra AS (
+    ), extra AS MATERIALIZED (
         -- Rows whose citizen has earlier rows: counted where none of
         -- those overlaps the period (prev < F).
-        SELECT x.key, x.department, x.agreement,
+        SELECT x.cell,
                sum(x.n) FILTER (WHERE x.prev_da <> -32768 AND x.prev_da < k.f) AS c_da,
                sum(x.n) FILTER (WHERE x.prev_d <> -32768 AND x.prev_d < k.f) AS c_d,
                sum(x.n) FILTER (WHERE x.prev_a <> -32768 AND x.prev_a < k.f) AS c_a,
                sum(x.n) FILTER (WHERE x.prev_all < k.f) AS c_all
-        FROM fremdrift.dash_cube x, k
-        WHERE x.pop = p_pop AND x.prev_all <> -32768
-          AND x.start_m <= k.t AND x.end_m >= k.f
+        FROM fremdrift.dash_extra x, k
+        WHERE x.pop = p_pop
+          AND int4range(x.prev_lo, x.end_m, '(]') @> k.f
+          AND x.start_m <= k.t
           AND (p_department IS NULL OR x.department = p_department)
           AND (p_target_group IS NULL OR x.agreement = p_target_group)
-        GROUP BY x.key, x.department, x.agreement
+        GROUP BY x.cell
     ), fine AS (
         SELECT a.key, a.department, a.agreement,
                a.a_da - z.b_da + coalesce(e.c_da, 0) AS c_da,
@@ -336,10 +397,8 @@ LANGUAGE sql STABLE AS $$
         FROM k
         JOIN fremdrift.dash_prefix a ON a.pop = p_pop AND a.m = k.mt
         JOIN fremdrift.dash_prefix z ON z.pop = p_pop AND z.m = k.mf
-             AND z.key = a.key AND z.department = a.department
-             AND z.agreement = a.agreement
-        LEFT JOIN extra e ON e.key = a.key AND e.department = a.department
-             AND e.agreement = a.agreement
+             AND z.cell = a.cell
+        LEFT JOIN extra e ON e.cell = a.cell
         WHERE (p_department IS NULL OR a.department = p_department)
           AND (p_target_group IS NULL OR a.agreement = p_target_group)
     ), g AS (
@@ -554,16 +613,17 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, fremdrift AS 
     ORDER BY 1
 $$;
 
--- The request-time aggregation (and its per-call work_mem) is gone.
+-- The request-time aggregation is gone; what is left to sort or group
+-- (the rows of citizens with several courses) stays in memory with this.
 DROP FUNCTION fremdrift.dash_courses(date, date, text, text);
-ALTER FUNCTION dashboard.overview(date, date, text, text) RESET work_mem;
-ALTER FUNCTION dashboard.progression(date, date, text, text) RESET work_mem;
-ALTER FUNCTION dashboard.subgoals(date, date, text, text) RESET work_mem;
-ALTER FUNCTION dashboard.company(date, date, text, text) RESET work_mem;
-ALTER FUNCTION dashboard.mix(date, date, text, text) RESET work_mem;
-ALTER FUNCTION dashboard.paid_hours(date, date, text, text) RESET work_mem;
-ALTER FUNCTION dashboard.belief(date, date, text, text) RESET work_mem;
-ALTER FUNCTION dashboard.exits(date, date, text, text) RESET work_mem;
-ALTER FUNCTION dashboard.followups(date, date, text, text) RESET work_mem;
+ALTER FUNCTION dashboard.overview(date, date, text, text) SET work_mem = '32MB';
+ALTER FUNCTION dashboard.progression(date, date, text, text) SET work_mem = '32MB';
+ALTER FUNCTION dashboard.subgoals(date, date, text, text) SET work_mem = '32MB';
+ALTER FUNCTION dashboard.company(date, date, text, text) SET work_mem = '32MB';
+ALTER FUNCTION dashboard.mix(date, date, text, text) SET work_mem = '32MB';
+ALTER FUNCTION dashboard.paid_hours(date, date, text, text) SET work_mem = '32MB';
+ALTER FUNCTION dashboard.belief(date, date, text, text) SET work_mem = '32MB';
+ALTER FUNCTION dashboard.exits(date, date, text, text) SET work_mem = '32MB';
+ALTER FUNCTION dashboard.followups(date, date, text, text) SET work_mem = '32MB';
 
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA fremdrift FROM PUBLIC;

@@ -194,6 +194,7 @@ static void test_role_separation(void **state)
 		"SELECT * FROM report.gas LIMIT 1",
 		"SELECT * FROM fremdrift.dash_cube LIMIT 1",
 		"SELECT * FROM fremdrift.dash_prefix LIMIT 1",
+		"SELECT * FROM fremdrift.dash_extra LIMIT 1",
 		"SELECT * FROM fremdrift.dash_cells(NULL, NULL, NULL, NULL, 'course')",
 	};
 

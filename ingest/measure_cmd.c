@@ -10,7 +10,8 @@
  * connection, in one transaction that replaces the previous results, so
  * readers see either the old figures or the new ones. The statistics are
  * computed in C (measure/stats.c); the per-course facts in SQL, and
- * last the dashboard's aggregates (fremdrift.dash_rebuild(), sql/0007).
+ * last the dashboard's aggregates (fremdrift.dash_rebuild(), sql/0007 and
+ * sql/0008: built beside the live tables, swapped in just before COMMIT).
  */
 #include "internal.h"
 

@@ -95,15 +95,20 @@ END $f$;
 -- * dash_extra's indexes are SP-GiST, not GiST: building them takes about
 --   a third of the time (2.1 s down to 0.6 s for the largest population)
 --   and a search is as fast or faster.
+-- * The tables the dashboard reads (dash_months, dash_prefix, dash_extra)
+--   are written as *_next tables by dash_build() while the dashboard keeps
+--   reading the live ones, and swapped in by dash_swap() at the end: a
+--   call made during a refresh answers from the previous figures instead
+--   of waiting half a minute for the refresh to finish.
 -- * A row whose earlier rows all end at or after its own end (a course
 --   inside a longer one) stays out of dash_extra: no period counts it
 --   there, and 0007 failed on it (its range's bounds were reversed).
 --
 -- Otherwise as in 0007, whose comments explain the populations and columns.
 
--- Rebuilds the cube from fremdrift.courses and fremdrift.progression;
--- called by `fremdrift measure refresh` inside its transaction. Returns
--- the number of cube rows. Populations (pop / key / measures):
+-- Builds the cube from fremdrift.courses and fremdrift.progression, and
+-- from it dash_months_next, dash_prefix_next and dash_extra_next for
+-- dash_swap() to put in place. Returns the number of cube rows. Populations (pop / key / measures):
 --   course       ''            s1 has a company-oriented intervention
 --   company      ''            (courses with one)
 --   company_days days to first (courses with one; for the median)
@@ -119,7 +124,7 @@ END $f$;
 --   belief, belief_prog, belief_exit: as mix_*, key the job chance 1-5
 --   exit         exit status   (ended courses)
 --   follow       follow-up status
-CREATE OR REPLACE FUNCTION fremdrift.dash_rebuild() RETURNS bigint
+CREATE FUNCTION fremdrift.dash_build() RETURNS bigint
 LANGUAGE plpgsql SET work_mem = '256MB' SET jit = off
     SET client_min_messages = warning AS $$
 DECLARE
@@ -200,18 +205,22 @@ DECLARE
         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 $q$;
     total bigint;
     name text;
+    pops text[];
 BEGIN
     -- Refresh rewrote these in this transaction: plan with fresh figures.
     ANALYZE fremdrift.courses, fremdrift.progression,
             fremdrift.dimension_reliability, fremdrift.instrument_dimensions,
             fremdrift.instrument_subgoals, fremdrift.exit_statuses;
-    FOREACH name IN ARRAY ARRAY(SELECT indexname FROM pg_indexes
-                WHERE schemaname = 'fremdrift' AND tablename = 'dash_extra'
-                  AND indexname LIKE 'dash\_extra\_%')
-    LOOP
-        EXECUTE format('DROP INDEX fremdrift.%I', name);
-    END LOOP;
-    TRUNCATE fremdrift.dash_cube, fremdrift.dash_extra;
+    -- The tables the dashboard reads are built anew beside the live ones
+    -- and swapped in at the end, so a dashboard call made during a
+    -- refresh reads the previous figures instead of waiting for it.
+    CREATE TABLE fremdrift.dash_months_next
+        (LIKE fremdrift.dash_months INCLUDING ALL);
+    CREATE TABLE fremdrift.dash_prefix_next
+        (LIKE fremdrift.dash_prefix INCLUDING ALL);
+    CREATE TABLE fremdrift.dash_extra_next
+        (LIKE fremdrift.dash_extra INCLUDING ALL EXCLUDING INDEXES);
+    TRUNCATE fremdrift.dash_cube;
     -- The course columns the cube needs; a citizen's courses numbered in
     -- start order (ord) where the citizen has several.
     CREATE TEMP TABLE dash_c ON COMMIT DROP AS
@@ -308,13 +317,12 @@ BEGIN
     -- A course recorded as ending before it started lasts its first month.
     UPDATE fremdrift.dash_cube SET end_m = start_m WHERE end_m < start_m;
 
-    TRUNCATE fremdrift.dash_months, fremdrift.dash_prefix;
-    INSERT INTO fremdrift.dash_months
+    INSERT INTO fremdrift.dash_months_next
     SELECT start_m FROM fremdrift.dash_cube
     UNION SELECT end_m + 1 FROM fremdrift.dash_cube WHERE end_m < 32767
     UNION SELECT -32768;
-    ANALYZE fremdrift.dash_months;
-    INSERT INTO fremdrift.dash_prefix
+    ANALYZE fremdrift.dash_months_next;
+    INSERT INTO fremdrift.dash_prefix_next
     WITH cells AS (
         SELECT row_number() OVER () AS cell, *
         FROM (SELECT DISTINCT pop, key, department, agreement
@@ -347,19 +355,19 @@ BEGIN
            sum(coalesce(en.al, 0)) OVER w, sum(coalesce(en.s1, 0)) OVER w,
            sum(coalesce(en.s2, 0)) OVER w, sum(coalesce(en.s3, 0)) OVER w,
            sum(coalesce(en.s4, 0)) OVER w
-    FROM (SELECT cells.*, dm.m FROM cells, fremdrift.dash_months dm) g
+    FROM (SELECT cells.*, dm.m FROM cells, fremdrift.dash_months_next dm) g
     LEFT JOIN st USING (pop, key, department, agreement, m)
     LEFT JOIN en USING (pop, key, department, agreement, m)
     WINDOW w AS (PARTITION BY g.pop, g.key, g.department, g.agreement
                  ORDER BY g.m);
-    ANALYZE fremdrift.dash_prefix;
-    INSERT INTO fremdrift.dash_extra
+    ANALYZE fremdrift.dash_prefix_next;
+    INSERT INTO fremdrift.dash_extra_next
     SELECT p.cell, x.pop, x.key, x.department, x.agreement, x.start_m,
            x.end_m, x.prev_da, x.prev_d, x.prev_a, x.prev_all,
            least(nullif(x.prev_da, -32768), nullif(x.prev_d, -32768),
                  nullif(x.prev_a, -32768), nullif(x.prev_all, -32768)), x.n
     FROM fremdrift.dash_cube x
-    JOIN fremdrift.dash_prefix p ON p.m = -32768 AND p.pop = x.pop
+    JOIN fremdrift.dash_prefix_next p ON p.m = -32768 AND p.pop = x.pop
          AND p.key = x.key AND p.department = x.department
          AND p.agreement = x.agreement
     WHERE x.prev_all <> -32768
@@ -370,14 +378,53 @@ BEGIN
                 nullif(x.prev_a, -32768), nullif(x.prev_all, -32768))
           < x.end_m
     ORDER BY x.pop, x.end_m;
-    FOREACH name IN ARRAY ARRAY(SELECT DISTINCT pop FROM fremdrift.dash_extra)
+    pops := ARRAY(SELECT DISTINCT pop FROM fremdrift.dash_extra_next);
+    FOREACH name IN ARRAY pops
     LOOP
-        EXECUTE format('CREATE INDEX %I ON fremdrift.dash_extra USING spgist '
+        EXECUTE format('CREATE INDEX %I ON fremdrift.dash_extra_next USING spgist '
                        '(int4range(prev_lo, end_m, %L)) WHERE pop = %L',
-                       'dash_extra_' || name, '(]', name);
+                       'dash_extra_next_' || name, '(]', name);
     END LOOP;
-    ANALYZE fremdrift.dash_extra;
+    ANALYZE fremdrift.dash_extra_next;
     SELECT count(*) INTO total FROM fremdrift.dash_cube;
     RETURN total;
 END $$;
 
+-- Puts the tables dash_build() wrote in place of the live ones. It takes
+-- the live tables' exclusive locks, so run it last, just before COMMIT: a
+-- dashboard call waits only from here to the commit. A call already
+-- waiting looks the names up again once it gets its lock, and reads the
+-- new tables.
+CREATE FUNCTION fremdrift.dash_swap() RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    name text;
+BEGIN
+    DROP TABLE fremdrift.dash_months, fremdrift.dash_prefix,
+               fremdrift.dash_extra;
+    ALTER TABLE fremdrift.dash_months_next RENAME TO dash_months;
+    ALTER INDEX fremdrift.dash_months_next_pkey RENAME TO dash_months_pkey;
+    ALTER TABLE fremdrift.dash_prefix_next RENAME TO dash_prefix;
+    ALTER INDEX fremdrift.dash_prefix_next_pkey RENAME TO dash_prefix_pkey;
+    ALTER TABLE fremdrift.dash_extra_next RENAME TO dash_extra;
+    FOR name IN SELECT indexname FROM pg_indexes
+                WHERE schemaname = 'fremdrift' AND tablename = 'dash_extra'
+    LOOP
+        EXECUTE format('ALTER INDEX fremdrift.%I RENAME TO %I', name,
+                       replace(name, 'dash_extra_next_', 'dash_extra_'));
+    END LOOP;
+END $$;
+
+-- Both in one call, for `fremdrift measure refresh` (inside its
+-- transaction): the number of cube rows.
+CREATE OR REPLACE FUNCTION fremdrift.dash_rebuild() RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    total bigint := fremdrift.dash_build();
+BEGIN
+    PERFORM fremdrift.dash_swap();
+    RETURN total;
+END $$;
+
+REVOKE EXECUTE ON FUNCTION fremdrift.dash_build(), fremdrift.dash_swap()
+    FROM PUBLIC;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -196,6 +197,8 @@ static void test_role_separation(void **state)
 		"SELECT * FROM fremdrift.dash_prefix LIMIT 1",
 		"SELECT * FROM fremdrift.dash_extra LIMIT 1",
 		"SELECT * FROM fremdrift.dash_cells(NULL, NULL, NULL, NULL, 'course')",
+		"SELECT fremdrift.dash_build()",
+		"SELECT fremdrift.dash_swap()",
 	};
 
 	(void)state;
@@ -476,6 +479,74 @@ static void test_distinct_citizens_exact(void **state)
 	PQfinish(c);
 }
 
+/* The overview as one string (static buffer), or NULL on an error. */
+static const char *overview(PGconn *c)
+{
+	return h_scalar(c, "SELECT coalesce(string_agg(concat_ws(':', "
+			   "department, target_group, citizens), ',' ORDER BY "
+			   "department, target_group), 'none') FROM "
+			   "dashboard.overview()");
+}
+
+/*
+ * A refresh must not make the dashboard wait: while it builds the new
+ * aggregates the dashboard answers from the previous ones, and only the
+ * swap at its end holds the dashboard up, until the commit; a call that
+ * waited there then reads the new figures, not an error.
+ */
+static void test_dashboard_during_refresh(void **state)
+{
+	PGconn *r = h_db(db), *d = h_db(db);
+	char before[4096];
+	const char *now;
+	PGresult *res;
+	struct h_result x;
+
+	(void)state;
+	assert_non_null(h_scalar(d, "SET ROLE dashboard"));
+	/* Waiting for a lock past this is an error: a wait shows. */
+	assert_non_null(h_scalar(d, "SET lock_timeout = '3s'"));
+	now = overview(d);
+	assert_non_null(now);
+	assert_string_not_equal(now, "none");
+	snprintf(before, sizeof(before), "%s", now);
+
+	/* A refresh in progress, as `measure refresh` runs one, whose new
+	 * figures will be empty. */
+	assert_non_null(h_scalar(r, "BEGIN"));
+	assert_non_null(h_scalar(r, "TRUNCATE fremdrift.courses"));
+	assert_non_null(h_scalar(r, "SELECT fremdrift.dash_build()"));
+	now = overview(d);
+	assert_non_null(now); /* no lock timeout */
+	assert_string_equal(now, before);
+
+	/* The swap: a call waits for the commit, then reads the new tables. */
+	assert_non_null(h_scalar(r, "SELECT fremdrift.dash_swap()"));
+	assert_int_equal(PQsendQuery(d, "SELECT count(*) FROM "
+					"dashboard.overview()"),
+			 1);
+	usleep(300 * 1000);
+	assert_non_null(h_scalar(r, "COMMIT"));
+	res = PQgetResult(d);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		fail_msg("a call waiting on the swap: %s",
+			 PQresultErrorMessage(res));
+	assert_string_equal(PQgetvalue(res, 0, 0), "0");
+	PQclear(res);
+	while ((res = PQgetResult(d)) != NULL)
+		PQclear(res);
+
+	/* A real refresh brings the figures back. */
+	x = run("measure", "refresh", NULL);
+	assert_int_equal(x.status, 0);
+	h_result_free(&x);
+	now = overview(d);
+	assert_non_null(now);
+	assert_string_equal(now, before);
+	PQfinish(d);
+	PQfinish(r);
+}
+
 static int get(int port, const char *path, const char *tok, char **resp)
 {
 	char req[512];
@@ -559,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_role_separation),
 		cmocka_unit_test(test_synthetic_patterns_and_suppression),
 		cmocka_unit_test(test_distinct_citizens_exact),
+		cmocka_unit_test(test_dashboard_during_refresh),
 		cmocka_unit_test(test_dashboard_api),
 	};
 	return cmocka_run_group_tests_name("measure", tests, setup, NULL);

@@ -28,6 +28,9 @@
 #include <string.h>
 #include <time.h>
 
+/* pg_advisory lock key of `measure refresh` (migrate's is 4242020601). */
+#define REFRESH_LOCK "4242020602"
+
 static const char courses_sql[] =
 	"TRUNCATE fremdrift.courses; "
 	"INSERT INTO fremdrift.courses "
@@ -288,8 +291,25 @@ int cmd_measure(int argc, char **argv, const struct fr_config *cfg)
 	if ((reader = ing__connect_blocking(cfg)) == NULL ||
 	    (r->writer = ing__connect_blocking(cfg)) == NULL)
 		goto out;
-	if (!exec_ok(r->writer, "BEGIN") ||
-	    !exec_ok(r->writer, "SET LOCAL TimeZone = 'Europe/Copenhagen'") ||
+	if (!exec_ok(r->writer, "BEGIN"))
+		goto out;
+	/* One refresh at a time (a slow one and the next cron run): the
+	 * second would only queue behind the first's locks and then redo
+	 * its work. */
+	res = PQexec(r->writer,
+		     "SELECT pg_try_advisory_xact_lock(" REFRESH_LOCK ")");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+		fprintf(stderr, "fremdrift measure: %s",
+			PQresultStatus(res) == PGRES_TUPLES_OK
+				? "another refresh is running; this one "
+				  "changed nothing\n"
+				: PQresultErrorMessage(res));
+		PQclear(res);
+		goto out;
+	}
+	PQclear(res);
+	if (!exec_ok(r->writer, "SET LOCAL TimeZone = 'Europe/Copenhagen'") ||
 	    !exec_ok(r->writer, courses_sql))
 		goto out;
 	fprintf(stderr, "courses: %.1f s\n", seconds_since(&t0));

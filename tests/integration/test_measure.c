@@ -547,6 +547,38 @@ static void test_dashboard_during_refresh(void **state)
 	PQfinish(r);
 }
 
+/* A second refresh while one runs stops at once and changes nothing. */
+static void test_one_refresh_at_a_time(void **state)
+{
+	PGconn *c = h_db(db);
+	char before[4096];
+	struct h_result x;
+
+	(void)state;
+	snprintf(before, sizeof(before), "%s",
+		 h_scalar(c, "SELECT count(*) || '/' || sum(n) FROM "
+			     "fremdrift.dash_cube"));
+	/* Hold the refresh lock as a running refresh does. */
+	assert_string_equal(h_scalar(c, "SELECT pg_advisory_lock(4242020602)"),
+			    "");
+	assert_non_null(h_scalar(c, "TRUNCATE fremdrift.dash_cube"));
+	x = run("measure", "refresh", NULL);
+	assert_int_not_equal(x.status, 0);
+	assert_non_null(strstr(x.err, "another refresh is running"));
+	h_result_free(&x);
+	assert_string_equal(h_scalar(c, "SELECT count(*) FROM "
+					"fremdrift.dash_cube"),
+			    "0");
+	assert_non_null(h_scalar(c, "SELECT pg_advisory_unlock(4242020602)"));
+	x = run("measure", "refresh", NULL);
+	assert_int_equal(x.status, 0);
+	h_result_free(&x);
+	assert_string_equal(h_scalar(c, "SELECT count(*) || '/' || sum(n) "
+					"FROM fremdrift.dash_cube"),
+			    before);
+	PQfinish(c);
+}
+
 static int get(int port, const char *path, const char *tok, char **resp)
 {
 	char req[512];
@@ -631,6 +663,7 @@ int main(void)
 		cmocka_unit_test(test_synthetic_patterns_and_suppression),
 		cmocka_unit_test(test_distinct_citizens_exact),
 		cmocka_unit_test(test_dashboard_during_refresh),
+		cmocka_unit_test(test_one_refresh_at_a_time),
 		cmocka_unit_test(test_dashboard_api),
 	};
 	return cmocka_run_group_tests_name("measure", tests, setup, NULL);

@@ -108,7 +108,8 @@ END $f$;
 
 -- Builds the cube from fremdrift.courses and fremdrift.progression, and
 -- from it dash_months_next, dash_prefix_next and dash_extra_next for
--- dash_swap() to put in place. Returns the number of cube rows. Populations (pop / key / measures):
+-- dash_swap() to put in place. Returns the number of cube rows.
+-- Populations (pop / key / measures):
 --   course       ''            s1 has a company-oriented intervention
 --   company      ''            (courses with one)
 --   company_days days to first (courses with one; for the median)

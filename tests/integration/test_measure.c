@@ -333,9 +333,10 @@ static void test_synthetic_patterns_and_suppression(void **state)
  * over the base tables, for every population checked, period, filter and
  * level. The synthetic data has citizens with two or three courses; one
  * more citizen has four overlapping courses, across departments, one still
- * open; another has four where the last one's latest earlier course is
- * three back; and another has six (the cube finds earlier rows differently
- * from five courses on).
+ * open; another has four, the last three inside the first (so courses
+ * end before their predecessors, and the last one's latest earlier course
+ * is three back); and another has six (the cube finds earlier rows
+ * differently from five courses on).
  */
 static void test_distinct_citizens_exact(void **state)
 {
@@ -359,7 +360,7 @@ static void test_distinct_citizens_exact(void **state)
 		YC("5", "odense", "youth_autism", "2024-03-01", "2024-09-30")
 		EVY("Y6s", "Y6", "2024-08-15", "\"type\":\"course_started\","
 		    "\"department\":\"aarhus\",\"agreement\":\"sick_listed\"")
-		/* Z4's latest earlier course is its third before (Z1). */
+		/* Z2 to Z4 lie inside Z1, Z4's third before. */
 		ZC("1", "aarhus", "sick_listed", "2022-01-03", "2023-12-29")
 		ZC("2", "odense", "youth_autism", "2022-03-01", "2022-05-31")
 		ZC("3", "odense", "sick_listed", "2022-06-01", "2022-08-31")

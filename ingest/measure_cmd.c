@@ -395,7 +395,7 @@ int cmd_measure(int argc, char **argv, const struct fr_config *cfg)
 		PQclear(res);
 		goto out;
 	}
-	fprintf(stderr, "dashboard: %s cells: %.1f s\n", PQgetvalue(res, 0, 0),
+	fprintf(stderr, "dashboard: %s cube rows: %.1f s\n", PQgetvalue(res, 0, 0),
 		seconds_since(&t0));
 	PQclear(res);
 	if (!exec_ok(r->writer, "COMMIT"))

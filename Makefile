@@ -33,24 +33,36 @@ CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Werror
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) \
+ALL_CFLAGS = -std=c17 -Icli -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) \
 	-Iinclude $(PKG_CFLAGS) -MMD -MP
 LDLIBS_ALL = $(PKG_LIBS) -lhttp_parser -lcsv -lm -lpthread
 
-# Pure modules: no libuv, no libpq.
-CORE_SRC := $(wildcard common/*.c anonymize/*.c measure/*.c)
-# The pipeline: the only code that touches libuv and libpq.
-INGEST_SRC := $(filter-out ingest/main.c,$(wildcard ingest/*.c))
+# The rooms (README "How it is put together"). Purity is a property of
+# files: PURE_SRC compile and link without libuv and libpq (the fuzz
+# targets link against them alone, and scripts/check-purity.sh checks
+# their undefined symbols), so they stay easy to test and fuzz.
+PURE_SRC := $(wildcard common/*.c) \
+	anonymize/cpr.c anonymize/pseudonym.c anonymize/keyfile.c \
+	measure/instrument.c measure/stats.c measure/catalog.c \
+	ingest/json_scan.c ingest/record.c ingest/file_parse.c ingest/batch.c \
+	ingest/synth.c
+# Everything else that is not the command line: the database layer and
+# migrations, libpq on libuv, the server, refresh, extracts, rights.
+IO_SRC := $(filter-out $(PURE_SRC),$(wildcard db/*.c ingest/*.c \
+	server/*.c measure/*.c anonymize/*.c))
+CLI_SRC := $(wildcard cli/*.c)
 MIGRATIONS := $(sort $(wildcard sql/[0-9]*.sql))
 INSTRUMENTS := $(sort $(wildcard instruments/*.json))
 GEN_SRC := $(BUILD)/gen/migrations.c $(BUILD)/gen/instruments.c
 
-CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
-INGEST_OBJ := $(INGEST_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o \
-	$(BUILD)/gen/instruments.o
-CORE_LIB := $(BUILD)/libfremdrift_core.a
-INGEST_LIB := $(BUILD)/libfremdrift_ingest.a
+PURE_OBJ := $(PURE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/instruments.o
+IO_OBJ := $(IO_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+CORE_LIB := $(BUILD)/libfremdrift_pure.a
+INGEST_LIB := $(BUILD)/libfremdrift_io.a
+CLI_LIB := $(BUILD)/libfremdrift_cli.a
 BIN := $(BUILD)/fremdrift
+PURE_LIBS := $(shell pkg-config --libs libcrypto jansson 2>/dev/null) -lcsv -lm
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
@@ -63,7 +75,7 @@ BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
 
 .SECONDARY:
-.PHONY: all tests run test unit integration bench fuzz deps clean
+.PHONY: all tests run test unit integration bench fuzz deps clean print-pure
 all: $(BIN)
 
 tests: $(BIN) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN) $(FUZZ_REPLAY)
@@ -86,19 +98,24 @@ $(BUILD)/gen/instruments.c: $(INSTRUMENTS) scripts/embed-json.sh
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(CORE_LIB): $(CORE_OBJ)
+$(CORE_LIB): $(PURE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+	@sh scripts/check-purity.sh $^
+
+$(INGEST_LIB): $(IO_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(INGEST_LIB): $(INGEST_OBJ)
+$(CLI_LIB): $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN): $(BUILD)/ingest/main.o $(INGEST_LIB) $(CORE_LIB)
+$(BIN): $(BUILD)/cli/main.o $(CLI_LIB) $(INGEST_LIB) $(CORE_LIB)
 	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
 	@ln -sf $(notdir $@) $(BUILD)/fremdrift-latest 2>/dev/null || true
 
-$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(INGEST_LIB) $(CORE_LIB)
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CLI_LIB) $(INGEST_LIB) $(CORE_LIB)
 	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL) $(CMOCKA_LIBS)
 
 $(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(INTEG_HARNESS) $(INGEST_LIB) $(CORE_LIB)
@@ -110,11 +127,14 @@ $(BUILD)/tests/fuzz/%.o: tests/fuzz/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/fuzz -c $< -o $@
 
-$(BUILD)/tests/fuzz/%-replay: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(INGEST_LIB) $(CORE_LIB)
-	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+$(BUILD)/tests/fuzz/%-replay: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(CORE_LIB)
+	$(CC) $(SANFLAGS) -o $@ $^ $(PURE_LIBS)
 
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(INGEST_LIB) $(CORE_LIB)
 	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+print-pure:
+	@echo $(PURE_SRC)
 
 deps:
 	@sh scripts/deps.sh build

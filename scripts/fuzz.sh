@@ -12,18 +12,13 @@ mkdir -p "$out"
 cflags="-std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I$here/include $(pkg-config --cflags libpq jansson)"
 libs="$(pkg-config --libs libcrypto jansson) -lcsv -lm"
 cflags="$cflags -I$here/tests/fuzz"
-pure=""
-for f in "$here"/common/*.c "$here"/anonymize/*.c "$here"/measure/*.c; do
-	[ -f "$f" ] && pure="$pure $f"
-done
+# The pure files, as the Makefile lists them: every target links them alone.
+pure=$(make -s -C "$here" --no-print-directory print-pure | sed "s|[^ ]*|$here/&|g")
 sh "$here/scripts/embed-json.sh" "$here"/instruments/*.json > "$out/instruments.c"
 status=0
 for src in "$here"/tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
-	extra=""
-	if [ -f "$here/tests/fuzz/$name.sources" ]; then
-		extra="$(sed "s|^|$here/|" "$here/tests/fuzz/$name.sources") $out/instruments.c"
-	fi
+	extra="$out/instruments.c"
 	echo "== $name: building"
 	# shellcheck disable=SC2086
 	$cc $cflags -o "$out/$name" "$src" $pure $extra $libs

@@ -1,5 +1,6 @@
 /* `fremdrift migrate`: apply sql/ migrations (blocking; not the loop). */
-#include "internal.h"
+#include "cli.h"
+#include "fremdrift/db.h"
 
 #include "fremdrift/migrate.h"
 
@@ -16,7 +17,7 @@ int cmd_migrate(int argc, char **argv, const struct fr_config *cfg)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--check") == 0) {
 			check = 1;
-		} else if (ing__wants_help(2, (char *[]){argv[0], argv[i]})) {
+		} else if (cli_wants_help(2, (char *[]){argv[0], argv[i]})) {
 			printf("usage: fremdrift migrate [--check]\n\n"
 			       "Applies the migrations compiled into this binary "
 			       "(from sql/) that the\ndatabase lacks, each in its "
@@ -34,7 +35,7 @@ int cmd_migrate(int argc, char **argv, const struct fr_config *cfg)
 			return EXIT_FATAL;
 		}
 	}
-	conn = ing__connect_blocking(cfg);
+	conn = db_connect(cfg, "migrate");
 	if (conn == NULL)
 		return EXIT_FATAL;
 	fr_err_clear(&err);

@@ -8,7 +8,7 @@
 
 #include "fremdrift/http_server.h"
 #include "fremdrift/pg_conn.h"
-#include "fremdrift/records_api.h"
+#include "fremdrift/rapi.h"
 
 /*
  * Handles a request under /api/v1/dashboard. api is used for tokens; pg

@@ -2,7 +2,8 @@
  * `fremdrift token create|list|revoke`: API tokens. A token is printed
  * once; the database keeps only its SHA-256.
  */
-#include "internal.h"
+#include "cli.h"
+#include "fremdrift/db.h"
 
 #include "fremdrift/pseudonym.h"
 
@@ -69,7 +70,7 @@ int cmd_token(int argc, char **argv, const struct fr_config *cfg)
 		params[0] = hex;
 		params[1] = source;
 		params[2] = role;
-		if ((conn = ing__connect_blocking(cfg)) == NULL)
+		if ((conn = db_connect(cfg, "token")) == NULL)
 			return EXIT_FATAL;
 		res = PQexecParams(conn,
 				   "INSERT INTO fremdrift.api_tokens "
@@ -97,7 +98,7 @@ int cmd_token(int argc, char **argv, const struct fr_config *cfg)
 		return rc;
 	}
 	if (strcmp(sub, "list") == 0) {
-		if ((conn = ing__connect_blocking(cfg)) == NULL)
+		if ((conn = db_connect(cfg, "token")) == NULL)
 			return EXIT_FATAL;
 		res = PQexec(conn, "SELECT source, role, created_at, "
 				   "coalesce(revoked_at::text, '') FROM "
@@ -115,7 +116,7 @@ int cmd_token(int argc, char **argv, const struct fr_config *cfg)
 	if (strcmp(sub, "revoke") == 0 && source) {
 		const char *params[1] = {source};
 
-		if ((conn = ing__connect_blocking(cfg)) == NULL)
+		if ((conn = db_connect(cfg, "token")) == NULL)
 			return EXIT_FATAL;
 		res = PQexecParams(conn,
 				   "UPDATE fremdrift.api_tokens SET revoked_at = "

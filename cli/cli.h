@@ -1,12 +1,12 @@
 /*
- * What the files of ingest/ share: the subcommands main.c dispatches to.
+ * The subcommands main.c dispatches to, one file each in cli/.
  * Each takes the arguments after the subcommand name (argv[0] is the
  * subcommand) and the loaded configuration (borrowed), and returns the
  * process exit code: 0 success, 2 usage or fatal error, 3 where the command
  * says some input was rejected.
  */
-#ifndef FREMDRIFT_INGEST_INTERNAL_H
-#define FREMDRIFT_INGEST_INTERNAL_H
+#ifndef FREMDRIFT_CLI_H
+#define FREMDRIFT_CLI_H
 
 #include "fremdrift/config.h"
 
@@ -29,15 +29,6 @@ int cmd_pseudonym(int argc, char **argv, const struct fr_config *cfg);
 int cmd_config(int argc, char **argv, const struct fr_config *cfg);
 
 /* 1 if argv holds -h or --help. */
-int ing__wants_help(int argc, char **argv);
-
-/*
- * A blocking connection for command-line subcommands (never the loop).
- * Returns NULL after printing why on stderr.
- */
-void *ing__connect_blocking(const struct fr_config *cfg);
-
-/* The conninfo with any password replaced by "********" (caller frees). */
-char *ing__masked_conninfo(const char *conninfo);
+int cli_wants_help(int argc, char **argv);
 
 #endif

@@ -13,7 +13,8 @@
  * last the dashboard's aggregates (fremdrift.dash_rebuild(), sql/0007 and
  * sql/0008: built beside the live tables, swapped in just before COMMIT).
  */
-#include "internal.h"
+#include "cli.h"
+#include "fremdrift/db.h"
 
 #include "fremdrift/buf.h"
 #include "fremdrift/catalog.h"
@@ -264,8 +265,8 @@ int cmd_measure(int argc, char **argv, const struct fr_config *cfg)
 	int rc = EXIT_FATAL, n;
 
 	if (argc < 2 || strcmp(argv[1], "refresh") != 0 ||
-	    ing__wants_help(argc, argv)) {
-		FILE *out = ing__wants_help(argc, argv) ? stdout : stderr;
+	    cli_wants_help(argc, argv)) {
+		FILE *out = cli_wants_help(argc, argv) ? stdout : stderr;
 
 		fprintf(out,
 			"usage: fremdrift measure refresh\n\n"
@@ -288,8 +289,8 @@ int cmd_measure(int argc, char **argv, const struct fr_config *cfg)
 			alpha_init(&r->alpha[i][d],
 				   r->cat.instruments[i].dims[d].nitems);
 	fr_buf_init(&r->out, 64u << 20);
-	if ((reader = ing__connect_blocking(cfg)) == NULL ||
-	    (r->writer = ing__connect_blocking(cfg)) == NULL)
+	if ((reader = db_connect(cfg, "measure")) == NULL ||
+	    (r->writer = db_connect(cfg, "measure")) == NULL)
 		goto out;
 	if (!exec_ok(r->writer, "BEGIN"))
 		goto out;

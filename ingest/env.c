@@ -1,4 +1,4 @@
-#include "fremdrift/ing_env.h"
+#include "fremdrift/env.h"
 #include "fremdrift/buf.h"
 #include "fremdrift/log.h"
 

@@ -1,14 +1,16 @@
 /*
- * fremdrift: one binary, subcommands (design §7).
+ * fremdrift: one binary, subcommands. Each subcommand has a file of its
+ * own in cli/ that turns argv into calls of the module that does the work.
  */
-#include "internal.h"
+#include "cli.h"
+
+#include "fremdrift/db.h"
 
 #include "fremdrift/buf.h"
 #include "fremdrift/log.h"
 #include "fremdrift/migrate.h"
 #include "fremdrift/pseudonym.h"
 
-#include <libpq-fe.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +56,7 @@ static void usage(FILE *out)
 		     "`fremdrift config` shows them.\n");
 }
 
-int ing__wants_help(int argc, char **argv)
+int cli_wants_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
@@ -62,58 +64,17 @@ int ing__wants_help(int argc, char **argv)
 	return 0;
 }
 
-void *ing__connect_blocking(const struct fr_config *cfg)
-{
-	PGconn *conn = PQconnectdb(cfg->database_url);
-
-	if (PQstatus(conn) != CONNECTION_OK) {
-		char *shown = ing__masked_conninfo(cfg->database_url);
-
-		fprintf(stderr, "fremdrift: cannot connect to the database "
-				"(%s): %s",
-			shown, PQerrorMessage(conn));
-		if (cfg->database_embedded)
-			fprintf(stderr, "The embedded database is started by "
-					"`make run`; or set DATABASE_URL.\n");
-		free(shown);
-		PQfinish(conn);
-		return NULL;
-	}
-	return conn;
-}
-
-char *ing__masked_conninfo(const char *conninfo)
-{
-	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
-	struct fr_buf b;
-
-	if (opts == NULL)
-		return fr_xstrdup("(unparsable connection string)");
-	fr_buf_init(&b, 8192);
-	for (PQconninfoOption *o = opts; o->keyword; o++) {
-		if (o->val == NULL || o->val[0] == '\0')
-			continue;
-		fr_buf_printf(&b, "%s%s=%s", b.len ? " " : "", o->keyword,
-			      strcmp(o->keyword, "password") == 0 ? "********"
-								   : o->val);
-	}
-	PQconninfoFree(opts);
-	if (b.data == NULL)
-		return fr_xstrdup("");
-	return b.data;
-}
-
 int cmd_config(int argc, char **argv, const struct fr_config *cfg)
 {
 	char *db;
 
-	if (ing__wants_help(argc, argv)) {
+	if (cli_wants_help(argc, argv)) {
 		printf("usage: fremdrift config\n\n"
 		       "Prints the effective configuration, one NAME=value a "
 		       "line, secrets masked.\n");
 		return EXIT_OK;
 	}
-	db = ing__masked_conninfo(cfg->database_url);
+	db = db_masked_conninfo(cfg->database_url);
 	printf("DATABASE_URL=%s%s\n", db,
 	       cfg->database_embedded ? "  (embedded cluster)" : "");
 	free(db);

@@ -1,4 +1,4 @@
-#include "fremdrift/records_api.h"
+#include "fremdrift/rapi.h"
 #include "fremdrift/batch.h"
 #include "fremdrift/copy_sink.h"
 #include "fremdrift/log.h"

@@ -16,7 +16,8 @@
  *   kept). Times of day are dropped. No free text exists to leak.
  * - Every extract is recorded in fremdrift.extracts.
  */
-#include "internal.h"
+#include "cli.h"
+#include "fremdrift/db.h"
 
 #include "fremdrift/buf.h"
 #include "fremdrift/catalog.h"
@@ -548,7 +549,7 @@ static void sha_file(const char *path, char out[65])
 
 static int list_extracts(const struct fr_config *cfg)
 {
-	PGconn *c = ing__connect_blocking(cfg);
+	PGconn *c = db_connect(cfg, "extract");
 	PGresult *res;
 
 	if (c == NULL)
@@ -700,7 +701,7 @@ int cmd_extract(int argc, char **argv, const struct fr_config *cfg)
 	    pseud_ctx_new(key, sizeof(key), &x.project, NULL) != 0)
 		goto out;
 	OPENSSL_cleanse(key, sizeof(key));
-	if ((x.conn = ing__connect_blocking(cfg)) == NULL)
+	if ((x.conn = db_connect(cfg, "extract")) == NULL)
 		goto out;
 	/* One snapshot for every file. */
 	PQclear(PQexec(x.conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));

@@ -11,7 +11,8 @@
  * drift and to the chance of a good exit. CPR numbers are replacement-style
  * (day + 60): never a real person's.
  */
-#include "internal.h"
+#include "cli.h"
+#include "fremdrift/db.h"
 
 #include "fremdrift/buf.h"
 #include "fremdrift/catalog.h"

@@ -1,4 +1,4 @@
-#include "fremdrift/dashboard_api.h"
+#include "fremdrift/dapi.h"
 #include "fremdrift/buf.h"
 #include "fremdrift/civil.h"
 #include "fremdrift/record.h"

@@ -9,11 +9,12 @@
  * together with the file's checkpoint, so a run killed at any moment and
  * started again on the same file resumes after the last committed batch.
  */
-#include "internal.h"
+#include "cli.h"
+#include "fremdrift/db.h"
 
 #include "fremdrift/copy_sink.h"
 #include "fremdrift/file_parse.h"
-#include "fremdrift/ing_env.h"
+#include "fremdrift/env.h"
 #include "fremdrift/log.h"
 
 #include <errno.h>

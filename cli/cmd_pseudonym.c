@@ -2,7 +2,8 @@
  * `fremdrift keygen` and `fremdrift pseudonym`: the key file and the
  * staff-facing CPR-to-pseudonym tool (access and erasure requests).
  */
-#include "internal.h"
+#include "cli.h"
+#include "fremdrift/db.h"
 
 #include "fremdrift/buf.h"
 #include "fremdrift/cpr.h"

@@ -12,7 +12,8 @@
  * here. Erasures and changes leave a row in fremdrift.rights_log with
  * counts only. Each citizen is handled in its own transaction.
  */
-#include "internal.h"
+#include "cli.h"
+#include "fremdrift/db.h"
 
 #include "fremdrift/buf.h"
 #include "fremdrift/cpr.h"
@@ -267,7 +268,7 @@ static int run(enum action action, int argc, char **argv,
 		goto out;
 	keyfile_wipe(&key);
 	cpr_today(&r.today);
-	if ((r.conn = ing__connect_blocking(cfg)) == NULL || load_tables(&r) != 0)
+	if ((r.conn = db_connect(cfg, "rights")) == NULL || load_tables(&r) != 0)
 		goto out;
 	while ((n = getline(&line, &cap, stdin)) >= 0) {
 		char p1[2 + PSEUD_HEX_LEN + 1], p2[2 + PSEUD_HEX_LEN + 1];

@@ -17,7 +17,7 @@
 #include <uv.h>
 
 #include "fremdrift/http_server.h"
-#include "fremdrift/ing_env.h"
+#include "fremdrift/env.h"
 #include "fremdrift/pg_conn.h"
 
 struct records_api;

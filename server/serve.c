@@ -1,14 +1,15 @@
 /*
  * `fremdrift serve`: the HTTP server and the pipeline on one libuv loop.
  */
-#include "internal.h"
+#include "cli.h"
+#include "fremdrift/db.h"
 
-#include "fremdrift/dashboard_api.h"
+#include "fremdrift/dapi.h"
 #include "fremdrift/http_server.h"
-#include "fremdrift/ing_env.h"
+#include "fremdrift/env.h"
 #include "fremdrift/log.h"
 #include "fremdrift/pg_conn.h"
-#include "fremdrift/records_api.h"
+#include "fremdrift/rapi.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,7 +171,7 @@ int cmd_serve(int argc, char **argv, const struct fr_config *cfg)
 	struct fr_err err;
 	char *shown;
 
-	if (ing__wants_help(argc, argv)) {
+	if (cli_wants_help(argc, argv)) {
 		printf("usage: fremdrift serve\n\n"
 		       "Runs the HTTP server (FREMDRIFT_HTTP, default "
 		       "127.0.0.1:8080) and the ingest\npipeline until SIGINT "
@@ -205,7 +206,7 @@ int cmd_serve(int argc, char **argv, const struct fr_config *cfg)
 	}
 	log_info("serve", "pseudonym key %s loaded", s.env.key.id);
 
-	shown = ing__masked_conninfo(cfg->database_url);
+	shown = db_masked_conninfo(cfg->database_url);
 	log_info("serve", "database: %s", shown);
 	free(shown);
 	if (pgc_new(s.loop, cfg->database_url, NULL, on_pg_state, &s, &s.pg,

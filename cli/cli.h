@@ -10,9 +10,11 @@
 
 #include "fremdrift/config.h"
 
-#define EXIT_OK 0
-#define EXIT_FATAL 2
-#define EXIT_REJECTED 3
+#include "fremdrift/err.h"
+
+#define EXIT_OK FR_EXIT_OK
+#define EXIT_FATAL FR_EXIT_FATAL
+#define EXIT_REJECTED FR_EXIT_REJECTED
 
 int cmd_serve(int argc, char **argv, const struct fr_config *cfg);
 int cmd_ingest(int argc, char **argv, const struct fr_config *cfg);

@@ -30,6 +30,13 @@ enum fr_code {
 	FR_EUNKNOWN = -10011 /* something the caller asked about does not exist */
 };
 
+/* Process exit codes of every command: success; usage or fatal error; some
+ * input rejected (the rest processed). Modules that run a whole command
+ * return one of these; cli/ only passes it on. */
+#define FR_EXIT_OK 0
+#define FR_EXIT_FATAL 2
+#define FR_EXIT_REJECTED 3
+
 #define FR_ERR_MSG_MAX 256
 #define FR_ERR_FIELD_MAX 64
 

@@ -4,6 +4,8 @@
 # Prints each cmocka summary and a final "N passed, N failed" line; exits
 # non-zero if anything failed.
 #   scripts/test.sh BUILD [unit|integration|all]
+# FREMDRIFT_TEST_ONLY=PATTERN runs only the suites whose file name matches
+# the shell pattern (for example 'test_extract*'), while working on one.
 set -u
 build=${1:?usage: test.sh BUILD [unit|integration|all]}
 what=${2:-all}
@@ -16,6 +18,10 @@ log=$(mktemp)
 
 run_suite() {
 	suite=$1
+	case "$(basename "$suite")" in
+	${FREMDRIFT_TEST_ONLY:-*}) ;;
+	*) return 0 ;;
+	esac
 	echo "== $(basename "$suite")"
 	"$suite" >"$log" 2>&1
 	rc=$?

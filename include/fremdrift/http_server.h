@@ -50,9 +50,6 @@ int http_server_start(uv_loop_t *loop, const struct http_server_opts *opts,
 /* The port actually bound. */
 int http_server_port(const struct http_server *s);
 
-/* Connections open now. */
-unsigned http_server_connections(const struct http_server *s);
-
 /*
  * Stops accepting, closes idle connections at once and the others after
  * their current answer, then frees s and calls cb (may be NULL).

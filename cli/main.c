@@ -69,7 +69,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	/* Every start: refuse to run on an OpenSSL that computes wrong MACs
-	 * (design §4). Costs microseconds. */
+	 * (docs/architecture.md, Pseudonyms). Costs microseconds. */
 	fr_err_clear(&err);
 	if (pseud_selftest(&err) != 0) {
 		fprintf(stderr, "fremdrift: %s\n", err.msg);

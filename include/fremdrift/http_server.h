@@ -1,7 +1,6 @@
 /*
- * A small HTTP/1.1 server on libuv and libhttp-parser (design §8,
- * research/engineering.md §3). TLS and HTTP/2 are terminated in front of it
- * (see docker/).
+ * A small HTTP/1.1 server on libuv and libhttp-parser. TLS and HTTP/2 are
+ * terminated in front of it (see docker/nginx.conf).
  *
  * - Keep-alive and pipelining; one request per connection is handled at a
  *   time, and reading stops while it is (backpressure on a slow handler).

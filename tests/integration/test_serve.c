@@ -21,13 +21,14 @@
 
 static int port;
 static pid_t server;
-static char log_path[256], key_path[256];
-static char env_db[600], env_http[64], env_key[300];
+static struct h_site site;
+static char log_path[256], env_http[64];
+static const char *key_path = site.key_path;
 
 static const char *serve_env[] = {
-	env_db,
+	site.env_db,
 	env_http,
-	env_key,
+	site.env_key,
 	"FREMDRIFT_HTTP_MAX_BODY=64KiB",
 	"FREMDRIFT_HTTP_MAX_HEADER=8KiB",
 	"FREMDRIFT_HTTP_IDLE_TIMEOUT=400ms",
@@ -62,26 +63,12 @@ static void start_server(void)
 
 static int setup(void **state)
 {
-	const char *db = h_fresh_db("it_serve");
-	const char *margs[] = {"migrate", NULL};
-	const char *kargs[] = {"keygen", "--out", key_path, NULL};
-	struct h_result r;
-
 	(void)state;
+	if (h_site_new(&site, "it_serve") != 0)
+		return -1;
 	port = h_free_port();
-	snprintf(env_db, sizeof(env_db), "DATABASE_URL=%s", db);
 	snprintf(env_http, sizeof(env_http), "FREMDRIFT_HTTP=127.0.0.1:%d", port);
-	snprintf(key_path, sizeof(key_path), "%s/serve.key", h_tmpdir());
-	snprintf(env_key, sizeof(env_key), "FREMDRIFT_KEY_FILE=%s", key_path);
 	snprintf(log_path, sizeof(log_path), "%s/serve.log", h_tmpdir());
-	r = h_run(margs, serve_env, NULL, 0);
-	if (r.status != 0)
-		return -1;
-	h_result_free(&r);
-	r = h_run(kargs, serve_env, NULL, 0);
-	if (r.status != 0)
-		return -1;
-	h_result_free(&r);
 	start_server();
 	return 0;
 }
@@ -358,7 +345,7 @@ static void test_not_migrated(void **state)
 			       "ingest", NULL};
 	const char *largs[] = {"token", "list", NULL};
 	char env_db2[600], *body = NULL;
-	const char *env2[] = {env_db2, env_http, env_key, NULL};
+	const char *env2[] = {env_db2, env_http, site.env_key, NULL};
 	struct h_result r;
 	pid_t pid;
 

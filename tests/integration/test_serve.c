@@ -344,6 +344,59 @@ static void test_refuses_busy_port(void **state)
 	server = 0;
 }
 
+/*
+ * A server started on a database that was never migrated cannot take
+ * records: /health says so (503, "run `fremdrift migrate`") instead of
+ * 200, and turns 200 once migrate has run, without a restart. Token
+ * commands on such a database say the same, and fail.
+ */
+static void test_not_migrated(void **state)
+{
+	const char *db = h_fresh_db("it_serve_unmigrated");
+	const char *args[] = {"serve", NULL}, *margs[] = {"migrate", NULL};
+	const char *targs[] = {"token", "create", "--source", "x", "--role",
+			       "ingest", NULL};
+	const char *largs[] = {"token", "list", NULL};
+	char env_db2[600], *body = NULL;
+	const char *env2[] = {env_db2, env_http, env_key, NULL};
+	struct h_result r;
+	pid_t pid;
+
+	(void)state;
+	snprintf(env_db2, sizeof(env_db2), "DATABASE_URL=%s", db);
+	r = h_run(targs, env2, NULL, 0);
+	assert_int_equal(r.status, 2);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "run `fremdrift migrate`"));
+	h_result_free(&r);
+	r = h_run(largs, env2, NULL, 0);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "run `fremdrift migrate`"));
+	h_result_free(&r);
+
+	pid = h_spawn(args, env2, log_path);
+	assert_true(pid > 0);
+	/* Until it has connected, the database is "unreachable". */
+	for (int i = 0; i < 100; i++) {
+		free(body);
+		body = NULL;
+		if (h_get(port, "/health", &body) == 503 &&
+		    strstr(body, "not_migrated"))
+			break;
+		h_sleep_ms(100);
+	}
+	assert_non_null(body);
+	assert_non_null(strstr(body, "\"database\":\"not_migrated\""));
+	assert_non_null(strstr(body, "fremdrift migrate"));
+	free(body);
+	r = h_run(margs, env2, NULL, 0);
+	assert_int_equal(r.status, 0);
+	h_result_free(&r);
+	assert_int_equal(h_wait_status(port, "/health", 200, 10000), 200);
+	kill(pid, SIGTERM);
+	assert_int_equal(h_wait(pid, 5000), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -359,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_clean_shutdown),
 		cmocka_unit_test(test_refuses_unsafe_key),
 		cmocka_unit_test(test_refuses_busy_port),
+		cmocka_unit_test(test_not_migrated),
 	};
 	return cmocka_run_group_tests_name("serve", tests, setup, teardown);
 }

@@ -52,6 +52,8 @@ IO_SRC := $(filter-out $(PURE_SRC),$(wildcard db/*.c ingest/*.c \
 	server/*.c measure/*.c anonymize/*.c))
 CLI_SRC := $(wildcard cli/*.c)
 MIGRATIONS := $(sort $(wildcard sql/[0-9]*.sql))
+# The current definition of every view and function (sql/README.md).
+DEFINITIONS := $(sort $(wildcard sql/current/*.sql))
 INSTRUMENTS := $(sort $(wildcard instruments/*.json))
 GEN_SRC := $(BUILD)/gen/migrations.c $(BUILD)/gen/instruments.c
 
@@ -86,9 +88,9 @@ $(BUILD)/%.o: %.c
 
 # Migrations are compiled into the binary, so it knows exactly which
 # migrations it has and can refuse a database that has more.
-$(BUILD)/gen/migrations.c: $(MIGRATIONS) scripts/embed-sql.sh
+$(BUILD)/gen/migrations.c: $(MIGRATIONS) $(DEFINITIONS) scripts/embed-sql.sh
 	@mkdir -p $(dir $@)
-	sh scripts/embed-sql.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+	sh scripts/embed-sql.sh $(MIGRATIONS) $(DEFINITIONS) > $@.tmp && mv $@.tmp $@
 
 # Questionnaire definitions are data, compiled in the same way.
 $(BUILD)/gen/instruments.c: $(INSTRUMENTS) scripts/embed-json.sh

@@ -25,158 +25,176 @@ static int copy_id(char *dst, json_t *v, const char *what, struct fr_err *err)
 	return 0;
 }
 
+/* The name, version, respondent and scale (*smin..*smax) of root. */
+static int parse_header(json_t *root, struct instrument *out, int *smin,
+			int *smax, struct fr_err *err)
+{
+	json_t *v = json_object_get(root, "version");
+	json_t *scale = json_object_get(root, "scale");
+	const char *resp = json_string_value(json_object_get(root, "respondent"));
+	int rc = copy_id(out->name, json_object_get(root, "instrument"),
+			 "instrument", err);
+
+	if (rc != 0)
+		return rc;
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > 32767)
+		return fr_err_set(err, FR_EPARSE, "version",
+				  "version must be a positive integer");
+	out->version = (int)json_integer_value(v);
+	if (resp && strcmp(resp, "citizen") == 0)
+		out->respondent = 'c';
+	else if (resp && strcmp(resp, "consultant") == 0)
+		out->respondent = 'k';
+	else
+		return fr_err_set(err, FR_EPARSE, "respondent",
+				  "respondent must be citizen or consultant");
+	*smin = (int)json_integer_value(json_object_get(scale, "min"));
+	*smax = (int)json_integer_value(json_object_get(scale, "max"));
+	if (*smax <= *smin)
+		return fr_err_set(err, FR_EPARSE, "scale",
+				  "scale needs integer min < max");
+	return 0;
+}
+
+static int parse_dims(json_t *dims, struct instrument *out, struct fr_err *err)
+{
+	json_t *v;
+	size_t i;
+
+	if (!json_is_array(dims) || json_array_size(dims) == 0 ||
+	    json_array_size(dims) > INSTR_MAX_DIMS)
+		return fr_err_set(err, FR_EPARSE, "dimensions",
+				  "dimensions must be a list of 1 to %d",
+				  INSTR_MAX_DIMS);
+	json_array_foreach(dims, i, v) {
+		struct instr_dim *d = &out->dims[out->ndims];
+		int rc = copy_id(d->id, json_object_get(v, "id"), "dimension id",
+				 err);
+
+		if (rc != 0)
+			return rc;
+		if (instr_find_dim(out, d->id) >= 0)
+			return fr_err_set(err, FR_EPARSE, "dimensions",
+					  "dimension %s is defined twice", d->id);
+		d->prior_alpha = json_number_value(json_object_get(v, "prior_alpha"));
+		if (d->prior_alpha <= 0 || d->prior_alpha >= 1)
+			return fr_err_set(err, FR_EPARSE, "prior_alpha",
+					  "dimension %s needs a prior_alpha "
+					  "between 0 and 1",
+					  d->id);
+		d->optional = json_is_true(json_object_get(v, "optional"));
+		out->ndims++;
+	}
+	return 0;
+}
+
+/* One item v; items default to the questionnaire's scale smin..smax. */
+static int parse_item(json_t *v, struct instrument *out, int smin, int smax,
+		      struct fr_err *err)
+{
+	struct instr_item *it = &out->items[out->nitems];
+	const char *dim = json_string_value(json_object_get(v, "dimension"));
+	json_t *imin = json_object_get(v, "min"), *imax = json_object_get(v, "max");
+	struct instr_dim *d;
+	int rc = copy_id(it->id, json_object_get(v, "id"), "item id", err);
+
+	if (rc != 0)
+		return rc;
+	if (instr_find_item(out, it->id, strlen(it->id)) >= 0)
+		return fr_err_set(err, FR_EPARSE, "items",
+				  "item %s is defined twice", it->id);
+	it->dim = dim ? instr_find_dim(out, dim) : -1;
+	if (it->dim < 0)
+		return fr_err_set(err, FR_EPARSE, "items",
+				  "item %s names no known dimension", it->id);
+	it->min = imin ? (int)json_integer_value(imin) : smin;
+	it->max = imax ? (int)json_integer_value(imax) : smax;
+	if (it->max <= it->min)
+		return fr_err_set(err, FR_EPARSE, "items",
+				  "item %s needs min < max", it->id);
+	it->reversed = json_is_true(json_object_get(v, "reversed"));
+	d = &out->dims[it->dim];
+	d->items[d->nitems++] = out->nitems;
+	out->nitems++;
+	return 0;
+}
+
+static int parse_items(json_t *items, struct instrument *out, int smin,
+		       int smax, struct fr_err *err)
+{
+	json_t *v;
+	size_t i;
+
+	if (!json_is_array(items) || json_array_size(items) == 0 ||
+	    json_array_size(items) > INSTR_MAX_ITEMS)
+		return fr_err_set(err, FR_EPARSE, "items",
+				  "items must be a list of 1 to %d",
+				  INSTR_MAX_ITEMS);
+	json_array_foreach(items, i, v) {
+		int rc = parse_item(v, out, smin, smax, err);
+
+		if (rc != 0)
+			return rc;
+	}
+	for (int d = 0; d < out->ndims; d++)
+		if (out->dims[d].nitems == 0)
+			return fr_err_set(err, FR_EPARSE, "dimensions",
+					  "dimension %s has no items",
+					  out->dims[d].id);
+	return 0;
+}
+
+static int parse_subgoals(json_t *subgoals, struct instrument *out,
+			  struct fr_err *err)
+{
+	json_t *v;
+	size_t i;
+
+	if (subgoals != NULL && (!json_is_array(subgoals) ||
+				 json_array_size(subgoals) > INSTR_MAX_SUBGOALS))
+		return fr_err_set(err, FR_EPARSE, "subgoals",
+				  "subgoals must be a list of at most %d",
+				  INSTR_MAX_SUBGOALS);
+	json_array_foreach(subgoals, i, v) {
+		struct instr_subgoal *g = &out->subgoals[out->nsubgoals];
+		const char *dim = json_string_value(json_object_get(v, "dimension"));
+		int rc = copy_id(g->id, json_object_get(v, "id"), "subgoal id",
+				 err);
+
+		if (rc != 0)
+			return rc;
+		g->dim = dim ? instr_find_dim(out, dim) : -1;
+		g->threshold = json_number_value(json_object_get(v, "threshold"));
+		if (g->dim < 0 || g->threshold <= 0 || g->threshold > 100)
+			return fr_err_set(err, FR_EPARSE, "subgoals",
+					  "subgoal %s needs a known dimension and "
+					  "a threshold in (0, 100]",
+					  g->id);
+		out->nsubgoals++;
+	}
+	return 0;
+}
+
 int catalog_parse_instrument(const char *text, size_t len,
 			     struct instrument *out, struct fr_err *err)
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	json_t *v, *scale, *dims, *items, *subgoals;
-	const char *resp;
-	int smin, smax, rc = 0;
-	size_t i;
+	int smin = 0, smax = 0, rc;
 
 	memset(out, 0, sizeof(*out));
 	if (root == NULL)
 		return fr_err_set(err, FR_EPARSE, NULL, "line %d: %s", jerr.line,
 				  jerr.text);
-	if ((rc = copy_id(out->name, json_object_get(root, "instrument"),
-			  "instrument", err)) != 0)
-		goto out;
-	v = json_object_get(root, "version");
-	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-	    json_integer_value(v) > 32767) {
-		rc = fr_err_set(err, FR_EPARSE, "version",
-				"version must be a positive integer");
-		goto out;
-	}
-	out->version = (int)json_integer_value(v);
-	resp = json_string_value(json_object_get(root, "respondent"));
-	if (resp && strcmp(resp, "citizen") == 0) {
-		out->respondent = 'c';
-	} else if (resp && strcmp(resp, "consultant") == 0) {
-		out->respondent = 'k';
-	} else {
-		rc = fr_err_set(err, FR_EPARSE, "respondent",
-				"respondent must be citizen or consultant");
-		goto out;
-	}
-	scale = json_object_get(root, "scale");
-	smin = (int)json_integer_value(json_object_get(scale, "min"));
-	smax = (int)json_integer_value(json_object_get(scale, "max"));
-	if (smax <= smin) {
-		rc = fr_err_set(err, FR_EPARSE, "scale",
-				"scale needs integer min < max");
-		goto out;
-	}
-
-	dims = json_object_get(root, "dimensions");
-	if (!json_is_array(dims) || json_array_size(dims) == 0 ||
-	    json_array_size(dims) > INSTR_MAX_DIMS) {
-		rc = fr_err_set(err, FR_EPARSE, "dimensions",
-				"dimensions must be a list of 1 to %d",
-				INSTR_MAX_DIMS);
-		goto out;
-	}
-	json_array_foreach(dims, i, v) {
-		struct instr_dim *d = &out->dims[out->ndims];
-
-		if ((rc = copy_id(d->id, json_object_get(v, "id"),
-				  "dimension id", err)) != 0)
-			goto out;
-		if (instr_find_dim(out, d->id) >= 0) {
-			rc = fr_err_set(err, FR_EPARSE, "dimensions",
-					"dimension %s is defined twice", d->id);
-			goto out;
-		}
-		d->prior_alpha = json_number_value(json_object_get(v, "prior_alpha"));
-		if (d->prior_alpha <= 0 || d->prior_alpha >= 1) {
-			rc = fr_err_set(err, FR_EPARSE, "prior_alpha",
-					"dimension %s needs a prior_alpha "
-					"between 0 and 1",
-					d->id);
-			goto out;
-		}
-		d->optional = json_is_true(json_object_get(v, "optional"));
-		out->ndims++;
-	}
-
-	items = json_object_get(root, "items");
-	if (!json_is_array(items) || json_array_size(items) == 0 ||
-	    json_array_size(items) > INSTR_MAX_ITEMS) {
-		rc = fr_err_set(err, FR_EPARSE, "items",
-				"items must be a list of 1 to %d",
-				INSTR_MAX_ITEMS);
-		goto out;
-	}
-	json_array_foreach(items, i, v) {
-		struct instr_item *it = &out->items[out->nitems];
-		const char *dim = json_string_value(json_object_get(v, "dimension"));
-		json_t *imin = json_object_get(v, "min"),
-		       *imax = json_object_get(v, "max");
-		struct instr_dim *d;
-
-		if ((rc = copy_id(it->id, json_object_get(v, "id"), "item id",
-				  err)) != 0)
-			goto out;
-		if (instr_find_item(out, it->id, strlen(it->id)) >= 0) {
-			rc = fr_err_set(err, FR_EPARSE, "items",
-					"item %s is defined twice", it->id);
-			goto out;
-		}
-		it->dim = dim ? instr_find_dim(out, dim) : -1;
-		if (it->dim < 0) {
-			rc = fr_err_set(err, FR_EPARSE, "items",
-					"item %s names no known dimension", it->id);
-			goto out;
-		}
-		it->min = imin ? (int)json_integer_value(imin) : smin;
-		it->max = imax ? (int)json_integer_value(imax) : smax;
-		if (it->max <= it->min) {
-			rc = fr_err_set(err, FR_EPARSE, "items",
-					"item %s needs min < max", it->id);
-			goto out;
-		}
-		it->reversed = json_is_true(json_object_get(v, "reversed"));
-		d = &out->dims[it->dim];
-		d->items[d->nitems++] = out->nitems;
-		out->nitems++;
-	}
-	for (int d = 0; d < out->ndims; d++) {
-		if (out->dims[d].nitems == 0) {
-			rc = fr_err_set(err, FR_EPARSE, "dimensions",
-					"dimension %s has no items",
-					out->dims[d].id);
-			goto out;
-		}
-	}
-
-	subgoals = json_object_get(root, "subgoals");
-	if (subgoals != NULL && (!json_is_array(subgoals) ||
-				 json_array_size(subgoals) > INSTR_MAX_SUBGOALS)) {
-		rc = fr_err_set(err, FR_EPARSE, "subgoals",
-				"subgoals must be a list of at most %d",
-				INSTR_MAX_SUBGOALS);
-		goto out;
-	}
-	json_array_foreach(subgoals, i, v) {
-		struct instr_subgoal *g = &out->subgoals[out->nsubgoals];
-		const char *dim = json_string_value(json_object_get(v, "dimension"));
-
-		if ((rc = copy_id(g->id, json_object_get(v, "id"), "subgoal id",
-				  err)) != 0)
-			goto out;
-		g->dim = dim ? instr_find_dim(out, dim) : -1;
-		g->threshold = json_number_value(json_object_get(v, "threshold"));
-		if (g->dim < 0 || g->threshold <= 0 || g->threshold > 100) {
-			rc = fr_err_set(err, FR_EPARSE, "subgoals",
-					"subgoal %s needs a known dimension and a "
-					"threshold in (0, 100]",
-					g->id);
-			goto out;
-		}
-		out->nsubgoals++;
-	}
-out:
+	rc = parse_header(root, out, &smin, &smax, err);
+	if (rc == 0)
+		rc = parse_dims(json_object_get(root, "dimensions"), out, err);
+	if (rc == 0)
+		rc = parse_items(json_object_get(root, "items"), out, smin, smax,
+				 err);
+	if (rc == 0)
+		rc = parse_subgoals(json_object_get(root, "subgoals"), out, err);
 	json_decref(root);
 	return rc;
 }
@@ -269,15 +287,6 @@ int catalog_has(const struct catalog *cat, enum cat_kind kind,
 		const char *code, size_t len)
 {
 	return find_code(&cat->sets[kind], code, len) >= 0;
-}
-
-const char *catalog_intervention_category(const struct catalog *cat,
-					  const char *code)
-{
-	const struct cat_set *s = &cat->sets[CAT_INTERVENTION];
-	int i = find_code(s, code, strlen(code));
-
-	return i >= 0 ? s->extra[i] : NULL;
 }
 
 static int kind_of(const char *name)

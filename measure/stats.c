@@ -1,3 +1,7 @@
+/*
+ * Cronbach's alpha and the baseline SD, from running sums: `measure
+ * refresh` computes them in one streaming pass over the responses.
+ */
 #include "fremdrift/stats.h"
 
 #include <math.h>
@@ -58,36 +62,5 @@ int sd_value(const struct sd_acc *s, double *sd)
 	if (s->n < 2)
 		return -1;
 	*sd = sqrt(var(s->sum, s->sumsq, s->n));
-	return 0;
-}
-
-int rci(double change, double sd_baseline, double r, double *value,
-	enum rci_class *cls)
-{
-	double se;
-
-	if (r >= 1 || sd_baseline <= 0)
-		return -1;
-	se = sd_baseline * sqrt(2.0) * sqrt(1.0 - r);
-	*value = change / se;
-	*cls = *value >= 1.96 ? RCI_IMPROVED
-	       : *value <= -1.96 ? RCI_DETERIORATED
-				 : RCI_UNCHANGED;
-	return 0;
-}
-
-int gas_t(const int *levels, const int *weights, int n, double rho,
-	  double *t)
-{
-	double swx = 0, sw2 = 0, sw = 0;
-
-	if (n <= 0)
-		return -1;
-	for (int i = 0; i < n; i++) {
-		swx += (double)weights[i] * levels[i];
-		sw2 += (double)weights[i] * weights[i];
-		sw += weights[i];
-	}
-	*t = 50.0 + 10.0 * swx / sqrt((1.0 - rho) * sw2 + rho * sw * sw);
 	return 0;
 }

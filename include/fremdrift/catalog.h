@@ -73,10 +73,6 @@ const struct instrument *catalog_instrument(const struct catalog *cat,
 int catalog_has(const struct catalog *cat, enum cat_kind kind,
 		const char *code, size_t len);
 
-/* The category of an intervention code, or NULL. */
-const char *catalog_intervention_category(const struct catalog *cat,
-					  const char *code);
-
 /*
  * Replaces the code sets with rows of (kind, code, extra) where kind is
  * one of "department", "target_group", "intervention", "exit_status",

@@ -1,6 +1,9 @@
 /*
- * Progression statistics (design §6): Cronbach's alpha, the Reliable
- * Change Index and Goal Attainment Scaling. Pure functions, any thread.
+ * Reliability statistics for `measure refresh`: Cronbach's alpha and the
+ * standard deviation of the baseline scores, from running sums. Pure
+ * functions, any thread. The Reliable Change Index and Goal Attainment
+ * Scaling that use them are SQL functions (sql/current/10_formulas.sql),
+ * where the report views compute them.
  */
 #ifndef FREMDRIFT_STATS_H
 #define FREMDRIFT_STATS_H
@@ -36,23 +39,5 @@ struct sd_acc {
 void sd_add(struct sd_acc *s, double x);
 /* 0 and *sd set, or -1 with fewer than two values. */
 int sd_value(const struct sd_acc *s, double *sd);
-
-enum rci_class { RCI_DETERIORATED = -1, RCI_UNCHANGED = 0, RCI_IMPROVED = 1 };
-
-/*
- * Jacobson & Truax: SE_diff = sd_baseline * sqrt(2) * sqrt(1 - r),
- * RCI = change / SE_diff; improved at RCI >= 1.96, deteriorated at
- * RCI <= -1.96. 0, or -1 when SE_diff is not positive (r >= 1 or sd 0).
- */
-int rci(double change, double sd_baseline, double r, double *value,
-	enum rci_class *cls);
-
-/*
- * Goal Attainment Scaling T-score: levels x in -2..2, weights w, rho:
- * T = 50 + 10 * sum(w x) / sqrt((1 - rho) sum(w^2) + rho (sum w)^2).
- * 0, or -1 for no goals.
- */
-int gas_t(const int *levels, const int *weights, int n, double rho,
-	  double *t);
 
 #endif

@@ -655,6 +655,81 @@ static void test_dashboard_api(void **state)
 	assert_int_equal(h_wait(pid, 5000), 0);
 }
 
+/*
+ * The formulas the report views use, called as they call them, against
+ * values computed by hand.
+ *   RCI = change / (sd * sqrt(2) * sqrt(1 - r)); sd 10, r 0.8:
+ *   SE_diff = 10 * sqrt(2) * sqrt(0.2) = 6.32455532.
+ *   GAS T = 50 + 10 * sum(w x) / sqrt((1 - rho) sum(w^2) + rho (sum w)^2).
+ */
+static void test_rci_and_gas_formulas(void **state)
+{
+	PGconn *c = h_db(db);
+	double se = 10 * sqrt(2.0) * sqrt(0.2);
+
+	(void)state;
+	assert_true(fabs(num(c, "SELECT fremdrift.rci(20, 10, 0.8)") - 20 / se) <
+		    1e-9);
+	assert_true(fabs(num(c, "SELECT fremdrift.rci(-12.5, 10, 0.8)") +
+			 12.5 / se) < 1e-9);
+	/* No SE_diff, no index: reliability 1, or no spread at baseline. */
+	assert_string_equal(h_scalar(c, "SELECT fremdrift.rci(5, 10, 1.0) IS "
+					"NULL AND fremdrift.rci(5, 0, 0.8) IS NULL"),
+			    "t");
+	/* The view's classes at the 1.96 boundary, with the view's own
+	 * expression over the function. */
+	assert_string_equal(
+		h_scalar(c, "SELECT string_agg(CASE WHEN x >= 1.96 THEN 'improved' "
+			    "WHEN x <= -1.96 THEN 'deteriorated' ELSE "
+			    "'unchanged' END, ',' ORDER BY k) FROM (SELECT k, "
+			    "fremdrift.rci(ch, 10, 0.8) x FROM (VALUES (1, 1.96 * "
+			    "10 * sqrt(2) * sqrt(0.2) + 1e-6), (2, 12.395), (3, "
+			    "-12.395), (4, -12.397)) v(k, ch)) y"),
+		"improved,unchanged,unchanged,deteriorated");
+	/* Goals at levels 1, 0, -1. Unweighted: sum w x = 0, T = 50. */
+	assert_true(fabs(num(c, "SELECT fremdrift.gas_t(0, 3, 3)") - 50) < 1e-9);
+	/* Weights 3, 1, 2: sum w x = 1, sum w^2 = 14, sum w = 6:
+	 * T = 50 + 10 / sqrt(0.7 * 14 + 0.3 * 36) = 50 + 10 / sqrt(20.6). */
+	assert_true(fabs(num(c, "SELECT fremdrift.gas_t(1, 14, 6)") -
+			 (50 + 10 / sqrt(20.6))) < 1e-9);
+	/* One goal at +2, weight 1: T = 50 + 20 / sqrt(0.7 + 0.3) = 70. */
+	assert_true(fabs(num(c, "SELECT fremdrift.gas_t(2, 1, 1)") - 70) < 1e-9);
+	/* rho is a parameter with 0.3 as its default: rho 0 gives
+	 * 50 + 10 / sqrt(14). */
+	assert_true(fabs(num(c, "SELECT fremdrift.gas_t(1, 14, 6, 0)") -
+			 (50 + 10 / sqrt(14.0))) < 1e-9);
+	PQfinish(c);
+}
+
+/* A course key holding backslashes, escape-like sequences, quotes and
+ * non-ASCII letters comes back from the refresh exactly (the responses
+ * are read unescaped from COPY and written back escaped). */
+static void test_course_key_with_backslashes(void **state)
+{
+#define ODD "K\\\\t x\\\\N \\\"q\\\" \u00e6;"
+	static const char input[] = RESP("o1", ODD, "1-10", 2, 2, 4)
+		RESP("o2", ODD, "2-10", 5, 5, 1);
+#undef ODD
+	const char *args[] = {"ingest", "-", NULL};
+	struct h_result r;
+	PGconn *c;
+
+	(void)state;
+	r = h_run(args, env, input, sizeof(input) - 1);
+	if (r.status != 0)
+		fail_msg("ingest: %s", r.err);
+	h_result_free(&r);
+	r = run("measure", "refresh", NULL);
+	assert_int_equal(r.status, 0);
+	h_result_free(&r);
+	c = h_db(db);
+	assert_string_equal(h_scalar(c, "SELECT baseline || ',' || current || "
+					"',' || n_responses FROM fremdrift.progression "
+					"WHERE course = 'K\\t x\\N \"q\" \u00e6;'"),
+			    "25,100,2");
+	PQfinish(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -666,6 +741,8 @@ int main(void)
 		cmocka_unit_test(test_dashboard_during_refresh),
 		cmocka_unit_test(test_one_refresh_at_a_time),
 		cmocka_unit_test(test_dashboard_api),
+		cmocka_unit_test(test_rci_and_gas_formulas),
+		cmocka_unit_test(test_course_key_with_backslashes),
 	};
 	return cmocka_run_group_tests_name("measure", tests, setup, NULL);
 }

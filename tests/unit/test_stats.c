@@ -1,4 +1,5 @@
-/* The statistics against values computed by hand. */
+/* Cronbach's alpha and the SD against values computed by hand (RCI and
+ * GAS are SQL, tested in tests/integration/test_measure.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,59 +62,12 @@ static void test_sd(void **state)
 	NEAR(sd, 10.0);
 }
 
-static void test_rci_boundaries(void **state)
-{
-	/* sd 10, r 0.8: SE_diff = 10 * sqrt(2) * sqrt(0.2) = 6.32455532 */
-	double se = 10 * sqrt(2.0) * sqrt(0.2), v;
-	enum rci_class c;
-
-	(void)state;
-	assert_int_equal(rci(1.96 * se + 1e-6, 10, 0.8, &v, &c), 0);
-	assert_int_equal(c, RCI_IMPROVED);
-	assert_int_equal(rci(1.96 * se - 1e-6, 10, 0.8, &v, &c), 0);
-	assert_int_equal(c, RCI_UNCHANGED);
-	assert_int_equal(rci(-1.96 * se - 1e-6, 10, 0.8, &v, &c), 0);
-	assert_int_equal(c, RCI_DETERIORATED);
-	assert_int_equal(rci(-1.96 * se + 1e-6, 10, 0.8, &v, &c), 0);
-	assert_int_equal(c, RCI_UNCHANGED);
-	assert_int_equal(rci(20, 10, 0.8, &v, &c), 0);
-	NEAR(v, 20 / se);
-	assert_int_equal(rci(5, 10, 1.0, &v, &c), -1);
-	assert_int_equal(rci(5, 0, 0.8, &v, &c), -1);
-}
-
-static void test_gas(void **state)
-{
-	static const int levels[3] = {1, 0, -1}, ones[3] = {1, 1, 1};
-	static const int weights[3] = {3, 1, 2};
-	double t;
-
-	(void)state;
-	/* Unweighted: sum wx = 0 -> T = 50. */
-	assert_int_equal(gas_t(levels, ones, 3, 0.3, &t), 0);
-	NEAR(t, 50.0);
-	/* Weighted: sum wx = 3 - 2 = 1; sum w^2 = 14; sum w = 6;
-	 * T = 50 + 10 / sqrt(0.7 * 14 + 0.3 * 36) = 50 + 10 / sqrt(20.6). */
-	assert_int_equal(gas_t(levels, weights, 3, 0.3, &t), 0);
-	NEAR(t, 50.0 + 10.0 / sqrt(20.6));
-	/* One goal reached "+2", weight 1: T = 50 + 20 / sqrt(0.7 + 0.3). */
-	{
-		static const int two[1] = {2}, one[1] = {1};
-
-		assert_int_equal(gas_t(two, one, 1, 0.3, &t), 0);
-		NEAR(t, 70.0);
-	}
-	assert_int_equal(gas_t(levels, weights, 0, 0.3, &t), -1);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alpha_small_matrix),
 		cmocka_unit_test(test_alpha_undefined),
 		cmocka_unit_test(test_sd),
-		cmocka_unit_test(test_rci_boundaries),
-		cmocka_unit_test(test_gas),
 	};
 	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
 }

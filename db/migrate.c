@@ -1,4 +1,7 @@
 #include "fremdrift/migrate.h"
+
+#include "fremdrift/db.h"
+#include "fremdrift/err.h"
 #include "fremdrift/buf.h"
 #include "fremdrift/catalog.h"
 #include "fremdrift/log.h"
@@ -467,4 +470,42 @@ int migrate_apply(void *pgconn, int *applied, struct fr_err *err)
 		return rc;
 	}
 	return sync_instruments(conn, err);
+}
+
+int migrate_run(const struct fr_config *cfg, int check_only)
+{
+	struct fr_err err;
+	PGconn *conn;
+	int applied = 0, rc;
+
+	conn = db_connect(cfg, "migrate");
+	if (conn == NULL)
+		return FR_EXIT_FATAL;
+	fr_err_clear(&err);
+	if (check_only) {
+		rc = migrate_check(conn, &err);
+		PQfinish(conn);
+		if (rc == 0) {
+			printf("database is up to date (%d migrations)\n",
+			       fr_migrations_count);
+			return FR_EXIT_OK;
+		}
+		fprintf(stderr, "fremdrift migrate: %s\n", err.msg);
+		return rc == FR_ESTATE ? 1 : FR_EXIT_FATAL;
+	}
+	rc = migrate_apply(conn, &applied, &err);
+	PQfinish(conn);
+	if (rc != 0) {
+		fprintf(stderr, "fremdrift migrate: %s\n", err.msg);
+		return FR_EXIT_FATAL;
+	}
+	if (applied == 0)
+		printf("database is up to date (%d migrations); nothing to "
+		       "apply\n",
+		       fr_migrations_count);
+	else
+		printf("applied %d change(s) (migrations and definition "
+		       "files); database is up to date (%d migrations)\n",
+		       applied, fr_migrations_count);
+	return FR_EXIT_OK;
 }

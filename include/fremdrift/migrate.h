@@ -57,4 +57,12 @@ int migrate_apply(void *conn, int *applied, struct fr_err *err);
  */
 int migrate_check(void *conn, struct fr_err *err);
 
+/*
+ * `fremdrift migrate [--check]`: connects to cfg's database, applies (or
+ * with check_only, only checks), and prints the outcome. Returns
+ * FR_EXIT_OK, 1 (check_only: something is pending) or FR_EXIT_FATAL.
+ */
+struct fr_config;
+int migrate_run(const struct fr_config *cfg, int check_only);
+
 #endif

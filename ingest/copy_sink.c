@@ -23,7 +23,6 @@ struct sink {
 	int commit_sent; /* a COMMIT went out whose answer may be lost */
 	int slow;        /* this batch takes the duplicate path */
 	int db_dups;
-	long long committed, slow_batches;
 };
 
 struct sink *sink_new(struct pgc *pg)
@@ -37,23 +36,12 @@ struct sink *sink_new(struct pgc *pg)
 void sink_free(struct sink *s) { free(s); }
 int sink_busy(const struct sink *s) { return s->step != S_IDLE; }
 
-void sink_stats(const struct sink *s, long long *committed, long long *slow)
-{
-	*committed = s->committed;
-	*slow = s->slow_batches;
-}
-
 static void finish(struct sink *s, int rc, const char *error)
 {
 	struct batch *b = s->b;
 	sink_done_cb cb = s->cb;
 	void *data = s->data;
 
-	if (rc == 0) {
-		s->committed++;
-		if (s->slow)
-			s->slow_batches++;
-	}
 	s->b = NULL;
 	s->step = S_IDLE;
 	cb(b, rc, error, data);

@@ -24,6 +24,8 @@ struct sink {
 	int slow;        /* this batch takes the duplicate path */
 	int db_dups;
 	struct fr_buf sql; /* the bookkeeping statement */
+	/* The pgc_session in which the staging tables were committed. */
+	unsigned staged_session;
 };
 
 #define SQL_MAX 4096
@@ -132,6 +134,26 @@ static int bookkeeping_sql(struct sink *s)
 	return rc ? rc : fr_buf_printf(o, "COMMIT");
 }
 
+/*
+ * The duplicate path's staging tables, made once per session: CREATE ...
+ * IF NOT EXISTS each time would draw a notice from the server for every
+ * batch after the first. Temporary tables go with the session, and with
+ * the transaction that made them if it rolls back, so they count as made
+ * once that transaction has committed in the current session.
+ */
+#define STAGE_SQL                                                              \
+	"CREATE TEMP TABLE stage_r (LIKE fremdrift.responses, seq int "       \
+	"GENERATED ALWAYS AS IDENTITY); "                                      \
+	"CREATE TEMP TABLE stage_e (LIKE fremdrift.events, seq int "          \
+	"GENERATED ALWAYS AS IDENTITY); "
+#define TRUNCATE_SQL "TRUNCATE stage_r, stage_e RESTART IDENTITY"
+
+static int staged(const struct sink *s)
+{
+	return s->staged_session != 0 &&
+	       s->staged_session == pgc_session(s->pg);
+}
+
 /* Sends the statement of the current step. */
 static void send_step(struct sink *s)
 {
@@ -176,17 +198,9 @@ static void send_step(struct sink *s)
 		rc = pgc_exec(s->pg, "ROLLBACK", on_result, s);
 		break;
 	case S_F_BEGIN:
-		rc = pgc_exec(
-			s->pg,
-			"BEGIN; SET LOCAL TimeZone = 'Europe/Copenhagen'; "
-			"CREATE TEMP TABLE IF NOT EXISTS stage_r (LIKE "
-			"fremdrift.responses, seq int GENERATED ALWAYS AS "
-			"IDENTITY); "
-			"CREATE TEMP TABLE IF NOT EXISTS stage_e (LIKE "
-			"fremdrift.events, seq int GENERATED ALWAYS AS "
-			"IDENTITY); "
-			"TRUNCATE stage_r, stage_e RESTART IDENTITY",
-			on_result, s);
+		rc = pgc_exec(s->pg, staged(s) ? BEGIN_SQL "; " TRUNCATE_SQL
+					       : BEGIN_SQL "; " STAGE_SQL TRUNCATE_SQL,
+			      on_result, s);
 		break;
 	case S_F_DUPS:
 		rc = pgc_exec(
@@ -356,9 +370,12 @@ static void on_result(struct pgc *c, PGresult *res, const char *error,
 	case S_F_DUPS:
 		mark_dups(s, res);
 		break;
-	case S_BOOK:
 	case S_F_BOOK:
+		s->staged_session = pgc_session(s->pg);
 		finish(s, 0, NULL); /* bookkeeping and COMMIT went together */
+		return;
+	case S_BOOK:
+		finish(s, 0, NULL);
 		return;
 	default:
 		break;

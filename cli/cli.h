@@ -33,4 +33,18 @@ int cmd_config(int argc, char **argv, const struct fr_config *cfg);
 /* 1 if argv holds -h or --help. */
 int cli_wants_help(int argc, char **argv);
 
+/*
+ * Prints "fremdrift CMD: <message> (see `fremdrift CMD --help`)" on stderr
+ * and returns EXIT_FATAL: a usage error names the argument and what it
+ * must be.
+ */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * The usage error for what getopt_long returned as c ('?' an unknown
+ * option, ':' a missing value; the option string must start with ':').
+ */
+int cli_getopt_error(const char *cmd, int c, char **argv);
+
 #endif

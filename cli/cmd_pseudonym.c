@@ -1,255 +1,44 @@
-/*
- * `fremdrift keygen` and `fremdrift pseudonym`: the key file and the
- * staff-facing CPR-to-pseudonym tool (access and erasure requests).
- */
+/* `fremdrift pseudonym`: argv to anonymize/pseudonym_stream.c. */
 #include "cli.h"
-#include "fremdrift/db.h"
 
-#include "fremdrift/buf.h"
-#include "fremdrift/cpr.h"
-#include "fremdrift/keyfile.h"
-#include "fremdrift/pseudonym.h"
+#include "fremdrift/pseudonym_stream.h"
 
-#include <errno.h>
-#include <openssl/crypto.h>
+#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
-#define IO_CHUNK (1u << 20)
-#define LINE_MAX_BYTES 1024
-
-int cmd_keygen(int argc, char **argv, const struct fr_config *cfg)
+static int usage(void)
 {
-	const char *out = NULL;
-	char id[KEY_ID_LEN + 1];
-	struct fr_err err;
-
-	(void)cfg;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
-			out = argv[++i];
-		} else if (strcmp(argv[i], "-h") == 0 ||
-			   strcmp(argv[i], "--help") == 0) {
-			printf("usage: fremdrift keygen --out FILE\n\n"
-			       "Writes a new pseudonym key (32 random bytes from "
-			       "the operating system) to\nFILE with mode 0600, "
-			       "and prints its id. Never overwrites a file.\n"
-			       "Keep the key out of the database and keep a "
-			       "backup: without it no\npseudonym can be "
-			       "recomputed (docs/privacy.md).\n");
-			return EXIT_OK;
-		} else {
-			fprintf(stderr, "fremdrift keygen: unexpected '%s' (see "
-					"--help)\n",
-				argv[i]);
-			return EXIT_FATAL;
-		}
-	}
-	if (out == NULL) {
-		fprintf(stderr, "fremdrift keygen: --out FILE is required\n");
-		return EXIT_FATAL;
-	}
-	fr_err_clear(&err);
-	if (keyfile_generate(out, id, &err) != 0) {
-		fprintf(stderr, "fremdrift keygen: %s\n", err.msg);
-		return EXIT_FATAL;
-	}
-	printf("%s\n", id);
-	fprintf(stderr, "fremdrift keygen: wrote key %s to %s (mode 0600); "
-			"keep a backup in a safe place\n",
-		id, out);
+	printf("usage: fremdrift pseudonym [--key FILE]\n\n"
+	       "Reads CPR numbers on stdin, one a line, and writes one line for "
+	       "each, in\norder: the lowercase hex pseudonym, or `error: "
+	       "<reason>: <message>`.\nExit 0 when every line was valid, 3 when "
+	       "any was not, 2 on a fatal error.\nFILE defaults to "
+	       "FREMDRIFT_KEY_FILE. Use it to find a citizen's rows for an\n"
+	       "access or erasure request.\n");
 	return EXIT_OK;
-}
-
-struct out_buf {
-	char data[IO_CHUNK];
-	size_t len;
-	int failed;
-};
-
-static void out_flush(struct out_buf *o)
-{
-	size_t off = 0;
-
-	while (off < o->len && !o->failed) {
-		ssize_t w = write(1, o->data + off, o->len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			o->failed = 1;
-			break;
-		}
-		off += (size_t)w;
-	}
-	o->len = 0;
-}
-
-static void out_put(struct out_buf *o, const char *s, size_t n)
-{
-	if (o->len + n > sizeof(o->data))
-		out_flush(o);
-	memcpy(o->data + o->len, s, n);
-	o->len += n;
-}
-
-/* One input line to one output line. Returns 1 if the line was an error. */
-static int one_line(struct pseud_ctx *ctx, const struct cpr_date *today,
-		    const char *line, size_t len, struct out_buf *o)
-{
-	struct fr_err err;
-	struct cpr cpr;
-	unsigned char mac[PSEUD_LEN];
-	char hex[PSEUD_HEX_LEN + 2];
-
-	if (len > LINE_MAX_BYTES) {
-		static const char msg[] = "error: length: CPR number must have "
-					  "ten digits (DDMMYY-SSSS or "
-					  "DDMMYYSSSS)\n";
-		out_put(o, msg, sizeof(msg) - 1);
-		return 1;
-	}
-	if (cpr_parse(line, len, today, &cpr, &err) != 0) {
-		char msg[FR_ERR_MSG_MAX + 64];
-		int n = snprintf(msg, sizeof(msg), "error: %s: %s\n",
-				 cpr_reason_name(err.reason), err.msg);
-
-		out_put(o, msg, (size_t)n);
-		return 1;
-	}
-	if (pseud_citizen(ctx, cpr.canonical, mac) != 0) {
-		static const char msg[] = "error: crypto: HMAC failed\n";
-
-		cpr_wipe(&cpr);
-		out_put(o, msg, sizeof(msg) - 1);
-		return 1;
-	}
-	cpr_wipe(&cpr);
-	pseud_hex(mac, PSEUD_LEN, hex);
-	hex[PSEUD_HEX_LEN] = '\n';
-	out_put(o, hex, PSEUD_HEX_LEN + 1);
-	return 0;
 }
 
 int cmd_pseudonym(int argc, char **argv, const struct fr_config *cfg)
 {
 	const char *keypath = cfg->key_file;
-	struct pseud_key key;
-	struct pseud_ctx *ctx = NULL;
-	struct cpr_date today;
-	struct out_buf *o = NULL;
-	struct fr_err err;
-	char *in = NULL;
-	size_t have = 0;
-	int errors = 0, rc = EXIT_FATAL, eof = 0;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--key") == 0 && i + 1 < argc) {
-			keypath = argv[++i];
-		} else if (strcmp(argv[i], "-h") == 0 ||
-			   strcmp(argv[i], "--help") == 0) {
-			printf("usage: fremdrift pseudonym [--key FILE]\n\n"
-			       "Reads CPR numbers on stdin, one a line, and "
-			       "writes one line for each, in\norder: the "
-			       "lowercase hex pseudonym, or `error: <reason>: "
-			       "<message>`.\nExit 0 when every line was valid, "
-			       "3 when any was not, 2 on a fatal error.\n"
-			       "FILE defaults to FREMDRIFT_KEY_FILE. Use it to "
-			       "find a citizen's rows for an\naccess or erasure "
-			       "request.\n");
-			return EXIT_OK;
-		} else {
-			fprintf(stderr, "fremdrift pseudonym: unexpected '%s' "
-					"(see --help)\n",
-				argv[i]);
-			return EXIT_FATAL;
-		}
-	}
-	fr_err_clear(&err);
-	if (keyfile_load(keypath, &key, &err) != 0) {
-		fprintf(stderr, "fremdrift pseudonym: %s\n", err.msg);
-		return EXIT_FATAL;
-	}
-	if (pseud_ctx_new(key.bytes, key.len, &ctx, &err) != 0) {
-		fprintf(stderr, "fremdrift pseudonym: %s\n", err.msg);
-		goto out;
-	}
-	cpr_today(&today);
-	in = fr_xmalloc(IO_CHUNK);
-	o = fr_xmalloc(sizeof(*o));
-	o->len = 0;
-	o->failed = 0;
+	static const struct option opts[] = {
+		{"key", required_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	int c;
 
-	while (!eof) {
-		ssize_t n = read(0, in + have, IO_CHUNK - have);
-		size_t start = 0;
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			fprintf(stderr, "fremdrift pseudonym: reading stdin: "
-					"%s\n",
-				strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			eof = 1;
-		have += (size_t)n;
-		for (;;) {
-			char *nl = memchr(in + start, '\n', have - start);
-
-			if (nl == NULL)
-				break;
-			errors += one_line(ctx, &today, in + start,
-					   (size_t)(nl - (in + start)), o);
-			start = (size_t)(nl - in) + 1;
-		}
-		if (eof && start < have) {
-			/* A last line without a newline still counts. */
-			errors += one_line(ctx, &today, in + start,
-					   have - start, o);
-			start = have;
-		}
-		if (start == 0 && have == IO_CHUNK) {
-			/* A line longer than the whole buffer: reject it and
-			 * skip to its end. */
-			errors += one_line(ctx, &today, in, LINE_MAX_BYTES + 1,
-					   o);
-			OPENSSL_cleanse(in, have);
-			have = 0;
-			for (;;) {
-				char c;
-				ssize_t r = read(0, &c, 1);
-
-				if (r <= 0) {
-					eof = 1;
-					break;
-				}
-				if (c == '\n')
-					break;
-			}
-			continue;
-		}
-		/* Wipe what was processed; keep the unfinished line. */
-		memmove(in, in + start, have - start);
-		OPENSSL_cleanse(in + (have - start), start);
-		have -= start;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (c == 'k')
+			keypath = optarg;
+		else if (c == 'h')
+			return usage();
+		else
+			return cli_getopt_error("pseudonym", c, argv);
 	}
-	out_flush(o);
-	if (o->failed) {
-		fprintf(stderr, "fremdrift pseudonym: writing stdout failed\n");
-		goto out;
-	}
-	rc = errors ? EXIT_REJECTED : EXIT_OK;
-out:
-	if (in) {
-		OPENSSL_cleanse(in, IO_CHUNK);
-		free(in);
-	}
-	free(o);
-	pseud_ctx_free(ctx);
-	keyfile_wipe(&key);
-	return rc;
+	if (optind < argc)
+		return cli_usage_error("pseudonym", "unexpected '%s'",
+				       argv[optind]);
+	return pseud_stream_run(keypath);
 }

@@ -4,7 +4,6 @@
  */
 #include "cli.h"
 
-#include "fremdrift/db.h"
 
 #include "fremdrift/buf.h"
 #include "fremdrift/log.h"
@@ -56,46 +55,6 @@ static void usage(FILE *out)
 		     "`fremdrift config` shows them.\n");
 }
 
-int cli_wants_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
-			return 1;
-	return 0;
-}
-
-int cmd_config(int argc, char **argv, const struct fr_config *cfg)
-{
-	char *db;
-
-	if (cli_wants_help(argc, argv)) {
-		printf("usage: fremdrift config\n\n"
-		       "Prints the effective configuration, one NAME=value a "
-		       "line, secrets masked.\n");
-		return EXIT_OK;
-	}
-	db = db_masked_conninfo(cfg->database_url);
-	printf("DATABASE_URL=%s%s\n", db,
-	       cfg->database_embedded ? "  (embedded cluster)" : "");
-	free(db);
-	printf("FREMDRIFT_VAR=%s\n", cfg->var_dir);
-	printf("FREMDRIFT_KEY_FILE=%s\n", cfg->key_file);
-	printf("FREMDRIFT_HTTP=%s:%d\n", cfg->http_host, cfg->http_port);
-	printf("FREMDRIFT_HTTP_MAX_BODY=%zu\n", cfg->http_max_body);
-	printf("FREMDRIFT_HTTP_MAX_HEADER=%zu\n", cfg->http_max_header);
-	printf("FREMDRIFT_HTTP_IDLE_TIMEOUT=%ums\n", cfg->http_idle_timeout_ms);
-	printf("FREMDRIFT_HTTP_REQUEST_TIMEOUT=%ums\n",
-	       cfg->http_request_timeout_ms);
-	printf("FREMDRIFT_HTTP_MAX_CONNECTIONS=%u\n", cfg->http_max_connections);
-	printf("FREMDRIFT_DB_TIMEOUT=%ums\n", cfg->db_timeout_ms);
-	printf("FREMDRIFT_LOG_LEVEL=%s\n", log_level_name(cfg->log_level));
-	printf("migrations in this binary: %d (latest %04d)\n",
-	       fr_migrations_count,
-	       fr_migrations_count ? fr_migrations[fr_migrations_count - 1].version
-				   : 0);
-	return EXIT_OK;
-}
-
 int main(int argc, char **argv)
 {
 	struct fr_config cfg;
@@ -110,7 +69,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	/* Every start: refuse to run on an OpenSSL that computes wrong MACs
-	 * (design §4). Costs microseconds. */
+	 * (docs/architecture.md, Pseudonyms). Costs microseconds. */
 	fr_err_clear(&err);
 	if (pseud_selftest(&err) != 0) {
 		fprintf(stderr, "fremdrift: %s\n", err.msg);

@@ -1,6 +1,7 @@
 #include "fremdrift/civil.h"
 
 #include <stdio.h>
+#include <string.h>
 
 long fr_days_from_civil(int y, int m, int d)
 {
@@ -36,4 +37,29 @@ void fr_date_str(long days, char out[11])
 	fr_civil_from_days(days, &y, &m, &d);
 	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u,
 		 (unsigned)m % 100u, (unsigned)d % 100u);
+}
+
+static int digits(const char *s, int n, int *out)
+{
+	*out = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*out = *out * 10 + (s[i] - '0');
+	}
+	return 0;
+}
+
+int fr_date_parse(const char *s, long *days)
+{
+	int y, m, d, yy, mm, dd;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
+	    digits(s, 4, &y) || digits(s + 5, 2, &m) || digits(s + 8, 2, &d) ||
+	    y < 1 || m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	*days = fr_days_from_civil(y, m, d);
+	/* 2026-02-30 would land in March: a round trip tells. */
+	fr_civil_from_days(*days, &yy, &mm, &dd);
+	return yy == y && mm == m && dd == d ? 0 : -1;
 }

@@ -18,7 +18,6 @@ static const char *const level_names[] = {"debug", "info", "notice",
 					  "warning", "error"};
 
 void log_set_level(enum log_level level) { current_level = level; }
-enum log_level log_get_level(void) { return current_level; }
 void log_set_fd(int fd) { log_fd = fd; }
 
 const char *log_level_name(enum log_level level)

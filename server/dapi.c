@@ -2,6 +2,7 @@
 #include "fremdrift/buf.h"
 #include "fremdrift/civil.h"
 #include "fremdrift/record.h"
+#include "fremdrift/auth.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,57 +129,42 @@ static int code_ok(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(s);
 }
 
-void dash_handle(struct records_api *api, struct pgc *pg, unsigned timeout_ms,
-		 struct http_req *req)
+static void list_views(struct http_req *req)
 {
-	const char *path = http_req_path(req), *name, *query = http_req_query(req);
-	struct dreq *d;
+	struct fr_buf b;
+
+	fr_buf_init(&b, 4096);
+	fr_buf_printf(&b, "{\"views\":[");
+	for (size_t i = 0; i < NVIEWS; i++)
+		fr_buf_printf(&b, "%s\"%s\"", i ? "," : "", views[i]);
+	fr_buf_printf(&b, "]}");
+	http_respond(req, 200, "application/json", NULL, b.data, b.len);
+	fr_buf_free(&b);
+}
+
+/* A date parameter: absent, or a real date. 0 when fine. */
+static int date_param(const char *query, const char *name, char out[11],
+		      int *bad)
+{
+	long days;
+
+	if (!param(query, name, out, 11, bad))
+		return 0;
+	return fr_date_parse(out, &days);
+}
+
+/*
+ * Reads the filters into d. The dashboard counts whole months (see
+ * docs/dashboard.md): from snaps to the first of its month and to to the
+ * last, and the answer echoes them. NULL or the reason the query is bad.
+ */
+static const char *read_filters(struct dreq *d, const char *query)
+{
 	int bad = 0;
 
-	if (strcmp(http_req_method(req), "GET") != 0) {
-		http_respond_error(req, 405, "method_not_allowed", "use GET");
-		return;
-	}
-	name = path + strlen("/api/v1/dashboard");
-	if (*name == '/')
-		name++;
-	if (*name == '\0') {
-		struct fr_buf b;
-
-		fr_buf_init(&b, 4096);
-		fr_buf_printf(&b, "{\"views\":[");
-		for (size_t i = 0; i < NVIEWS; i++)
-			fr_buf_printf(&b, "%s\"%s\"", i ? "," : "", views[i]);
-		fr_buf_printf(&b, "]}");
-		http_respond(req, 200, "application/json", NULL, b.data, b.len);
-		fr_buf_free(&b);
-		return;
-	}
-	d = fr_xcalloc(1, sizeof(*d));
-	d->req = req;
-	d->pg = pg;
-	d->timeout_ms = timeout_ms;
-	d->view = -1;
-	for (size_t i = 0; i < NVIEWS; i++)
-		if (strcmp(name, views[i]) == 0)
-			d->view = (int)i;
-	if (d->view < 0) {
-		free(d);
-		http_respond_error(req, 404, "not_found",
-				   "no such dashboard view (GET /api/v1/dashboard "
-				   "lists them)");
-		return;
-	}
-	if ((param(query, "from", d->from, sizeof(d->from), &bad) &&
-	     (strlen(d->from) != 10 || rec_check_time(d->from, 10, 1))) ||
-	    (param(query, "to", d->to, sizeof(d->to), &bad) &&
-	     (strlen(d->to) != 10 || rec_check_time(d->to, 10, 1))) || bad) {
-		free(d);
-		http_respond_error(req, 400, "bad_parameter",
-				   "from and to are dates such as 2026-01-31");
-		return;
-	}
-	/* The dashboard counts whole months (sql/0007): say which. */
+	if (date_param(query, "from", d->from, &bad) ||
+	    date_param(query, "to", d->to, &bad) || bad)
+		return "from and to are dates such as 2026-01-31";
 	if (d->from[0])
 		memcpy(d->from + 8, "01", 2);
 	if (d->to[0]) {
@@ -188,29 +174,61 @@ void dash_handle(struct records_api *api, struct pgc *pg, unsigned timeout_ms,
 					       m == 12 ? 1 : m + 1, 1) - 1,
 			    d->to);
 	}
-	if (d->from[0] && d->to[0] && strcmp(d->from, d->to) > 0) {
-		free(d);
-		http_respond_error(req, 400, "bad_parameter",
-				   "from is after to");
-		return;
-	}
+	if (d->from[0] && d->to[0] && strcmp(d->from, d->to) > 0)
+		return "from is after to";
 	if ((param(query, "department", d->department, sizeof(d->department),
 		   &bad) && !code_ok(d->department)) ||
 	    (param(query, "target_group", d->target_group,
 		   sizeof(d->target_group), &bad) &&
-	     !code_ok(d->target_group)) || bad) {
+	     !code_ok(d->target_group)) || bad)
+		return "department and target_group are catalogue codes "
+		       "(docs/formats.md)";
+	return NULL;
+}
+
+static int view_index(const char *name)
+{
+	for (size_t i = 0; i < NVIEWS; i++)
+		if (strcmp(name, views[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+void dapi_handle(struct auth *auth, struct pgc *pg, unsigned timeout_ms,
+		 struct http_req *req)
+{
+	const char *name = http_req_path(req) + strlen("/api/v1/dashboard");
+	const char *why;
+	struct dreq *d;
+
+	if (strcmp(http_req_method(req), "GET") != 0) {
+		http_respond_error(req, 405, "method_not_allowed", "use GET");
+		return;
+	}
+	if (*name == '/')
+		name++;
+	if (*name == '\0') {
+		list_views(req);
+		return;
+	}
+	if (view_index(name) < 0) {
+		http_respond_error(req, 404, "not_found",
+				   "no such dashboard view (GET /api/v1/dashboard "
+				   "lists them)");
+		return;
+	}
+	d = fr_xcalloc(1, sizeof(*d));
+	d->req = req;
+	d->pg = pg;
+	d->timeout_ms = timeout_ms;
+	d->view = view_index(name);
+	if ((why = read_filters(d, http_req_query(req))) != NULL) {
 		free(d);
-		http_respond_error(req, 400, "bad_parameter",
-				   "department and target_group are catalogue "
-				   "codes (docs/formats.md)");
+		http_respond_error(req, 400, "bad_parameter", why);
 		return;
 	}
-	if (http_req_header(req, "authorization") == NULL) {
-		after_auth(NULL, NULL, d);
-		return;
-	}
-	if (rapi_authorize(api, http_req_header(req, "authorization"),
-			   after_auth, d) != 0) {
+	if (auth_check(auth, http_req_header(req, "authorization"), after_auth,
+		       d) != 0) {
 		free(d);
 		http_respond_error(req, 503, "database_unavailable",
 				   "the database is unreachable; try again "

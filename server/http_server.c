@@ -679,10 +679,6 @@ int http_server_start(uv_loop_t *loop, const struct http_server_opts *opts,
 }
 
 int http_server_port(const struct http_server *s) { return s->port; }
-unsigned http_server_connections(const struct http_server *s)
-{
-	return s->nconns;
-}
 
 static void listener_closed(uv_handle_t *h)
 {

@@ -1,19 +1,16 @@
 #include "fremdrift/rapi.h"
+#include "fremdrift/auth.h"
 #include "fremdrift/batch.h"
 #include "fremdrift/copy_sink.h"
 #include "fremdrift/log.h"
 
 #include <jansson.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #define FULL_BYTES (8u << 20)
 #define FULL_RECORDS 20000
-#define TOKEN_CACHE_MS 60000
-#define TOKEN_CACHE_MAX 256
 
 struct rreq {
 	struct records_api *api;
@@ -22,13 +19,6 @@ struct rreq {
 	int accepted, duplicates, rows;
 	json_t *rejected;
 	struct rreq *next; /* in the wait queue */
-};
-
-struct token_entry {
-	unsigned char hash[32];
-	char source[REC_SOURCE_MAX + 1];
-	char role[16];
-	uint64_t expires;
 };
 
 struct side {
@@ -47,8 +37,7 @@ struct records_api {
 	int filling;        /* the side taking new records */
 	uv_check_t check;
 	struct rreq *wait_head, *wait_tail;
-	struct token_entry tokens[TOKEN_CACHE_MAX];
-	int ntokens;
+	struct auth *auth;
 };
 
 static void flush(struct records_api *api);
@@ -56,13 +45,14 @@ static void flush(struct records_api *api);
 static void on_check(uv_check_t *h) { flush(h->data); }
 
 struct records_api *rapi_new(uv_loop_t *loop, struct pgc *pg,
-			     struct ing_env *env)
+			     struct ing_env *env, struct auth *auth)
 {
 	struct records_api *api = fr_xcalloc(1, sizeof(*api));
 
 	api->loop = loop;
 	api->pg = pg;
 	api->env = env;
+	api->auth = auth;
 	if (pseud_ctx_new(env->key.bytes, env->key.len, &api->pseud, NULL) != 0)
 		abort(); /* the self-test passed; this cannot fail */
 	api->sink = sink_new(pg);
@@ -304,103 +294,6 @@ static void flush(struct records_api *api)
 	}
 }
 
-/* ---- tokens ---- */
-
-struct auth {
-	struct records_api *api;
-	unsigned char hash[32];
-	rapi_auth_cb cb;
-	void *data;
-};
-
-static const struct token_entry *cached(struct records_api *api,
-					const unsigned char hash[32])
-{
-	uint64_t now = uv_now(api->loop);
-	const struct token_entry *hit = NULL;
-
-	/* Every entry is compared, in constant time, whatever matches. */
-	for (int i = 0; i < api->ntokens; i++)
-		if (CRYPTO_memcmp(api->tokens[i].hash, hash, 32) == 0 &&
-		    api->tokens[i].expires > now)
-			hit = &api->tokens[i];
-	return hit;
-}
-
-static void on_token(struct pgc *c, PGresult *res, const char *error,
-		     void *data)
-{
-	struct auth *a = data;
-	struct records_api *api = a->api;
-
-	(void)c;
-	(void)error;
-	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-		struct token_entry *e;
-		int slot = api->ntokens;
-
-		/* Replace an expired entry, or the oldest when full. */
-		for (int i = 0; i < api->ntokens; i++)
-			if (api->tokens[i].expires <= uv_now(api->loop))
-				slot = i;
-		if (slot == TOKEN_CACHE_MAX)
-			slot = 0;
-		else if (slot == api->ntokens)
-			api->ntokens++;
-		e = &api->tokens[slot];
-		memcpy(e->hash, a->hash, 32);
-		snprintf(e->source, sizeof(e->source), "%s", PQgetvalue(res, 0, 0));
-		snprintf(e->role, sizeof(e->role), "%s", PQgetvalue(res, 0, 1));
-		e->expires = uv_now(api->loop) + TOKEN_CACHE_MS;
-		a->cb(e->source, e->role, a->data);
-	} else {
-		a->cb(NULL, NULL, a->data);
-	}
-	free(a);
-}
-
-int rapi_authorize(struct records_api *api, const char *authorization,
-		   rapi_auth_cb cb, void *data)
-{
-	unsigned char hash[32];
-	char hex[2 + 64 + 1];
-	const char *params[1] = {hex};
-	const struct token_entry *e;
-	unsigned int n = 0;
-	struct auth *a;
-	const char *tok;
-
-	if (authorization == NULL ||
-	    strncasecmp(authorization, "Bearer ", 7) != 0) {
-		cb(NULL, NULL, data);
-		return 0;
-	}
-	tok = authorization + 7;
-	while (*tok == ' ')
-		tok++;
-	EVP_Digest(tok, strlen(tok), hash, &n, EVP_sha256(), NULL);
-	e = cached(api, hash);
-	if (e) {
-		cb(e->source, e->role, data);
-		return 0;
-	}
-	a = fr_xcalloc(1, sizeof(*a));
-	a->api = api;
-	memcpy(a->hash, hash, 32);
-	a->cb = cb;
-	a->data = data;
-	memcpy(hex, "\\x", 2);
-	pseud_hex(hash, 32, hex + 2);
-	if (pgc_query(api->pg,
-		      "SELECT source, role FROM fremdrift.api_tokens WHERE "
-		      "token_sha256 = $1 AND revoked_at IS NULL",
-		      1, params, 0, on_token, a) != 0) {
-		free(a);
-		return FR_EDB;
-	}
-	return 0;
-}
-
 /* ---- the handler ---- */
 
 static void after_auth(const char *source, const char *role, void *data)
@@ -465,7 +358,7 @@ void rapi_handle(struct records_api *api, struct http_req *req)
 			 "send application/x-ndjson or application/json");
 		return;
 	}
-	if (rapi_authorize(api, http_req_header(req, "authorization"),
+	if (auth_check(api->auth, http_req_header(req, "authorization"),
 			   after_auth, r) != 0)
 		fail_req(r, 503, "database_unavailable",
 			 "the database is unreachable; try again shortly");

@@ -1,9 +1,13 @@
 /*
  * `fremdrift serve`: the HTTP server and the pipeline on one libuv loop.
  */
-#include "cli.h"
-#include "fremdrift/db.h"
+#include "fremdrift/serve.h"
 
+#include "fremdrift/db.h"
+#include "fremdrift/err.h"
+
+#include "fremdrift/auth.h"
+#include "fremdrift/buf.h"
 #include "fremdrift/dapi.h"
 #include "fremdrift/http_server.h"
 #include "fremdrift/env.h"
@@ -21,43 +25,80 @@ struct serve {
 	uv_loop_t *loop;
 	const struct fr_config *cfg;
 	struct ing_env env;
+	struct auth *auth;
 	struct records_api *api;
 	struct pgc *pg;      /* ingest, tokens, health */
 	struct pgc *pg_dash; /* dashboard queries, which may take seconds */
 	struct http_server *http;
 	uv_signal_t sigint, sigterm;
 	uv_timer_t grace;
+	int preparing; /* env_prepare in flight */
 	int stopping;
 	int exit_code;
 };
 
+struct health {
+	struct serve *s;
+	struct http_req *req;
+};
+
+static void health_unavailable(struct http_req *req, const char *why)
+{
+	char body[256];
+	int n = snprintf(body, sizeof(body),
+			 "{\"status\":\"unavailable\",\"database\":\"%s\"%s}", why,
+			 strcmp(why, "not_migrated") == 0
+				 ? ",\"message\":\"the database cannot take "
+				   "records yet: run `fremdrift migrate`\""
+				 : "");
+
+	http_respond(req, 503, "application/json", "Retry-After: 1\r\n", body,
+		     (size_t)n);
+}
+
+static void on_env(struct ing_env *env, int rc, const char *error, void *data);
+
+/* The catalogues could not be loaded when the database came up (most
+ * often: it was not migrated yet). Each health check tries again, so
+ * `fremdrift migrate` on a running server is noticed without a restart. */
+static void retry_prepare(struct serve *s)
+{
+	if (s->preparing || s->stopping)
+		return;
+	if (env_prepare(&s->env, s->pg, on_env, s) == 0)
+		s->preparing = 1;
+}
+
 static void on_health_result(struct pgc *c, PGresult *res, const char *error,
 			     void *data)
 {
-	struct http_req *req = data;
+	struct health *h = data;
 	static const char ok[] = "{\"status\":\"ok\",\"database\":\"ok\"}";
-	static const char bad[] =
-		"{\"status\":\"unavailable\",\"database\":\"unreachable\"}";
 
 	(void)c;
-	if (res != NULL && error == NULL &&
-	    PQresultStatus(res) == PGRES_TUPLES_OK)
-		http_respond(req, 200, "application/json", NULL, ok,
+	if (res == NULL || error != NULL ||
+	    PQresultStatus(res) != PGRES_TUPLES_OK)
+		health_unavailable(h->req, "unreachable");
+	else if (!h->s->env.ready) {
+		health_unavailable(h->req, "not_migrated");
+		retry_prepare(h->s);
+	} else
+		http_respond(h->req, 200, "application/json", NULL, ok,
 			     sizeof(ok) - 1);
-	else
-		http_respond(req, 503, "application/json", "Retry-After: 1\r\n",
-			     bad, sizeof(bad) - 1);
+	free(h);
 }
 
 static void handle_health(struct serve *s, struct http_req *req)
 {
-	static const char bad[] =
-		"{\"status\":\"unavailable\",\"database\":\"unreachable\"}";
+	struct health *h = fr_xmalloc(sizeof(*h));
 
+	h->s = s;
+	h->req = req;
 	if (pgc_query(s->pg, "SELECT 1", 0, NULL, s->cfg->db_timeout_ms,
-		      on_health_result, req) != 0)
-		http_respond(req, 503, "application/json", "Retry-After: 1\r\n",
-			     bad, sizeof(bad) - 1);
+		      on_health_result, h) != 0) {
+		free(h);
+		health_unavailable(req, "unreachable");
+	}
 }
 
 static void on_request(struct http_req *req, void *data)
@@ -84,7 +125,7 @@ static void on_request(struct http_req *req, void *data)
 	}
 	if (strncmp(path, "/api/v1/dashboard", 17) == 0 &&
 	    (path[17] == '\0' || path[17] == '/')) {
-		dash_handle(s->api, s->pg_dash, 30000, req);
+		dapi_handle(s->auth, s->pg_dash, 30000, req);
 		return;
 	}
 	http_respond_error(req, 404, "not_found", "no such resource");
@@ -92,10 +133,14 @@ static void on_request(struct http_req *req, void *data)
 
 static void on_env(struct ing_env *env, int rc, const char *error, void *data)
 {
+	struct serve *s = data;
+
 	(void)env;
-	(void)data;
+	s->preparing = 0;
 	if (rc != 0)
-		log_error("serve", "cannot accept records yet: %s", error);
+		log_error("serve", "cannot accept records yet: %s (has `fremdrift "
+				   "migrate` run?)",
+			  error);
 	else
 		log_info("serve", "ready to accept records");
 }
@@ -109,7 +154,8 @@ static void on_pg_state(struct pgc *c, int up, void *data)
 		return;
 	/* Catalogues are reloaded on every reconnect: new departments added
 	 * with SQL are picked up without a restart. */
-	env_prepare(&s->env, c, on_env, s);
+	if (!s->preparing && env_prepare(&s->env, c, on_env, s) == 0)
+		s->preparing = 1;
 	rapi_connection_up(s->api);
 }
 
@@ -121,7 +167,7 @@ static void on_grace(uv_timer_t *t)
 
 	log_warning("serve", "shutdown took longer than %d ms; stopping now",
 		    SHUTDOWN_GRACE_MS);
-	s->exit_code = EXIT_FATAL;
+	s->exit_code = FR_EXIT_FATAL;
 	uv_stop(s->loop);
 }
 
@@ -164,45 +210,20 @@ static void on_signal(uv_signal_t *h, int signum)
 	stop(h->data, signum == SIGINT ? "SIGINT" : "SIGTERM");
 }
 
-int cmd_serve(int argc, char **argv, const struct fr_config *cfg)
+int serve_run(const struct fr_config *cfg)
 {
 	struct http_server_opts hopts;
 	struct serve s;
 	struct fr_err err;
 	char *shown;
 
-	if (cli_wants_help(argc, argv)) {
-		printf("usage: fremdrift serve\n\n"
-		       "Runs the HTTP server (FREMDRIFT_HTTP, default "
-		       "127.0.0.1:8080) and the ingest\npipeline until SIGINT "
-		       "or SIGTERM. Needs the key file (FREMDRIFT_KEY_FILE)\n"
-		       "and a migrated database (DATABASE_URL or the embedded "
-		       "cluster). Endpoints:\n"
-		       "  GET /health            200 {\"status\":\"ok\",\"database\":"
-		       "\"ok\"}, or 503 when the\n"
-		       "                         database is unreachable\n"
-		       "  POST /api/v1/records   NDJSON or a JSON array of "
-		       "records, with an ingest\n"
-		       "                         token (docs/formats.md)\n"
-		       "  GET /api/v1/dashboard/<view>?from=&to=&department=&"
-		       "target_group=\n"
-		       "                         suppressed aggregates for a "
-		       "dashboard token\n"
-		       "                         (docs/dashboard.md)\n");
-		return EXIT_OK;
-	}
-	if (argc > 1) {
-		fprintf(stderr, "fremdrift serve: unexpected '%s' (see --help)\n",
-			argv[1]);
-		return EXIT_FATAL;
-	}
 	memset(&s, 0, sizeof(s));
 	s.cfg = cfg;
 	s.loop = uv_default_loop();
 	fr_err_clear(&err);
 	if (env_init(&s.env, cfg->key_file, &err) != 0) {
 		log_error("serve", "%s", err.msg);
-		return EXIT_FATAL;
+		return FR_EXIT_FATAL;
 	}
 	log_info("serve", "pseudonym key %s loaded", s.env.key.id);
 
@@ -213,7 +234,7 @@ int cmd_serve(int argc, char **argv, const struct fr_config *cfg)
 		    &err) != 0) {
 		log_error("serve", "%s", err.msg);
 		env_free(&s.env);
-		return EXIT_FATAL;
+		return FR_EXIT_FATAL;
 	}
 	/* A second connection for the dashboard: a long aggregate must not
 	 * hold up ingest batches or health checks queued behind it. */
@@ -223,9 +244,10 @@ int cmd_serve(int argc, char **argv, const struct fr_config *cfg)
 		pgc_close(s.pg, NULL, NULL);
 		uv_run(s.loop, UV_RUN_DEFAULT);
 		env_free(&s.env);
-		return EXIT_FATAL;
+		return FR_EXIT_FATAL;
 	}
-	s.api = rapi_new(s.loop, s.pg, &s.env);
+	s.auth = auth_new(s.loop, s.pg);
+	s.api = rapi_new(s.loop, s.pg, &s.env, s.auth);
 
 	memset(&hopts, 0, sizeof(hopts));
 	hopts.host = cfg->http_host;
@@ -244,7 +266,8 @@ int cmd_serve(int argc, char **argv, const struct fr_config *cfg)
 		uv_run(s.loop, UV_RUN_DEFAULT);
 		uv_loop_close(s.loop);
 		env_free(&s.env);
-		return EXIT_FATAL;
+		auth_free(s.auth);
+		return FR_EXIT_FATAL;
 	}
 	uv_signal_init(s.loop, &s.sigint);
 	uv_signal_init(s.loop, &s.sigterm);
@@ -265,6 +288,7 @@ int cmd_serve(int argc, char **argv, const struct fr_config *cfg)
 	if (s.exit_code == 0 && uv_loop_close(s.loop) != 0)
 		log_warning("serve", "event loop closed with handles open");
 	env_free(&s.env);
+	auth_free(s.auth);
 	log_info("serve", "stopped");
 	return s.exit_code;
 }

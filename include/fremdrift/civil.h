@@ -14,4 +14,10 @@ void fr_civil_from_days(long days, int *y, int *m, int *d);
 /* Writes YYYY-MM-DD of a day count into out (11 bytes). */
 void fr_date_str(long days, char out[11]);
 
+/*
+ * Parses exactly YYYY-MM-DD (years 0001 to 9999) naming a real date into
+ * days since 1970-01-01. 0 on success, -1 otherwise.
+ */
+int fr_date_parse(const char *s, long *days);
+
 #endif

@@ -1,5 +1,5 @@
 /*
- * Configuration from the environment (design §7). Every variable is listed in
+ * Configuration from the environment (README, Configuration). Every variable is listed in
  * the README; `fremdrift config` prints the effective values, never a secret.
  *
  * Ownership: the strings in struct fr_config are owned by it and freed by

@@ -1,5 +1,6 @@
 /*
- * Danish CPR numbers: parsing and validation (design §3).
+ * Danish CPR numbers: parsing and validation (rules and the century
+ * table: docs/architecture.md).
  *
  * This is the one place a raw CPR number is handled. The parsed number lives
  * in a struct cpr, which callers keep on the stack and wipe with cpr_wipe as
@@ -61,7 +62,7 @@ const char *cpr_reason_name(int reason);
 /* The modulus 11 check over ten ASCII digits: 1 if it holds, else 0. */
 int cpr_mod11(const char digits[CPR_DIGITS]);
 
-/* The full year for two-digit year yy and 7th digit d7 (design §3 table). */
+/* The full year for two-digit year yy and 7th digit d7 (docs/architecture.md). */
 int cpr_century_year(int yy, int d7);
 
 /* 1 if (year, month, day) is a real calendar date. */

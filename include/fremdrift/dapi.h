@@ -3,20 +3,21 @@
  * for a token of role dashboard: the suppressed aggregates of the
  * dashboard schema as JSON (docs/dashboard.md). Loop thread only.
  */
-#ifndef FREMDRIFT_DASHBOARD_API_H
-#define FREMDRIFT_DASHBOARD_API_H
+#ifndef FREMDRIFT_DAPI_H
+#define FREMDRIFT_DAPI_H
 
 #include "fremdrift/http_server.h"
 #include "fremdrift/pg_conn.h"
-#include "fremdrift/rapi.h"
+
+struct auth;
 
 /*
- * Handles a request under /api/v1/dashboard. api is used for tokens; pg
+ * Handles a request under /api/v1/dashboard. auth checks tokens; pg
  * runs the query and should be a connection of its own (serve.c), since a
  * dashboard aggregate can take seconds and would hold up whatever is
  * queued behind it; a query past timeout_ms drops and re-opens pg.
  */
-void dash_handle(struct records_api *api, struct pgc *pg, unsigned timeout_ms,
+void dapi_handle(struct auth *auth, struct pgc *pg, unsigned timeout_ms,
 		 struct http_req *req);
 
 #endif

@@ -1,7 +1,6 @@
 /*
- * A small HTTP/1.1 server on libuv and libhttp-parser (design §8,
- * research/engineering.md §3). TLS and HTTP/2 are terminated in front of it
- * (see docker/).
+ * A small HTTP/1.1 server on libuv and libhttp-parser. TLS and HTTP/2 are
+ * terminated in front of it (see docker/nginx.conf).
  *
  * - Keep-alive and pipelining; one request per connection is handled at a
  *   time, and reading stops while it is (backpressure on a slow handler).
@@ -49,9 +48,6 @@ int http_server_start(uv_loop_t *loop, const struct http_server_opts *opts,
 
 /* The port actually bound. */
 int http_server_port(const struct http_server *s);
-
-/* Connections open now. */
-unsigned http_server_connections(const struct http_server *s);
 
 /*
  * Stops accepting, closes idle connections at once and the others after

@@ -1,5 +1,5 @@
 /*
- * Questionnaire definitions and scoring (design §6, docs/instruments.md).
+ * Questionnaire definitions and scoring (docs/instruments.md).
  *
  * A definition is data (instruments/NAME-vN.json, compiled into the
  * binary); struct instrument is its parsed form. Scoring is pure: no I/O,

@@ -1,5 +1,5 @@
 /*
- * Pseudonym key files (design §4).
+ * Pseudonym key files (docs/architecture.md, docs/privacy.md).
  *
  * A key file is a small text file, readable only by its owner (mode 0600):
  *

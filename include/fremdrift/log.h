@@ -27,7 +27,6 @@ enum log_level {
 
 /* Lines below level are dropped. The default is LOG_INFO. */
 void log_set_level(enum log_level level);
-enum log_level log_get_level(void);
 
 /* Parses "debug", "info", "notice", "warning" or "error". 0 or FR_EINVAL. */
 int log_level_parse(const char *name, enum log_level *out);

@@ -1,5 +1,5 @@
 /*
- * Keyed pseudonyms (design §4).
+ * Keyed pseudonyms (docs/architecture.md).
  *
  *   citizen pseudonym = HMAC-SHA256(key, "fremdrift/v1/citizen\0" || ten digits)
  *   extract pseudonym = HMAC-SHA256(project key,

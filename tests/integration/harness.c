@@ -119,6 +119,32 @@ const char *h_fresh_db(const char *name)
 	return conninfo;
 }
 
+int h_site_new(struct h_site *s, const char *name)
+{
+	const char *kargs[] = {"keygen", "--out", s->key_path, NULL};
+	const char *margs[] = {"migrate", NULL};
+	const char *env[] = {s->env_db, s->env_key, NULL};
+	struct h_result r;
+	int rc = 0;
+
+	snprintf(s->db, sizeof(s->db), "%s", h_fresh_db(name));
+	snprintf(s->env_db, sizeof(s->env_db), "DATABASE_URL=%s", s->db);
+	snprintf(s->key_path, sizeof(s->key_path), "%s/%s.key", h_tmpdir(),
+		 name);
+	snprintf(s->env_key, sizeof(s->env_key), "FREMDRIFT_KEY_FILE=%s",
+		 s->key_path);
+	unlink(s->key_path);
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		r = h_run(i == 0 ? kargs : margs, env, NULL, 0);
+		if (r.status != 0) {
+			fprintf(stderr, "h_site_new(%s): %s", name, r.err);
+			rc = -1;
+		}
+		h_result_free(&r);
+	}
+	return rc;
+}
+
 /* environ plus overrides, as a new NULL-terminated array. */
 static char **make_env(const char *const *extra)
 {

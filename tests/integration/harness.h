@@ -26,6 +26,23 @@ const char *h_tmpdir(void);
 const char *h_fresh_db(const char *name);
 
 /*
+ * A site: a fresh, migrated database and a new key file, with the
+ * environment strings that point the binary at them.
+ */
+struct h_site {
+	char db[512];      /* conninfo */
+	char env_db[600];  /* "DATABASE_URL=<db>" */
+	char key_path[256];
+	char env_key[300]; /* "FREMDRIFT_KEY_FILE=<key_path>" */
+};
+
+/*
+ * Makes database name afresh, writes the key file <name>.key in the scratch
+ * folder and runs `fremdrift migrate`. 0, or -1 with the reason on stderr.
+ */
+int h_site_new(struct h_site *s, const char *name);
+
+/*
  * Runs the binary with args (NULL-terminated, without argv[0]), the
  * environment plus env ("NAME=value" strings, NULL-terminated; may be NULL),
  * and stdin_data (may be NULL) on stdin. Waits for it.

@@ -20,11 +20,11 @@
 
 static int port;
 static pid_t server;
-static const char *db;
-static char env_db[600], env_key[300], env_http[64], key_path[256],
-	log_path[256];
+static struct h_site site;
+static const char *db = site.db;
+static char env_http[64], log_path[256];
 static char ingest_token[80], dash_token[80];
-static const char *env[] = {env_db, env_key, env_http,
+static const char *env[] = {site.env_db, site.env_key, env_http,
 			    "FREMDRIFT_HTTP_MAX_BODY=256KiB", NULL};
 
 #define CPR "610190-1001"
@@ -46,25 +46,14 @@ static void make_token(const char *role, char *out)
 
 static int setup(void **state)
 {
-	const char *margs[] = {"migrate", NULL};
-	const char *kargs[] = {"keygen", "--out", key_path, NULL};
 	const char *sargs[] = {"serve", NULL};
-	struct h_result r;
 
 	(void)state;
-	db = strdup(h_fresh_db("it_records"));
+	if (h_site_new(&site, "it_records") != 0)
+		return -1;
 	port = h_free_port();
-	snprintf(env_db, sizeof(env_db), "DATABASE_URL=%s", db);
-	snprintf(key_path, sizeof(key_path), "%s/api.key", h_tmpdir());
-	snprintf(env_key, sizeof(env_key), "FREMDRIFT_KEY_FILE=%s", key_path);
 	snprintf(env_http, sizeof(env_http), "FREMDRIFT_HTTP=127.0.0.1:%d", port);
 	snprintf(log_path, sizeof(log_path), "%s/api.log", h_tmpdir());
-	r = h_run(kargs, env, NULL, 0);
-	h_result_free(&r);
-	r = h_run(margs, env, NULL, 0);
-	if (r.status != 0)
-		return -1;
-	h_result_free(&r);
 	make_token("ingest", ingest_token);
 	make_token("dashboard", dash_token);
 	server = h_spawn(sargs, env, log_path);

@@ -21,13 +21,14 @@
 
 static int port;
 static pid_t server;
-static char log_path[256], key_path[256];
-static char env_db[600], env_http[64], env_key[300];
+static struct h_site site;
+static char log_path[256], env_http[64];
+static const char *key_path = site.key_path;
 
 static const char *serve_env[] = {
-	env_db,
+	site.env_db,
 	env_http,
-	env_key,
+	site.env_key,
 	"FREMDRIFT_HTTP_MAX_BODY=64KiB",
 	"FREMDRIFT_HTTP_MAX_HEADER=8KiB",
 	"FREMDRIFT_HTTP_IDLE_TIMEOUT=400ms",
@@ -62,26 +63,12 @@ static void start_server(void)
 
 static int setup(void **state)
 {
-	const char *db = h_fresh_db("it_serve");
-	const char *margs[] = {"migrate", NULL};
-	const char *kargs[] = {"keygen", "--out", key_path, NULL};
-	struct h_result r;
-
 	(void)state;
+	if (h_site_new(&site, "it_serve") != 0)
+		return -1;
 	port = h_free_port();
-	snprintf(env_db, sizeof(env_db), "DATABASE_URL=%s", db);
 	snprintf(env_http, sizeof(env_http), "FREMDRIFT_HTTP=127.0.0.1:%d", port);
-	snprintf(key_path, sizeof(key_path), "%s/serve.key", h_tmpdir());
-	snprintf(env_key, sizeof(env_key), "FREMDRIFT_KEY_FILE=%s", key_path);
 	snprintf(log_path, sizeof(log_path), "%s/serve.log", h_tmpdir());
-	r = h_run(margs, serve_env, NULL, 0);
-	if (r.status != 0)
-		return -1;
-	h_result_free(&r);
-	r = h_run(kargs, serve_env, NULL, 0);
-	if (r.status != 0)
-		return -1;
-	h_result_free(&r);
 	start_server();
 	return 0;
 }
@@ -344,6 +331,59 @@ static void test_refuses_busy_port(void **state)
 	server = 0;
 }
 
+/*
+ * A server started on a database that was never migrated cannot take
+ * records: /health says so (503, "run `fremdrift migrate`") instead of
+ * 200, and turns 200 once migrate has run, without a restart. Token
+ * commands on such a database say the same, and fail.
+ */
+static void test_not_migrated(void **state)
+{
+	const char *db = h_fresh_db("it_serve_unmigrated");
+	const char *args[] = {"serve", NULL}, *margs[] = {"migrate", NULL};
+	const char *targs[] = {"token", "create", "--source", "x", "--role",
+			       "ingest", NULL};
+	const char *largs[] = {"token", "list", NULL};
+	char env_db2[600], *body = NULL;
+	const char *env2[] = {env_db2, env_http, site.env_key, NULL};
+	struct h_result r;
+	pid_t pid;
+
+	(void)state;
+	snprintf(env_db2, sizeof(env_db2), "DATABASE_URL=%s", db);
+	r = h_run(targs, env2, NULL, 0);
+	assert_int_equal(r.status, 2);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "run `fremdrift migrate`"));
+	h_result_free(&r);
+	r = h_run(largs, env2, NULL, 0);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "run `fremdrift migrate`"));
+	h_result_free(&r);
+
+	pid = h_spawn(args, env2, log_path);
+	assert_true(pid > 0);
+	/* Until it has connected, the database is "unreachable". */
+	for (int i = 0; i < 100; i++) {
+		free(body);
+		body = NULL;
+		if (h_get(port, "/health", &body) == 503 &&
+		    strstr(body, "not_migrated"))
+			break;
+		h_sleep_ms(100);
+	}
+	assert_non_null(body);
+	assert_non_null(strstr(body, "\"database\":\"not_migrated\""));
+	assert_non_null(strstr(body, "fremdrift migrate"));
+	free(body);
+	r = h_run(margs, env2, NULL, 0);
+	assert_int_equal(r.status, 0);
+	h_result_free(&r);
+	assert_int_equal(h_wait_status(port, "/health", 200, 10000), 200);
+	kill(pid, SIGTERM);
+	assert_int_equal(h_wait(pid, 5000), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -359,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_clean_shutdown),
 		cmocka_unit_test(test_refuses_unsafe_key),
 		cmocka_unit_test(test_refuses_busy_port),
+		cmocka_unit_test(test_not_migrated),
 	};
 	return cmocka_run_group_tests_name("serve", tests, setup, teardown);
 }

@@ -1,5 +1,5 @@
 /*
- * CPR parsing, table-driven (design §3). Fixtures are replacement-style
+ * CPR parsing, table-driven (the rules: docs/architecture.md). Fixtures are replacement-style
  * numbers (day + 60), dates in the 1800s, or 070761-4285 (the CPR office's
  * own worked example) as a modulus 11 vector: none can belong to a living
  * person by chance. "Today" is fixed so the future rule is deterministic.

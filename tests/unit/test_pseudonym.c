@@ -1,4 +1,4 @@
-/* Keyed pseudonyms (design §4) and their key files. */
+/* Keyed pseudonyms (docs/architecture.md) and their key files. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /*
- * `fremdrift synth --citizens N --seed S`: realistic synthetic courses as
- * NDJSON on stdout, for the demo and the benchmarks. Same seed, same bytes.
+ * Realistic synthetic courses as NDJSON on stdout (`fremdrift synth`), for
+ * the demo and the benchmarks. Same seed, same bytes.
  *
  * The model follows the research the provider stands on (shared/domain.md):
  * every citizen has a latent level per questionnaire dimension that drifts
@@ -11,12 +11,12 @@
  * drift and to the chance of a good exit. CPR numbers are replacement-style
  * (day + 60): never a real person's.
  */
-#include "cli.h"
-#include "fremdrift/db.h"
+#include "fremdrift/synth.h"
 
 #include "fremdrift/buf.h"
 #include "fremdrift/catalog.h"
 #include "fremdrift/civil.h"
+#include "fremdrift/err.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -79,7 +79,7 @@ static void flush_out(struct out *o)
 		ssize_t w = write(1, o->b.data + off, o->b.len - off);
 
 		if (w <= 0)
-			exit(EXIT_FATAL);
+			exit(FR_EXIT_FATAL);
 		off += (size_t)w;
 	}
 	fr_buf_reset(&o->b);
@@ -436,49 +436,18 @@ static void one_citizen(struct out *o, struct rng *r, long seed, long i,
 	}
 }
 
-int cmd_synth(int argc, char **argv, const struct fr_config *cfg)
+int synth_run(const struct synth_opts *opts)
 {
-	long citizens = 1000, seed = 1;
+	long citizens = opts->citizens, seed = opts->seed;
 	struct catalog cat;
 	struct fr_err err;
 	struct out o;
 	struct rng r;
 	long today = 20634; /* 2026-06-30: fixed, so output never changes */
 
-	(void)cfg;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--citizens") == 0 && i + 1 < argc) {
-			citizens = atol(argv[++i]);
-		} else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
-			seed = atol(argv[++i]);
-		} else if (strcmp(argv[i], "--help") == 0 ||
-			   strcmp(argv[i], "-h") == 0) {
-			printf("usage: fremdrift synth [--citizens N] [--seed S]\n\n"
-			       "Writes synthetic courses for N citizens (default "
-			       "1000) as NDJSON on stdout:\nquestionnaire rounds "
-			       "every 4-6 weeks, consultant ratings, interventions, "
-			       "hours,\nmeetings, goals, exits and follow-ups (about "
-			       "one citizen in ten comes back\nfor a later course), in "
-			       "which parallel company-oriented\ninterventions "
-			       "progress most and no intervention regresses. The "
-			       "same seed gives\nthe same output. CPR numbers are "
-			       "replacement-style, never a real person's.\n");
-			return EXIT_OK;
-		} else {
-			fprintf(stderr, "fremdrift synth: unexpected '%s' (see "
-					"--help)\n",
-				argv[i]);
-			return EXIT_FATAL;
-		}
-	}
-	if (citizens < 1 || citizens > 15000000) {
-		fprintf(stderr, "fremdrift synth: --citizens takes 1 to "
-				"15000000\n");
-		return EXIT_FATAL;
-	}
 	if (catalog_init(&cat, &err) != 0) {
 		fprintf(stderr, "fremdrift synth: %s\n", err.msg);
-		return EXIT_FATAL;
+		return FR_EXIT_FATAL;
 	}
 	fr_buf_init(&o.b, 4u << 20);
 	for (long i = 0; i < citizens; i++) {
@@ -491,5 +460,5 @@ int cmd_synth(int argc, char **argv, const struct fr_config *cfg)
 	flush_out(&o);
 	fr_buf_free(&o.b);
 	catalog_free(&cat);
-	return EXIT_OK;
+	return FR_EXIT_OK;
 }

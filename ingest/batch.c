@@ -1,6 +1,7 @@
 #include "fremdrift/batch.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,61 +192,90 @@ int batch_format_response(struct fr_buf *o, const struct record *r)
 	return rc;
 }
 
-static int put_opt(struct fr_buf *o, const char *s)
-{
-	int rc = PUTS(o, "\t");
+/*
+ * The columns of an event row after its type, in the order of
+ * batch_event_columns: how each is written, where in struct record it is,
+ * and the event types that carry it (NULL for the others).
+ */
+enum col_fmt { COL_TEXT, COL_REAL, COL_INT, COL_BOOL };
 
-	return rc ? rc : (s && *s ? put_text(o, s) : PUTS(o, "\\N"));
+struct ev_column {
+	enum col_fmt fmt;
+	size_t off;
+	unsigned types; /* BIT of enum ev_type */
+};
+
+#define T(t) (1u << (t))
+#define COLUMN(fmt, m, types) {fmt, offsetof(struct record, m), types}
+
+static const struct ev_column ev_columns[] = {
+	COLUMN(COL_TEXT, department, T(EV_COURSE_STARTED)),
+	COLUMN(COL_TEXT, agreement, T(EV_COURSE_STARTED)),
+	COLUMN(COL_TEXT, intervention,
+	       T(EV_INTERVENTION_STARTED) | T(EV_INTERVENTION_ENDED)),
+	COLUMN(COL_TEXT, week, T(EV_HOURS)),
+	COLUMN(COL_REAL, hours, T(EV_HOURS)),
+	COLUMN(COL_REAL, paid_hours, T(EV_HOURS)),
+	COLUMN(COL_TEXT, meeting, T(EV_MEETING)),
+	COLUMN(COL_BOOL, attended, T(EV_MEETING)),
+	COLUMN(COL_TEXT, goal, T(EV_GOAL_SET) | T(EV_GOAL_RATED)),
+	COLUMN(COL_INT, weight, T(EV_GOAL_SET)),
+	COLUMN(COL_INT, level, T(EV_GOAL_RATED) | T(EV_JOB_CHANCE_RATED)),
+	COLUMN(COL_TEXT, exit_status, T(EV_COURSE_ENDED)),
+	COLUMN(COL_INT, months_after, T(EV_FOLLOWUP)),
+	COLUMN(COL_TEXT, status, T(EV_FOLLOWUP)),
+};
+
+#undef COLUMN
+
+/* One column's value (an empty text is NULL). */
+static int put_column(struct fr_buf *o, const struct record *r,
+		      const struct ev_column *c)
+{
+	const char *p = (const char *)r + c->off;
+
+	switch (c->fmt) {
+	case COL_TEXT:
+		return *p ? put_text(o, p) : PUTS(o, "\\N");
+	case COL_REAL:
+		return put_real(o, *(const double *)(const void *)p);
+	case COL_INT:
+		return put_int(o, *(const int *)(const void *)p);
+	case COL_BOOL:
+		return put(o, *(const int *)(const void *)p ? "t" : "f", 1);
+	}
+	return FR_EINVAL;
 }
 
 int batch_format_event(struct fr_buf *o, const struct record *r)
 {
 	size_t mark = o->len;
-	enum ev_type t = r->type;
+	unsigned type = T(r->type);
 	int rc = put_common(o, r);
 
 	rc = rc ? rc : put_text(o, r->course);
 	rc = rc ? rc : PUTS(o, "\t");
 	rc = rc ? rc : put_text(o, r->at);
 	rc = rc ? rc : PUTS(o, "\t");
-	rc = rc ? rc : put_text(o, rec_event_type_name(t));
-	rc = rc ? rc : put_opt(o, t == EV_COURSE_STARTED ? r->department : NULL);
-	rc = rc ? rc : put_opt(o, t == EV_COURSE_STARTED ? r->agreement : NULL);
-	rc = rc ? rc : put_opt(o, t == EV_INTERVENTION_STARTED ||
-					  t == EV_INTERVENTION_ENDED
-				  ? r->intervention
-				  : NULL);
-	rc = rc ? rc : put_opt(o, t == EV_HOURS ? r->week : NULL);
-	if (t == EV_HOURS) {
-		rc = rc ? rc : PUTS(o, "\t");
-		rc = rc ? rc : put_real(o, r->hours);
-		rc = rc ? rc : PUTS(o, "\t");
-		rc = rc ? rc : put_real(o, r->paid_hours);
-	} else {
-		rc = rc ? rc : PUTS(o, "\t\\N\t\\N");
+	rc = rc ? rc : put_text(o, rec_event_type_name(r->type));
+	for (size_t i = 0; i < sizeof(ev_columns) / sizeof(*ev_columns) && rc == 0;
+	     i++) {
+		const struct ev_column *c = &ev_columns[i];
+
+		if (!(c->types & type)) {
+			rc = PUTS(o, "\t\\N");
+			continue;
+		}
+		rc = PUTS(o, "\t");
+		rc = rc ? rc : put_column(o, r, c);
 	}
-	rc = rc ? rc : put_opt(o, t == EV_MEETING ? r->meeting : NULL);
-	rc = rc ? rc : put_opt(o, t == EV_MEETING ? (r->attended ? "t" : "f")
-						  : NULL);
-	rc = rc ? rc : put_opt(o, t == EV_GOAL_SET || t == EV_GOAL_RATED
-				  ? r->goal
-				  : NULL);
-	rc = rc ? rc : PUTS(o, "\t");
-	rc = rc ? rc : (t == EV_GOAL_SET ? put_int(o, r->weight) : PUTS(o, "\\N"));
-	rc = rc ? rc : PUTS(o, "\t");
-	rc = rc ? rc : (t == EV_GOAL_RATED || t == EV_JOB_CHANCE_RATED
-				? put_int(o, r->level)
-				: PUTS(o, "\\N"));
-	rc = rc ? rc : put_opt(o, t == EV_COURSE_ENDED ? r->exit_status : NULL);
-	rc = rc ? rc : PUTS(o, "\t");
-	rc = rc ? rc : (t == EV_FOLLOWUP ? put_int(o, r->months_after)
-					 : PUTS(o, "\\N"));
-	rc = rc ? rc : put_opt(o, t == EV_FOLLOWUP ? r->status : NULL);
 	rc = rc ? rc : PUTS(o, "\n");
 	if (rc != 0)
 		o->len = mark;
 	return rc;
 }
+
+#undef T
 
 /* ---- (source, id) within the batch ---- */
 

@@ -23,25 +23,28 @@ struct sink {
 	int commit_sent; /* a COMMIT went out whose answer may be lost */
 	int slow;        /* this batch takes the duplicate path */
 	int db_dups;
-	long long committed, slow_batches;
+	struct fr_buf sql; /* the bookkeeping statement */
+	/* The pgc_session in which the staging tables were committed. */
+	unsigned staged_session;
 };
+
+#define SQL_MAX 4096
 
 struct sink *sink_new(struct pgc *pg)
 {
 	struct sink *s = fr_xcalloc(1, sizeof(*s));
 
 	s->pg = pg;
+	fr_buf_init(&s->sql, SQL_MAX);
 	return s;
 }
 
-void sink_free(struct sink *s) { free(s); }
-int sink_busy(const struct sink *s) { return s->step != S_IDLE; }
-
-void sink_stats(const struct sink *s, long long *committed, long long *slow)
+void sink_free(struct sink *s)
 {
-	*committed = s->committed;
-	*slow = s->slow_batches;
+	fr_buf_free(&s->sql);
+	free(s);
 }
+int sink_busy(const struct sink *s) { return s->step != S_IDLE; }
 
 static void finish(struct sink *s, int rc, const char *error)
 {
@@ -49,11 +52,6 @@ static void finish(struct sink *s, int rc, const char *error)
 	sink_done_cb cb = s->cb;
 	void *data = s->data;
 
-	if (rc == 0) {
-		s->committed++;
-		if (s->slow)
-			s->slow_batches++;
-	}
 	s->b = NULL;
 	s->step = S_IDLE;
 	cb(b, rc, error, data);
@@ -69,41 +67,91 @@ static const char *sqlstate(PGresult *res)
 static void on_result(struct pgc *c, PGresult *res, const char *error,
 		      void *data);
 
+/* Ends the transaction and reports the batch failed for msg. */
+static void abandon(struct sink *s, const char *msg)
+{
+	log_error("sink", "batch failed: %s", msg);
+	pgc_exec(s->pg, "ROLLBACK", NULL, NULL);
+	finish(s, FR_EDB, msg);
+}
+
 #define BEGIN_SQL "BEGIN; SET LOCAL TimeZone = 'Europe/Copenhagen'"
 
-/* 1 if s holds only characters safe inside a SQL literal here (the
- * characters of a source name; hex digests and origins are a subset). */
-static int plain(const char *s) { return rec_source_ok(s); }
+/*
+ * Appends s as an SQL string literal: quotes doubled, and in the E'' form
+ * with backslashes doubled when it holds one, so that it reads the same
+ * whatever standard_conforming_strings says. 0 or FR_ETOOBIG.
+ */
+static int put_literal(struct fr_buf *o, const char *s)
+{
+	int rc = strchr(s, '\\') ? fr_buf_append(o, "E'", 2)
+				 : fr_buf_append(o, "'", 1);
 
-static void bookkeeping_sql(struct sink *s, char *sql, size_t n)
+	for (const char *p = s; *p && rc == 0; p++) {
+		if (*p == '\'' || *p == '\\')
+			rc = fr_buf_append(o, p, 1);
+		rc = rc ? rc : fr_buf_append(o, p, 1);
+	}
+	return rc ? rc : fr_buf_append(o, "'", 1);
+}
+
+/* The batch's bookkeeping (and the file's checkpoint), then COMMIT, into
+ * s->sql. 0 or FR_ETOOBIG. */
+static int bookkeeping_sql(struct sink *s)
 {
 	struct batch *b = s->b;
-	int len = snprintf(sql, n,
-			   "INSERT INTO fremdrift.ingest_batches (batch, origin, "
-			   "records, duplicates) VALUES (%llu, '%s', %d, %d); ",
-			   (unsigned long long)b->id,
-			   plain(b->origin) ? b->origin : "other",
-			   batch_count(b) - s->db_dups,
-			   b->in_batch_dups + s->db_dups);
+	struct fr_buf *o = &s->sql;
+	int rc;
 
-	if (b->file.active && plain(b->file.fingerprint))
-		len += snprintf(
-			sql + len, n - (size_t)len,
-			"INSERT INTO fremdrift.file_checkpoints (fingerprint, "
-			"source, byte_offset, line, accepted, duplicates, "
-			"rejected, done) VALUES ('%s', '%s', %lld, %lld, %lld, "
-			"%lld, %lld, %s) ON CONFLICT (fingerprint) DO UPDATE SET "
-			"byte_offset = EXCLUDED.byte_offset, line = EXCLUDED.line, "
-			"accepted = EXCLUDED.accepted, duplicates = "
-			"EXCLUDED.duplicates, rejected = EXCLUDED.rejected, "
-			"done = EXCLUDED.done, updated_at = now(); ",
-			b->file.fingerprint,
-			plain(b->file.source) ? b->file.source : "file",
+	fr_buf_reset(o);
+	rc = fr_buf_printf(o, "INSERT INTO fremdrift.ingest_batches (batch, "
+			      "origin, records, duplicates) VALUES (%llu, ",
+			   (unsigned long long)b->id);
+	rc = rc ? rc : put_literal(o, b->origin);
+	rc = rc ? rc : fr_buf_printf(o, ", %d, %d); ",
+				     batch_count(b) - s->db_dups,
+				     b->in_batch_dups + s->db_dups);
+	if (b->file.active) {
+		rc = rc ? rc : fr_buf_printf(
+			o, "INSERT INTO fremdrift.file_checkpoints (fingerprint, "
+			   "source, byte_offset, line, accepted, duplicates, "
+			   "rejected, done) VALUES (");
+		rc = rc ? rc : put_literal(o, b->file.fingerprint);
+		rc = rc ? rc : fr_buf_printf(o, ", ");
+		rc = rc ? rc : put_literal(o, b->file.source);
+		rc = rc ? rc : fr_buf_printf(
+			o, ", %lld, %lld, %lld, %lld, %lld, %s) ON CONFLICT "
+			   "(fingerprint) DO UPDATE SET byte_offset = "
+			   "EXCLUDED.byte_offset, line = EXCLUDED.line, "
+			   "accepted = EXCLUDED.accepted, duplicates = "
+			   "EXCLUDED.duplicates, rejected = EXCLUDED.rejected, "
+			   "done = EXCLUDED.done, updated_at = now(); ",
 			b->file.offset, b->file.line,
 			b->file.accepted - s->db_dups,
 			b->file.duplicates + s->db_dups, b->file.rejected,
 			b->file.done ? "true" : "false");
-	snprintf(sql + len, n - (size_t)len, "COMMIT");
+	}
+	return rc ? rc : fr_buf_printf(o, "COMMIT");
+}
+
+/*
+ * The duplicate path's staging tables, made once per session: CREATE ...
+ * IF NOT EXISTS each time would draw a notice from the server for every
+ * batch after the first. Temporary tables go with the session, and with
+ * the transaction that made them if it rolls back, so they count as made
+ * once that transaction has committed in the current session.
+ */
+#define STAGE_SQL                                                              \
+	"CREATE TEMP TABLE stage_r (LIKE fremdrift.responses, seq int "       \
+	"GENERATED ALWAYS AS IDENTITY); "                                      \
+	"CREATE TEMP TABLE stage_e (LIKE fremdrift.events, seq int "          \
+	"GENERATED ALWAYS AS IDENTITY); "
+#define TRUNCATE_SQL "TRUNCATE stage_r, stage_e RESTART IDENTITY"
+
+static int staged(const struct sink *s)
+{
+	return s->staged_session != 0 &&
+	       s->staged_session == pgc_session(s->pg);
 }
 
 /* Sends the statement of the current step. */
@@ -137,28 +185,22 @@ static void send_step(struct sink *s)
 		break;
 	case S_BOOK:
 	case S_F_BOOK:
-		/* The batch's bookkeeping and COMMIT in one message. Every
-		 * value is a number, a hex digest or a checked source name,
-		 * so they are written as literals. */
+		/* The batch's bookkeeping and COMMIT in one message, so the
+		 * values are literals (a simple query takes no parameters). */
+		if (bookkeeping_sql(s) != 0) {
+			abandon(s, "the bookkeeping statement is too long");
+			return;
+		}
 		s->commit_sent = 1;
-		bookkeeping_sql(s, sql, sizeof(sql));
-		rc = pgc_exec(s->pg, sql, on_result, s);
+		rc = pgc_exec(s->pg, s->sql.data, on_result, s);
 		break;
 	case S_ROLLBACK:
 		rc = pgc_exec(s->pg, "ROLLBACK", on_result, s);
 		break;
 	case S_F_BEGIN:
-		rc = pgc_exec(
-			s->pg,
-			"BEGIN; SET LOCAL TimeZone = 'Europe/Copenhagen'; "
-			"CREATE TEMP TABLE IF NOT EXISTS stage_r (LIKE "
-			"fremdrift.responses, seq int GENERATED ALWAYS AS "
-			"IDENTITY); "
-			"CREATE TEMP TABLE IF NOT EXISTS stage_e (LIKE "
-			"fremdrift.events, seq int GENERATED ALWAYS AS "
-			"IDENTITY); "
-			"TRUNCATE stage_r, stage_e RESTART IDENTITY",
-			on_result, s);
+		rc = pgc_exec(s->pg, staged(s) ? BEGIN_SQL "; " TRUNCATE_SQL
+					       : BEGIN_SQL "; " STAGE_SQL TRUNCATE_SQL,
+			      on_result, s);
 		break;
 	case S_F_DUPS:
 		rc = pgc_exec(
@@ -239,11 +281,60 @@ static enum step next_step(struct sink *s)
 	}
 }
 
+/* A statement failed: replay what is worth replaying, or give up. */
+static void on_error(struct sink *s, PGresult *res)
+{
+	const char *state = sqlstate(res);
+	/* Only the primary message: DETAIL and CONTEXT quote row contents,
+	 * which do not belong in a log. */
+	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	char msg[512];
+
+	if ((strcmp(state, "23505") == 0 && !s->slow) ||
+	    strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0) {
+		/* Some rows are stored already (the duplicate path), or a
+		 * serialisation or deadlock failure, worth a replay. */
+		s->step = S_ROLLBACK;
+		send_step(s);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "%s (SQLSTATE %s)",
+		 primary ? primary : "database error", state);
+	abandon(s, msg);
+}
+
+/* Flags the rows the database holds already (S_F_DUPS: kind, seq). */
+static void mark_dups(struct sink *s, PGresult *res)
+{
+	for (int r = 0; r < PQntuples(res); r++) {
+		int seq = atoi(PQgetvalue(res, r, 1)) - 1;
+		int is_resp = PQgetvalue(res, r, 0)[0] == 'r';
+		unsigned char *dup = is_resp ? s->b->resp_dup : s->b->ev_dup;
+		int rows = is_resp ? s->b->nresp : s->b->nev;
+
+		if (seq >= 0 && seq < rows && !dup[seq]) {
+			dup[seq] = 1;
+			s->db_dups++;
+		}
+	}
+}
+
+/* On to the next step, skipping a COPY with nothing to copy. */
+static void advance(struct sink *s)
+{
+	s->step = next_step(s);
+	if ((s->step == S_COPY_R || s->step == S_F_COPY_R) && s->b->nresp == 0)
+		s->step = next_step(s);
+	if ((s->step == S_COPY_E || s->step == S_F_COPY_E) && s->b->nev == 0)
+		s->step = next_step(s);
+	send_step(s);
+}
+
 static void on_result(struct pgc *c, PGresult *res, const char *error,
 		      void *data)
 {
 	struct sink *s = data;
-	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	ExecStatusType st;
 
 	(void)c;
 	if (s->step == S_WAIT_UP || s->step == S_IDLE)
@@ -261,36 +352,9 @@ static void on_result(struct pgc *c, PGresult *res, const char *error,
 		restart(s);
 		return;
 	}
+	st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		if (strcmp(sqlstate(res), "23505") == 0 && !s->slow) {
-			/* Some rows are stored already: the duplicate path. */
-			s->step = S_ROLLBACK;
-			send_step(s);
-			return;
-		}
-		/* A serialisation or deadlock failure is worth a replay. */
-		if (strcmp(sqlstate(res), "40001") == 0 ||
-		    strcmp(sqlstate(res), "40P01") == 0) {
-			s->step = S_ROLLBACK;
-			send_step(s);
-			return;
-		}
-		{
-			/* Only the primary message: DETAIL and CONTEXT quote
-			 * row contents, which do not belong in a log. */
-			const char *primary =
-				PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-			char msg[512];
-
-			(void)error;
-			snprintf(msg, sizeof(msg), "%s (SQLSTATE %s)",
-				 primary ? primary : "database error",
-				 sqlstate(res));
-			log_error("sink", "batch failed: %s", msg);
-			/* End the transaction, then report. */
-			pgc_exec(s->pg, "ROLLBACK", NULL, NULL);
-			finish(s, FR_EDB, msg);
-		}
+		on_error(s, res);
 		return;
 	}
 	switch (s->step) {
@@ -304,34 +368,19 @@ static void on_result(struct pgc *c, PGresult *res, const char *error,
 		}
 		return;
 	case S_F_DUPS:
-		for (int r = 0; r < PQntuples(res); r++) {
-			int seq = atoi(PQgetvalue(res, r, 1)) - 1;
-
-			int is_resp = PQgetvalue(res, r, 0)[0] == 'r';
-			unsigned char *dup = is_resp ? s->b->resp_dup
-						     : s->b->ev_dup;
-			int rows = is_resp ? s->b->nresp : s->b->nev;
-
-			if (seq >= 0 && seq < rows && !dup[seq]) {
-				dup[seq] = 1;
-				s->db_dups++;
-			}
-		}
+		mark_dups(s, res);
 		break;
-	case S_BOOK:
 	case S_F_BOOK:
+		s->staged_session = pgc_session(s->pg);
 		finish(s, 0, NULL); /* bookkeeping and COMMIT went together */
+		return;
+	case S_BOOK:
+		finish(s, 0, NULL);
 		return;
 	default:
 		break;
 	}
-	s->step = next_step(s);
-	/* Skip a COPY with nothing to copy. */
-	if ((s->step == S_COPY_R || s->step == S_F_COPY_R) && s->b->nresp == 0)
-		s->step = next_step(s);
-	if ((s->step == S_COPY_E || s->step == S_F_COPY_E) && s->b->nev == 0)
-		s->step = next_step(s);
-	send_step(s);
+	advance(s);
 }
 
 int sink_submit(struct sink *s, struct batch *b, sink_done_cb cb, void *data)

@@ -1,5 +1,5 @@
 /*
- * `fremdrift ingest`: files (or stdin) through the same pipeline as HTTP.
+ * Files (or stdin) through the same pipeline as HTTP (`fremdrift ingest`).
  *
  * The loop thread owns the database connection and the copy sink. Reading
  * and parsing run on the thread pool, one job at a time, into one of two
@@ -9,8 +9,7 @@
  * together with the file's checkpoint, so a run killed at any moment and
  * started again on the same file resumes after the last committed batch.
  */
-#include "cli.h"
-#include "fremdrift/db.h"
+#include "fremdrift/file_ingest.h"
 
 #include "fremdrift/copy_sink.h"
 #include "fremdrift/file_parse.h"
@@ -89,7 +88,7 @@ static void fatal(struct ingest *in, const char *msg)
 {
 	clear_progress(in);
 	fprintf(stderr, "fremdrift ingest: %s\n", msg);
-	stop(in, EXIT_FATAL);
+	stop(in, FR_EXIT_FATAL);
 }
 
 static void write_rejects(struct ingest *in, struct fr_buf *rejects)
@@ -240,8 +239,8 @@ static void file_finished(struct ingest *in)
 	in->total_dup += in->fp.duplicates;
 	in->total_rej += in->fp.rejected;
 	if (in->fp.rejected)
-		in->exit_code = in->exit_code > EXIT_REJECTED ? in->exit_code
-							      : EXIT_REJECTED;
+		in->exit_code = in->exit_code > FR_EXIT_REJECTED ? in->exit_code
+							      : FR_EXIT_REJECTED;
 	file_close(&in->fp);
 	in->file_open = 0;
 	in->cur++;
@@ -421,94 +420,29 @@ static void on_pg_state(struct pgc *c, int up, void *data)
 		pump(in);
 }
 
-static int usage(FILE *out)
-{
-	fprintf(out,
-		"usage: fremdrift ingest [--format ndjson|csv] [--rejects FILE] "
-		"[--source NAME] FILE...\n\n"
-		"Reads questionnaire responses and course events (docs/formats.md) "
-		"from each FILE\n(`-` for stdin), pseudonymises every CPR number, "
-		"and stores the records in\nthe database. Bad records are "
-		"reported by line, column, field and reason,\nto FILE given "
-		"with --rejects (NDJSON; never the rejected values); the rest\n"
-		"are stored. A record already stored (same source and id) is "
-		"counted as a\nduplicate, not stored twice. Killed and run again "
-		"on the same file, it\nresumes after the last committed batch.\n\n"
-		"  --format   ndjson or csv (default: from the file name; .csv is "
-		"CSV)\n"
-		"  --rejects  where to write the rejected records' positions and "
-		"reasons\n"
-		"  --source   the source of records that name none (default: "
-		"file)\n\n"
-		"Exit 0 when every record was stored (or was a duplicate), 3 when "
-		"some were\nrejected (the rest stored), 2 on a usage or fatal "
-		"error.\n");
-	return out == stdout ? EXIT_OK : EXIT_FATAL;
-}
-
-int cmd_ingest(int argc, char **argv, const struct fr_config *cfg)
+int file_ingest_run(const struct file_ingest_opts *opts,
+		    const struct fr_config *cfg)
 {
 	struct ingest in;
 	struct fr_err err;
-	char **files = fr_xcalloc((size_t)argc + 1, sizeof(char *));
-	int nfiles = 0;
 
 	memset(&in, 0, sizeof(in));
-	in.source = "file";
+	in.format = opts->format;
+	in.rejects_path = opts->rejects_path;
+	in.source = opts->source;
+	in.files = opts->files;
+	in.nfiles = opts->nfiles;
 	in.rejects_fd = -1;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			free(files);
-			return usage(stdout);
-		} else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
-			i++;
-			if (strcmp(argv[i], "ndjson") == 0)
-				in.format = FMT_NDJSON;
-			else if (strcmp(argv[i], "csv") == 0)
-				in.format = FMT_CSV;
-			else {
-				fprintf(stderr, "fremdrift ingest: --format takes "
-						"ndjson or csv\n");
-				free(files);
-				return EXIT_FATAL;
-			}
-		} else if (strcmp(argv[i], "--rejects") == 0 && i + 1 < argc) {
-			in.rejects_path = argv[++i];
-		} else if (strcmp(argv[i], "--source") == 0 && i + 1 < argc) {
-			in.source = argv[++i];
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			fprintf(stderr, "fremdrift ingest: unknown option '%s'\n",
-				argv[i]);
-			free(files);
-			return usage(stderr);
-		} else {
-			files[nfiles++] = argv[i];
-		}
-	}
-	if (nfiles == 0) {
-		free(files);
-		return usage(stderr);
-	}
-	if (!rec_source_ok(in.source)) {
-		fprintf(stderr, "fremdrift ingest: --source takes 1 to 64 "
-				"letters, digits, '_', '.' or '-'\n");
-		free(files);
-		return EXIT_FATAL;
-	}
 	fr_err_clear(&err);
 	if (env_init(&in.env, cfg->key_file, &err) != 0) {
 		fprintf(stderr, "fremdrift ingest: %s\n", err.msg);
-		free(files);
-		return EXIT_FATAL;
+		return FR_EXIT_FATAL;
 	}
 	if (pseud_ctx_new(in.env.key.bytes, in.env.key.len, &in.pseud, &err)) {
 		fprintf(stderr, "fremdrift ingest: %s\n", err.msg);
 		env_free(&in.env);
-		free(files);
-		return EXIT_FATAL;
+		return FR_EXIT_FATAL;
 	}
-	in.files = files;
-	in.nfiles = nfiles;
 	in.loop = uv_default_loop();
 	in.tty = isatty(2);
 	in.rctx.cat = &in.env.cat;
@@ -522,7 +456,7 @@ int cmd_ingest(int argc, char **argv, const struct fr_config *cfg)
 	if (pgc_new(in.loop, cfg->database_url, NULL, on_pg_state, &in, &in.pg,
 		    &err) != 0) {
 		fprintf(stderr, "fremdrift ingest: %s\n", err.msg);
-		in.exit_code = EXIT_FATAL;
+		in.exit_code = FR_EXIT_FATAL;
 		goto out;
 	}
 	in.sink = sink_new(in.pg);
@@ -544,6 +478,5 @@ out:
 	pseud_ctx_free(in.pseud);
 	env_free(&in.env);
 	uv_loop_close(in.loop);
-	free(files);
 	return in.exit_code;
 }

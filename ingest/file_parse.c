@@ -369,63 +369,106 @@ int file_seek(struct file_parser *fp, long long offset, long long line)
 	return 0;
 }
 
+static void reject_too_long(struct file_parser *fp, struct fr_buf *rejects)
+{
+	fp->rejected++;
+	file_reject_line(rejects, fp->multi ? fp->path : NULL, fp->line + 1, 0,
+			 "", "record longer than 1 MiB");
+}
+
+/*
+ * Frames and handles every whole record in the carry, until the batch
+ * holds target records; skipping, it first passes the rest of a line too
+ * long to read. Returns the bytes handled.
+ */
+static size_t frame_carry(struct file_parser *fp, struct rec_ctx *ctx,
+			  struct batch *b, int target, struct fr_buf *rejects,
+			  int *skipping)
+{
+	size_t pos = 0;
+
+	while (pos < fp->carry.len) {
+		const char *rec = fp->carry.data + pos;
+		long long nl = 0;
+		size_t len;
+
+		if (*skipping) {
+			const char *p = memchr(rec, '\n', fp->carry.len - pos);
+
+			if (p == NULL)
+				return fp->carry.len;
+			pos = (size_t)(p - fp->carry.data) + 1;
+			fp->line++;
+			*skipping = 0;
+			continue;
+		}
+		len = frame(fp, rec, fp->carry.len - pos, &nl);
+		if (len == 0)
+			break;
+		if (len > REC_LINE_MAX)
+			reject_too_long(fp, rejects);
+		else
+			one_record(fp, ctx, b, rec, len, fp->line + 1, rejects);
+		fp->line += nl;
+		pos += len;
+		if (fp->fatal[0] || batch_count(b) >= target)
+			break;
+	}
+	return pos;
+}
+
+/* Appends the next chunk of the file to the carry (dropping a UTF-8 byte
+ * order mark at its start); sets fp->eof at the end. 0, or -1 with
+ * fp->fatal set. */
+static int read_chunk(struct file_parser *fp)
+{
+	char *dst;
+	ssize_t n;
+
+	if (fr_buf_reserve(&fp->carry, READ_CHUNK) != 0) {
+		snprintf(fp->fatal, sizeof(fp->fatal), "out of buffer space");
+		return -1;
+	}
+	dst = fp->carry.data + fp->carry.len;
+	do {
+		n = read(fp->fd, dst, READ_CHUNK);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		snprintf(fp->fatal, sizeof(fp->fatal), "reading %s: %s",
+			 fp->path, strerror(errno));
+		return -1;
+	}
+	if (n == 0) {
+		fp->eof = 1;
+		return 0;
+	}
+	fp->carry.len += (size_t)n;
+	fp->carry.data[fp->carry.len] = '\0';
+	if (!fp->bom_checked && fp->carry.len >= 3) {
+		fp->bom_checked = 1;
+		if (memcmp(fp->carry.data, "\xef\xbb\xbf", 3) == 0) {
+			fr_buf_consume(&fp->carry, 3);
+			fp->offset += 3;
+		}
+	}
+	return 0;
+}
+
 void file_parse_some(struct file_parser *fp, struct rec_ctx *ctx,
 		     struct batch *b, int target, struct fr_buf *rejects)
 {
 	int skipping = 0;
 
 	while (!fp->fatal[0] && batch_count(b) < target) {
-		size_t pos = 0;
+		size_t pos = frame_carry(fp, ctx, b, target, rejects, &skipping);
 
-		/* Frame and handle every whole record in the carry. */
-		for (;;) {
-			long long nl = 0;
-			size_t len;
-
-			if (pos == fp->carry.len)
-				break; /* nothing (left) to frame */
-			if (skipping) {
-				const char *p = memchr(fp->carry.data + pos, '\n',
-						       fp->carry.len - pos);
-
-				if (p == NULL) {
-					pos = fp->carry.len;
-					break;
-				}
-				pos = (size_t)(p - fp->carry.data) + 1;
-				fp->line++;
-				skipping = 0;
-				continue;
-			}
-			len = frame(fp, fp->carry.data + pos, fp->carry.len - pos,
-				    &nl);
-			if (len == 0)
-				break;
-			if (len > REC_LINE_MAX) {
-				fp->rejected++;
-				file_reject_line(rejects,
-						 fp->multi ? fp->path : NULL,
-						 fp->line + 1, 0, "",
-						 "record longer than 1 MiB");
-			} else {
-				one_record(fp, ctx, b, fp->carry.data + pos, len,
-					   fp->line + 1, rejects);
-			}
-			fp->line += nl;
-			pos += len;
-			if (fp->fatal[0] || batch_count(b) >= target)
-				break;
-		}
 		fp->offset += (long long)pos;
 		fr_buf_consume(&fp->carry, pos);
 		if (fp->fatal[0] || batch_count(b) >= target)
 			break;
 		if (fp->carry.len > REC_LINE_MAX) {
 			/* No end in sight: reject and skip to the next line. */
-			fp->rejected++;
-			file_reject_line(rejects, fp->multi ? fp->path : NULL,
-					 fp->line + 1, 0, "",
-					 "record longer than 1 MiB");
+			reject_too_long(fp, rejects);
 			fp->offset += (long long)fp->carry.len;
 			fr_buf_reset(&fp->carry);
 			skipping = 1;
@@ -442,39 +485,8 @@ void file_parse_some(struct file_parser *fp, struct rec_ctx *ctx,
 			fr_buf_reset(&fp->carry);
 			break;
 		}
-		{
-			char *dst;
-			ssize_t n;
-
-			if (fr_buf_reserve(&fp->carry, READ_CHUNK) != 0) {
-				snprintf(fp->fatal, sizeof(fp->fatal),
-					 "out of buffer space");
-				break;
-			}
-			dst = fp->carry.data + fp->carry.len;
-			do {
-				n = read(fp->fd, dst, READ_CHUNK);
-			} while (n < 0 && errno == EINTR);
-			if (n < 0) {
-				snprintf(fp->fatal, sizeof(fp->fatal),
-					 "reading %s: %s", fp->path,
-					 strerror(errno));
-				break;
-			}
-			if (n == 0) {
-				fp->eof = 1;
-				continue;
-			}
-			fp->carry.len += (size_t)n;
-			fp->carry.data[fp->carry.len] = '\0';
-			if (!fp->bom_checked && fp->carry.len >= 3) {
-				fp->bom_checked = 1;
-				if (memcmp(fp->carry.data, "\xef\xbb\xbf", 3) == 0) {
-					fr_buf_consume(&fp->carry, 3);
-					fp->offset += 3;
-				}
-			}
-		}
+		if (read_chunk(fp) != 0)
+			break;
 	}
 	b->file.offset = fp->offset;
 	b->file.line = fp->line;

@@ -114,40 +114,62 @@ static char *put_utf8(char *o, unsigned cp)
 	return o;
 }
 
-/* At the opening quote. */
-static int string(struct scan *sc, const char **out, size_t *len)
+/* A \u escape at sc->p (the backslash), with the low half of a surrogate
+ * pair after it; leaves sc->p on the last escape's backslash. */
+static int unicode_escape(struct scan *sc, unsigned *cp)
 {
-	const char *start = ++sc->p;
-	char *o = NULL;
+	unsigned lo;
 
-	/* Fast path: no escapes. */
-	while (sc->p < sc->end) {
-		unsigned char c = (unsigned char)*sc->p;
-
-		if (c == '"') {
-			*out = start;
-			*len = (size_t)(sc->p - start);
-			sc->p++;
-			return 0;
-		}
-		if (c == '\\')
-			break;
-		if (c < 0x20)
-			return fail(sc, "a control character in a string");
-		if (c < 0x80) {
-			sc->p++;
-		} else {
-			int n = ing__utf8_len((const unsigned char *)sc->p,
-					 (const unsigned char *)sc->end);
-
-			if (n == 0)
-				return fail(sc, "not valid UTF-8");
-			sc->p += n;
-		}
+	if (sc->end - sc->p < 6 || hex4(sc->p + 2, cp))
+		return fail(sc, "a bad \\u escape");
+	sc->p += 4;
+	if (*cp >= 0xdc00 && *cp <= 0xdfff)
+		return fail(sc, "a lone surrogate");
+	if (*cp >= 0xd800 && *cp <= 0xdbff) {
+		if (sc->end - sc->p < 8 || sc->p[2] != '\\' || sc->p[3] != 'u' ||
+		    hex4(sc->p + 4, &lo) || lo < 0xdc00 || lo > 0xdfff)
+			return fail(sc, "a lone surrogate");
+		*cp = 0x10000 + ((*cp - 0xd800) << 10) + (lo - 0xdc00);
+		sc->p += 6;
 	}
-	if (sc->p >= sc->end)
+	return 0;
+}
+
+/* The escape at sc->p (a backslash), decoded to *o. */
+static int escape(struct scan *sc, char **o)
+{
+	unsigned cp;
+
+	if (sc->end - sc->p < 2)
 		return fail(sc, "JSON ends too early");
-	/* Slow path: decode into the scratch buffer. */
+	switch (sc->p[1]) {
+	case '"': *(*o)++ = '"'; break;
+	case '\\': *(*o)++ = '\\'; break;
+	case '/': *(*o)++ = '/'; break;
+	case 'b': *(*o)++ = '\b'; break;
+	case 'f': *(*o)++ = '\f'; break;
+	case 'n': *(*o)++ = '\n'; break;
+	case 'r': *(*o)++ = '\r'; break;
+	case 't': *(*o)++ = '\t'; break;
+	case 'u':
+		if (unicode_escape(sc, &cp) != 0)
+			return -1;
+		*o = put_utf8(*o, cp);
+		break;
+	default:
+		return fail(sc, "a bad escape in a string");
+	}
+	sc->p += 2;
+	return 0;
+}
+
+/* The slow path of string(): from the first escape at sc->p, decodes the
+ * string that began at start into the scratch buffer. */
+static int string_escaped(struct scan *sc, const char *start,
+			  const char **out, size_t *len)
+{
+	char *o;
+
 	if (sc->scratch_end - sc->scratch < sc->end - start)
 		return fail(sc, "string too long");
 	o = sc->scratch;
@@ -155,6 +177,7 @@ static int string(struct scan *sc, const char **out, size_t *len)
 	o += sc->p - start;
 	while (sc->p < sc->end) {
 		unsigned char c = (unsigned char)*sc->p;
+		int n;
 
 		if (c == '"') {
 			*out = sc->scratch;
@@ -166,44 +189,41 @@ static int string(struct scan *sc, const char **out, size_t *len)
 		if (c < 0x20)
 			return fail(sc, "a control character in a string");
 		if (c == '\\') {
-			unsigned cp, lo;
-
-			if (sc->end - sc->p < 2)
-				return fail(sc, "JSON ends too early");
-			switch (sc->p[1]) {
-			case '"': *o++ = '"'; break;
-			case '\\': *o++ = '\\'; break;
-			case '/': *o++ = '/'; break;
-			case 'b': *o++ = '\b'; break;
-			case 'f': *o++ = '\f'; break;
-			case 'n': *o++ = '\n'; break;
-			case 'r': *o++ = '\r'; break;
-			case 't': *o++ = '\t'; break;
-			case 'u':
-				if (sc->end - sc->p < 6 || hex4(sc->p + 2, &cp))
-					return fail(sc, "a bad \\u escape");
-				sc->p += 4;
-				if (cp >= 0xdc00 && cp <= 0xdfff)
-					return fail(sc, "a lone surrogate");
-				if (cp >= 0xd800 && cp <= 0xdbff) {
-					if (sc->end - sc->p < 8 || sc->p[2] != '\\' ||
-					    sc->p[3] != 'u' || hex4(sc->p + 4, &lo) ||
-					    lo < 0xdc00 || lo > 0xdfff)
-						return fail(sc, "a lone surrogate");
-					cp = 0x10000 + ((cp - 0xd800) << 10) +
-					     (lo - 0xdc00);
-					sc->p += 6;
-				}
-				o = put_utf8(o, cp);
-				break;
-			default:
-				return fail(sc, "a bad escape in a string");
-			}
-			sc->p += 2;
+			if (escape(sc, &o) != 0)
+				return -1;
 			continue;
 		}
+		n = c < 0x80 ? 1
+			     : ing__utf8_len((const unsigned char *)sc->p,
+					     (const unsigned char *)sc->end);
+		if (n == 0)
+			return fail(sc, "not valid UTF-8");
+		memcpy(o, sc->p, (size_t)n);
+		o += n;
+		sc->p += n;
+	}
+	return fail(sc, "JSON ends too early");
+}
+
+/* At the opening quote. Strings without escapes point into the input. */
+static int string(struct scan *sc, const char **out, size_t *len)
+{
+	const char *start = ++sc->p;
+
+	while (sc->p < sc->end) {
+		unsigned char c = (unsigned char)*sc->p;
+
+		if (c == '"') {
+			*out = start;
+			*len = (size_t)(sc->p - start);
+			sc->p++;
+			return 0;
+		}
+		if (c == '\\')
+			return string_escaped(sc, start, out, len);
+		if (c < 0x20)
+			return fail(sc, "a control character in a string");
 		if (c < 0x80) {
-			*o++ = (char)c;
 			sc->p++;
 		} else {
 			int n = ing__utf8_len((const unsigned char *)sc->p,
@@ -211,12 +231,54 @@ static int string(struct scan *sc, const char **out, size_t *len)
 
 			if (n == 0)
 				return fail(sc, "not valid UTF-8");
-			memcpy(o, sc->p, (size_t)n);
-			o += n;
 			sc->p += n;
 		}
 	}
 	return fail(sc, "JSON ends too early");
+}
+
+static int is_digit(const struct scan *sc)
+{
+	return sc->p < sc->end && *sc->p >= '0' && *sc->p <= '9';
+}
+
+/* One or more digits. */
+static int digits(struct scan *sc)
+{
+	if (!is_digit(sc))
+		return fail(sc, "not valid JSON");
+	while (is_digit(sc))
+		sc->p++;
+	return 0;
+}
+
+/* Steps over a JSON number's text; *integer is 0 when it has a fraction
+ * or an exponent. */
+static int number_text(struct scan *sc, int *integer)
+{
+	if (sc->p < sc->end && *sc->p == '-')
+		sc->p++;
+	if (sc->p >= sc->end)
+		return fail(sc, "JSON ends too early");
+	if (*sc->p == '0')
+		sc->p++;
+	else if (*sc->p < '1' || *sc->p > '9' || digits(sc) != 0)
+		return fail(sc, "not valid JSON");
+	if (sc->p < sc->end && *sc->p == '.') {
+		*integer = 0;
+		sc->p++;
+		if (digits(sc) != 0)
+			return -1;
+	}
+	if (sc->p < sc->end && (*sc->p == 'e' || *sc->p == 'E')) {
+		*integer = 0;
+		sc->p++;
+		if (sc->p < sc->end && (*sc->p == '+' || *sc->p == '-'))
+			sc->p++;
+		if (digits(sc) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int number(struct scan *sc, struct rec_value *v)
@@ -225,36 +287,8 @@ static int number(struct scan *sc, struct rec_value *v)
 	int integer = 1;
 	char buf[64];
 
-	if (sc->p < sc->end && *sc->p == '-')
-		sc->p++;
-	if (sc->p >= sc->end)
-		return fail(sc, "JSON ends too early");
-	if (*sc->p == '0') {
-		sc->p++;
-	} else if (*sc->p >= '1' && *sc->p <= '9') {
-		while (sc->p < sc->end && *sc->p >= '0' && *sc->p <= '9')
-			sc->p++;
-	} else {
-		return fail(sc, "not valid JSON");
-	}
-	if (sc->p < sc->end && *sc->p == '.') {
-		integer = 0;
-		sc->p++;
-		if (sc->p >= sc->end || *sc->p < '0' || *sc->p > '9')
-			return fail(sc, "not valid JSON");
-		while (sc->p < sc->end && *sc->p >= '0' && *sc->p <= '9')
-			sc->p++;
-	}
-	if (sc->p < sc->end && (*sc->p == 'e' || *sc->p == 'E')) {
-		integer = 0;
-		sc->p++;
-		if (sc->p < sc->end && (*sc->p == '+' || *sc->p == '-'))
-			sc->p++;
-		if (sc->p >= sc->end || *sc->p < '0' || *sc->p > '9')
-			return fail(sc, "not valid JSON");
-		while (sc->p < sc->end && *sc->p >= '0' && *sc->p <= '9')
-			sc->p++;
-	}
+	if (number_text(sc, &integer) != 0)
+		return -1;
 	if (sc->p - start >= (long)sizeof(buf))
 		return fail(sc, "a number too long");
 	memcpy(buf, start, (size_t)(sc->p - start));

@@ -54,6 +54,7 @@ struct pgc {
 	void (*close_cb)(void *);
 	void *close_data;
 	unsigned failures;         /* connection attempts since the last up */
+	unsigned session;          /* counts the connections that came up */
 };
 
 static void start_connect(struct pgc *c);
@@ -62,6 +63,23 @@ static void send_next(struct pgc *c);
 static void copy_push(struct pgc *c);
 
 int pgc_is_up(const struct pgc *c) { return c->state == PGC_UP; }
+unsigned pgc_session(const struct pgc *c) { return c->session; }
+
+/*
+ * The server's notices and warnings become log lines instead of libpq's
+ * default of printing them on stderr: only the primary message, since a
+ * DETAIL may quote a row's values.
+ */
+static void on_notice(void *arg, const PGresult *res)
+{
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+	(void)arg;
+	log_write(sev && strcmp(sev, "WARNING") == 0 ? LOG_WARNING : LOG_DEBUG,
+		  "pg", "%s: %s", sev ? sev : "NOTICE",
+		  msg ? msg : "(no message)");
+}
 
 static void free_query(struct pgc_query *q)
 {
@@ -406,6 +424,7 @@ static void connected(struct pgc *c)
 		return;
 	}
 	c->state = PGC_UP;
+	c->session++;
 	c->backoff_ms = c->backoff_min_ms;
 	if (c->failures > 0)
 		log_info("pg", "database connection re-established");
@@ -521,6 +540,7 @@ static void start_libpq(struct pgc *c)
 		connect_failed(c, conn_error(c, buf, sizeof(buf)));
 		return;
 	}
+	PQsetNoticeReceiver(c->conn, on_notice, c);
 	/* libpq's first wish after PQconnectStart is a writable socket. */
 	if (watch(c, UV_WRITABLE) != 0)
 		connect_failed(c, "cannot watch the database socket");

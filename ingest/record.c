@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdarg.h>
@@ -41,20 +42,6 @@ static const char *const type_names[EV_TYPES] = {
 	NULL, "course_started", "intervention_started", "intervention_ended",
 	"hours", "meeting", "goal_set", "goal_rated", "job_chance_rated",
 	"course_ended", "followup"};
-
-/* The fields each event type requires (and so allows). */
-static const unsigned type_fields[EV_TYPES] = {
-	0,
-	BIT(F_DEPARTMENT) | BIT(F_AGREEMENT),
-	BIT(F_INTERVENTION),
-	BIT(F_INTERVENTION),
-	BIT(F_WEEK) | BIT(F_HOURS) | BIT(F_PAID_HOURS),
-	BIT(F_MEETING) | BIT(F_ATTENDED),
-	BIT(F_GOAL) | BIT(F_WEIGHT),
-	BIT(F_GOAL) | BIT(F_LEVEL),
-	BIT(F_LEVEL),
-	BIT(F_EXIT_STATUS),
-	BIT(F_MONTHS_AFTER) | BIT(F_STATUS)};
 
 const char *rec_event_type_name(enum ev_type t)
 {
@@ -115,40 +102,71 @@ static int digits(const char *s, int n, int *out)
 	return 0;
 }
 
+/* YYYY-MM-DD at s: a day that exists, from 1900 to 2100. */
+static int check_date(const char *s)
+{
+	int y, mo, d;
+
+	if (digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) ||
+	    s[7] != '-' || digits(s + 8, 2, &d))
+		return FR_EINVAL;
+	return y >= 1900 && y <= 2100 && cpr_date_valid(y, mo, d) ? 0
+								   : FR_EINVAL;
+}
+
+/* hh:mm:ss at s; 60 seconds is a leap second. */
+static int check_clock(const char *s)
+{
+	int h, mi, sec;
+
+	if (digits(s, 2, &h) || s[2] != ':' || digits(s + 3, 2, &mi) ||
+	    s[5] != ':' || digits(s + 6, 2, &sec))
+		return FR_EINVAL;
+	return h <= 23 && mi <= 59 && sec <= 60 ? 0 : FR_EINVAL;
+}
+
+/* Steps *p over a fraction of a second, if one is there: '.' and 1 to 9
+ * digits. */
+static int skip_fraction(const char *s, size_t len, size_t *p)
+{
+	size_t q = *p, start;
+
+	if (q >= len || s[q] != '.')
+		return 0;
+	start = ++q;
+	while (q < len && s[q] >= '0' && s[q] <= '9')
+		q++;
+	if (q == start || q - start > 9)
+		return FR_EINVAL;
+	*p = q;
+	return 0;
+}
+
+/* The n bytes ending a timestamp: "Z" or an offset +hh:mm / -hh:mm. */
+static int check_offset(const char *s, size_t n)
+{
+	int oh, om;
+
+	if (n == 1 && (s[0] == 'Z' || s[0] == 'z'))
+		return 0;
+	if (n != 6 || (s[0] != '+' && s[0] != '-') || digits(s + 1, 2, &oh) ||
+	    s[3] != ':' || digits(s + 4, 2, &om) || oh > 23 || om > 59)
+		return FR_EINVAL;
+	return 0;
+}
+
 int rec_check_time(const char *s, size_t len, int allow_date)
 {
-	int y, mo, d, h, mi, sec, oh, om;
-	size_t p;
+	size_t p = 19; /* after YYYY-MM-DDThh:mm:ss */
 
-	if (len < 10 || digits(s, 4, &y) || s[4] != '-' ||
-	    digits(s + 5, 2, &mo) || s[7] != '-' || digits(s + 8, 2, &d))
-		return FR_EINVAL;
-	if (y < 1900 || y > 2100 || !cpr_date_valid(y, mo, d))
+	if (len < 10 || check_date(s))
 		return FR_EINVAL;
 	if (len == 10)
 		return allow_date ? 0 : FR_EINVAL;
 	if (len < 20 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-	    digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) ||
-	    s[16] != ':' || digits(s + 17, 2, &sec))
+	    check_clock(s + 11) || skip_fraction(s, len, &p))
 		return FR_EINVAL;
-	if (h > 23 || mi > 59 || sec > 60)
-		return FR_EINVAL;
-	p = 19;
-	if (p < len && s[p] == '.') {
-		size_t start = ++p;
-
-		while (p < len && s[p] >= '0' && s[p] <= '9')
-			p++;
-		if (p == start || p - start > 9)
-			return FR_EINVAL;
-	}
-	if (p < len && (s[p] == 'Z' || s[p] == 'z'))
-		return p + 1 == len ? 0 : FR_EINVAL;
-	if (p + 6 != len || (s[p] != '+' && s[p] != '-') ||
-	    digits(s + p + 1, 2, &oh) || s[p + 3] != ':' ||
-	    digits(s + p + 4, 2, &om) || oh > 23 || om > 59)
-		return FR_EINVAL;
-	return 0;
+	return check_offset(s + p, len - p);
 }
 
 int rec_iso_week_monday(const char *s, size_t len, char out[11])
@@ -180,6 +198,13 @@ struct build {
 	const struct rec_ctx *ctx;
 	struct fr_err *err;
 	int column; /* CSV column of the field being read, 1-based */
+	const struct rec_field *fields;
+	int n;
+	int extra_items;  /* CSV columns that are not fields: items */
+	unsigned present; /* BIT(f) for each field given */
+	unsigned allowed; /* BIT(f) for each field this kind or type uses */
+	const struct rec_value *val[F_COUNT];
+	int col[F_COUNT];
 };
 
 static int fail(struct build *b, const char *field, const char *fmt, ...)
@@ -360,374 +385,455 @@ static int read_answers_object(struct build *b, const struct rec_value *v)
 
 /* ---- the one builder ---- */
 
-int rec_build(struct record *r, const struct rec_ctx *ctx,
-	      const struct rec_field *fields, int n, struct fr_err *err)
+/* Makes field f the one being read (for the column of a rejection); when
+ * it was not given, that is the rejection. */
+static int need(struct build *b, int f)
 {
-	const struct rec_value *val[F_COUNT] = {0};
-	int col[F_COUNT] = {0};
-	struct build b = {r, ctx, err, 0};
-	unsigned present = 0, allowed;
-	struct cpr cpr;
-	char name[INSTR_ID_MAX + 1];
-	int version = 0, rc = FR_EINVAL, extra_items = 0;
+	if (!(b->present & BIT(f))) {
+		b->column = 0;
+		return fail(b, field_names[f], "required field is missing");
+	}
+	b->column = b->col[f];
+	return 0;
+}
 
-	memset(&cpr, 0, sizeof(cpr));
-	r->kind = REC_NONE;
-	r->instr = NULL;
-	r->type = EV_NONE;
-	r->course[0] = '\0';
+/* Required text field f into dst. */
+static int need_text(struct build *b, int f, char *dst, size_t max)
+{
+	if (need(b, f) != 0)
+		return FR_EINVAL;
+	return read_text(b, f, b->val[f], dst, max);
+}
 
-	/* Sort the fields out first: records may list them in any order. */
-	for (int i = 0; i < n; i++) {
-		int f = find_field(fields[i].name, fields[i].nlen);
+/* 1 if v is the string word. */
+static int is_word(const struct rec_value *v, const char *word)
+{
+	size_t n = strlen(word);
 
-		b.column = ctx->csv ? i + 1 : 0;
+	return v->type == RV_STRING && v->len == n && memcmp(v->s, word, n) == 0;
+}
+
+/* A field name from the input, fit for a rejection message: at most max
+ * bytes, "?" when it is not text. */
+static void shown_name(const struct rec_field *fl, char *dst, size_t size,
+		       size_t max)
+{
+	snprintf(dst, size, "%.*s", (int)(fl->nlen > max ? max : fl->nlen),
+		 fl->name);
+	if (!rec_text_ok(dst, strlen(dst)))
+		strcpy(dst, "?");
+}
+
+/* Sorts the fields out first, as records may list them in any order. */
+static int sort_fields(struct build *b)
+{
+	int csv = b->ctx->csv;
+
+	for (int i = 0; i < b->n; i++) {
+		const struct rec_field *fl = &b->fields[i];
+		int f = find_field(fl->name, fl->nlen);
+
+		b->column = csv ? i + 1 : 0;
+		if (f < 0 && csv) {
+			b->extra_items++; /* an item column; later */
+			continue;
+		}
 		if (f < 0) {
-			if (ctx->csv) {
-				extra_items++; /* an item column; later */
-				continue;
-			}
 			char shown[48];
 
-			snprintf(shown, sizeof(shown), "%.*s",
-				 (int)(fields[i].nlen > 40 ? 40 : fields[i].nlen),
-				 fields[i].name);
-			if (!rec_text_ok(shown, strlen(shown)))
-				strcpy(shown, "?");
-			return fail(&b, shown, "unknown field");
+			shown_name(fl, shown, sizeof(shown), 40);
+			return fail(b, shown, "unknown field");
 		}
 		/* Empty CSV cells and JSON nulls are "not given". */
-		if (fields[i].v.type == RV_NULL ||
-		    (ctx->csv && fields[i].v.type == RV_STRING &&
-		     fields[i].v.len == 0))
+		if (fl->v.type == RV_NULL ||
+		    (csv && fl->v.type == RV_STRING && fl->v.len == 0))
 			continue;
-		val[f] = &fields[i].v;
-		col[f] = ctx->csv ? i + 1 : 0;
-		present |= BIT(f);
+		b->val[f] = &fl->v;
+		b->col[f] = b->column;
+		b->present |= BIT(f);
 	}
+	return 0;
+}
 
-#define COL(f) (b.column = col[f])
-#define NEED(f)                                                                \
-	do {                                                                   \
-		if (!(present & BIT(f))) {                                     \
-			b.column = 0;                                          \
-			return fail(&b, field_names[f],                        \
-				    "required field is missing");              \
-		}                                                              \
-	} while (0)
+static int read_kind(struct build *b)
+{
+	const struct rec_ctx *ctx = b->ctx;
+	struct record *r = b->r;
 
-	/* kind */
-	if (ctx->csv) {
+	if (ctx->csv)
 		r->kind = ctx->csv_kind;
-	}
-	if (present & BIT(F_KIND)) {
-		enum rec_kind k = REC_NONE;
+	if (b->present & BIT(F_KIND)) {
+		const struct rec_value *v = b->val[F_KIND];
+		enum rec_kind k = is_word(v, "response") ? REC_RESPONSE
+				  : is_word(v, "event")  ? REC_EVENT
+							 : REC_NONE;
 
-		COL(F_KIND);
-		if (val[F_KIND]->type == RV_STRING) {
-			if (val[F_KIND]->len == 8 &&
-			    memcmp(val[F_KIND]->s, "response", 8) == 0)
-				k = REC_RESPONSE;
-			else if (val[F_KIND]->len == 5 &&
-				 memcmp(val[F_KIND]->s, "event", 5) == 0)
-				k = REC_EVENT;
-		}
+		b->column = b->col[F_KIND];
 		if (k == REC_NONE || (ctx->csv && k != ctx->csv_kind))
-			return fail(&b, "kind",
+			return fail(b, "kind",
 				    ctx->csv ? "does not match the file's kind"
 					     : "must be \"response\" or \"event\"");
 		r->kind = k;
 	}
 	if (r->kind == REC_NONE) {
-		b.column = 0;
-		return fail(&b, "kind", "required field is missing");
+		b->column = 0;
+		return fail(b, "kind", "required field is missing");
 	}
-	allowed = COMMON | (r->kind == REC_RESPONSE ? RESPONSE_FIELDS
-						    : EVENT_COMMON);
+	b->allowed = COMMON | (r->kind == REC_RESPONSE ? RESPONSE_FIELDS
+						       : EVENT_COMMON);
+	return 0;
+}
 
-	/* id and source */
-	NEED(F_ID);
-	COL(F_ID);
-	if (read_text(&b, F_ID, val[F_ID], r->id, REC_ID_MAX) != 0)
+static int read_id_source(struct build *b)
+{
+	struct record *r = b->r;
+
+	if (need_text(b, F_ID, r->id, REC_ID_MAX) != 0)
 		return FR_EINVAL;
-	if (present & BIT(F_SOURCE)) {
-		COL(F_SOURCE);
-		if (read_text(&b, F_SOURCE, val[F_SOURCE], r->source,
-			      REC_SOURCE_MAX) != 0)
-			return FR_EINVAL;
-		if (!rec_source_ok(r->source))
-			return fail(&b, "source",
-				    "may hold only letters, digits, '_', '.' "
-				    "and '-'");
-	} else {
+	if (!(b->present & BIT(F_SOURCE))) {
 		snprintf(r->source, sizeof(r->source), "%s",
-			 ctx->default_source ? ctx->default_source : "file");
+			 b->ctx->default_source ? b->ctx->default_source
+						: "file");
+		return 0;
 	}
+	if (need_text(b, F_SOURCE, r->source, REC_SOURCE_MAX) != 0)
+		return FR_EINVAL;
+	if (!rec_source_ok(r->source))
+		return fail(b, "source", "may hold only letters, digits, '_', "
+					 "'.' and '-'");
+	return 0;
+}
 
-	if (r->kind == REC_RESPONSE) {
-		NEED(F_INSTRUMENT);
-		COL(F_INSTRUMENT);
-		if (read_text(&b, F_INSTRUMENT, val[F_INSTRUMENT], name,
-			      INSTR_ID_MAX) != 0)
-			return FR_EINVAL;
-		NEED(F_VERSION);
-		COL(F_VERSION);
-		if (read_int(&b, "version", val[F_VERSION], 1, 32767,
-			     &version) != 0)
-			return FR_EINVAL;
-		r->instr = catalog_instrument(ctx->cat, name, strlen(name),
-					      version);
-		if (r->instr == NULL) {
-			COL(F_INSTRUMENT);
-			return fail(&b, "instrument",
-				    "unknown instrument or version "
-				    "(see docs/instruments.md)");
-		}
-		NEED(F_RESPONDENT);
-		COL(F_RESPONDENT);
-		{
-			const struct rec_value *v = val[F_RESPONDENT];
+/* ---- responses ---- */
 
-			if (v->type == RV_STRING && v->len == 7 &&
-			    memcmp(v->s, "citizen", 7) == 0)
-				r->respondent = 'c';
-			else if (v->type == RV_STRING && v->len == 10 &&
-				 memcmp(v->s, "consultant", 10) == 0)
-				r->respondent = 'k';
-			else
-				return fail(&b, "respondent",
-					    "must be \"citizen\" or \"consultant\"");
-			if (r->respondent != r->instr->respondent)
-				return fail(&b, "respondent",
-					    "does not match the instrument's "
-					    "respondent");
-		}
-		NEED(F_ANSWERED_AT);
-		COL(F_ANSWERED_AT);
-		if (read_text(&b, F_ANSWERED_AT, val[F_ANSWERED_AT],
-			      r->answered_at, REC_TIME_MAX) != 0)
-			return FR_EINVAL;
-		if (rec_check_time(r->answered_at, strlen(r->answered_at), 0))
-			return fail(&b, "answered_at",
-				    "must be an RFC 3339 timestamp with offset, "
-				    "e.g. 2026-03-01T10:15:00+01:00");
-		if (present & BIT(F_COURSE)) {
-			COL(F_COURSE);
-			if (read_text(&b, F_COURSE, val[F_COURSE], r->course,
-				      REC_ID_MAX) != 0)
-				return FR_EINVAL;
-		}
-		for (int i = 0; i < r->instr->nitems; i++)
-			r->answers[i] = INSTR_NULL;
-		if (ctx->csv) {
-			if (present & BIT(F_ANSWERS)) {
-				COL(F_ANSWERS);
-				return fail(&b, "answers",
-					    "CSV gives one column per item, not "
-					    "an answers column");
-			}
-			for (int i = 0; i < n && extra_items; i++) {
-				int item;
+static int read_instrument(struct build *b)
+{
+	char name[INSTR_ID_MAX + 1];
+	int version = 0;
 
-				if (find_field(fields[i].name, fields[i].nlen) >= 0)
-					continue;
-				b.column = i + 1;
-				snprintf(name, sizeof(name), "%.*s",
-					 (int)(fields[i].nlen > INSTR_ID_MAX
-						       ? INSTR_ID_MAX
-						       : fields[i].nlen),
-					 fields[i].name);
-				if (!rec_text_ok(name, strlen(name)))
-					strcpy(name, "?");
-				item = instr_find_item(r->instr, fields[i].name,
-						       fields[i].nlen);
-				if (item < 0)
-					return fail(&b, name,
-						    "unknown item for this "
-						    "instrument version");
-				if (read_answer(&b, name, item, &fields[i].v))
-					return FR_EINVAL;
-			}
-		} else {
-			NEED(F_ANSWERS);
-			COL(F_ANSWERS);
-			if (read_answers_object(&b, val[F_ANSWERS]) != 0)
-				return FR_EINVAL;
-		}
-	} else {
-		const char *tname;
+	if (need_text(b, F_INSTRUMENT, name, INSTR_ID_MAX) != 0 ||
+	    need(b, F_VERSION) != 0 ||
+	    read_int(b, "version", b->val[F_VERSION], 1, 32767, &version) != 0)
+		return FR_EINVAL;
+	b->r->instr = catalog_instrument(b->ctx->cat, name, strlen(name),
+					 version);
+	if (b->r->instr == NULL) {
+		b->column = b->col[F_INSTRUMENT];
+		return fail(b, "instrument", "unknown instrument or version "
+					     "(see docs/instruments.md)");
+	}
+	return 0;
+}
 
-		if (ctx->csv && extra_items) {
-			for (int i = 0; i < n; i++) {
-				if (find_field(fields[i].name, fields[i].nlen) < 0) {
-					b.column = i + 1;
-					return fail(&b, "header",
-						    "unknown column in an event "
-						    "file");
-				}
-			}
-		}
-		NEED(F_TYPE);
-		COL(F_TYPE);
-		if (val[F_TYPE]->type == RV_STRING) {
-			for (int t = 1; t < EV_TYPES; t++)
-				if (strlen(type_names[t]) == val[F_TYPE]->len &&
-				    memcmp(type_names[t], val[F_TYPE]->s,
-					   val[F_TYPE]->len) == 0)
-					r->type = (enum ev_type)t;
-		}
-		if (r->type == EV_NONE)
-			return fail(&b, "type", "unknown event type "
-						"(see docs/formats.md)");
-		tname = type_names[r->type];
-		allowed |= type_fields[r->type];
-		NEED(F_COURSE);
-		COL(F_COURSE);
-		if (read_text(&b, F_COURSE, val[F_COURSE], r->course,
-			      REC_ID_MAX) != 0)
+static int read_respondent(struct build *b)
+{
+	struct record *r = b->r;
+	const struct rec_value *v;
+
+	if (need(b, F_RESPONDENT) != 0)
+		return FR_EINVAL;
+	v = b->val[F_RESPONDENT];
+	if (is_word(v, "citizen"))
+		r->respondent = 'c';
+	else if (is_word(v, "consultant"))
+		r->respondent = 'k';
+	else
+		return fail(b, "respondent",
+			    "must be \"citizen\" or \"consultant\"");
+	if (r->respondent != r->instr->respondent)
+		return fail(b, "respondent",
+			    "does not match the instrument's respondent");
+	return 0;
+}
+
+static int read_answered_at(struct build *b)
+{
+	struct record *r = b->r;
+
+	if (need_text(b, F_ANSWERED_AT, r->answered_at, REC_TIME_MAX) != 0)
+		return FR_EINVAL;
+	if (rec_check_time(r->answered_at, strlen(r->answered_at), 0))
+		return fail(b, "answered_at",
+			    "must be an RFC 3339 timestamp with offset, "
+			    "e.g. 2026-03-01T10:15:00+01:00");
+	return 0;
+}
+
+/* CSV gives a response's answers one column per item, named by the item. */
+static int read_csv_items(struct build *b)
+{
+	char name[INSTR_ID_MAX + 1];
+
+	if (b->present & BIT(F_ANSWERS)) {
+		b->column = b->col[F_ANSWERS];
+		return fail(b, "answers", "CSV gives one column per item, not "
+					  "an answers column");
+	}
+	for (int i = 0; i < b->n && b->extra_items; i++) {
+		const struct rec_field *fl = &b->fields[i];
+		int item;
+
+		if (find_field(fl->name, fl->nlen) >= 0)
+			continue;
+		b->column = i + 1;
+		shown_name(fl, name, sizeof(name), INSTR_ID_MAX);
+		item = instr_find_item(b->r->instr, fl->name, fl->nlen);
+		if (item < 0)
+			return fail(b, name, "unknown item for this instrument "
+					     "version");
+		if (read_answer(b, name, item, &fl->v) != 0)
 			return FR_EINVAL;
-		NEED(F_AT);
-		COL(F_AT);
-		if (read_text(&b, F_AT, val[F_AT], r->at, REC_TIME_MAX) != 0)
-			return FR_EINVAL;
-		if (rec_check_time(r->at, strlen(r->at), 1))
-			return fail(&b, "at",
-				    "must be a date (2026-03-01) or an RFC 3339 "
-				    "timestamp with offset");
-		for (int f = 0; f < F_COUNT; f++) {
-			if ((type_fields[r->type] & BIT(f)) &&
-			    !(present & BIT(f))) {
-				b.column = 0;
-				return fail(&b, field_names[f],
-					    "required field is missing for "
-					    "type %s",
-					    tname);
-			}
-		}
-		switch (r->type) {
-		case EV_COURSE_STARTED:
-			COL(F_DEPARTMENT);
-			if (read_code(&b, F_DEPARTMENT, val[F_DEPARTMENT],
-				      CAT_DEPARTMENT, r->department))
-				return FR_EINVAL;
-			COL(F_AGREEMENT);
-			if (read_code(&b, F_AGREEMENT, val[F_AGREEMENT],
-				      CAT_TARGET_GROUP, r->agreement))
-				return FR_EINVAL;
-			break;
-		case EV_INTERVENTION_STARTED:
-		case EV_INTERVENTION_ENDED:
-			COL(F_INTERVENTION);
-			if (read_code(&b, F_INTERVENTION, val[F_INTERVENTION],
-				      CAT_INTERVENTION, r->intervention))
-				return FR_EINVAL;
-			break;
-		case EV_HOURS:
-			COL(F_WEEK);
-			if (val[F_WEEK]->type != RV_STRING ||
-			    rec_iso_week_monday(val[F_WEEK]->s, val[F_WEEK]->len,
-						r->week))
-				return fail(&b, "week",
-					    "must be an ISO week such as 2026-W09");
-			COL(F_HOURS);
-			if (read_real(&b, F_HOURS, val[F_HOURS], 0, 168, &r->hours))
-				return FR_EINVAL;
-			COL(F_PAID_HOURS);
-			if (read_real(&b, F_PAID_HOURS, val[F_PAID_HOURS], 0, 168,
-				      &r->paid_hours))
-				return FR_EINVAL;
-			if (r->paid_hours > r->hours)
-				return fail(&b, "paid_hours",
-					    "must not exceed hours");
-			break;
-		case EV_MEETING:
-			COL(F_MEETING);
-			if (read_code(&b, F_MEETING, val[F_MEETING], CAT_MEETING,
-				      r->meeting))
-				return FR_EINVAL;
-			COL(F_ATTENDED);
-			if (read_bool(&b, F_ATTENDED, val[F_ATTENDED],
-				      &r->attended))
-				return FR_EINVAL;
-			break;
-		case EV_GOAL_SET:
-			COL(F_GOAL);
-			if (read_code(&b, F_GOAL, val[F_GOAL], CAT_SUBGOAL,
-				      r->goal))
-				return FR_EINVAL;
-			COL(F_WEIGHT);
-			if (read_int(&b, "weight", val[F_WEIGHT], 1, 3,
-				     &r->weight))
-				return FR_EINVAL;
-			break;
-		case EV_GOAL_RATED:
-			COL(F_GOAL);
-			if (read_code(&b, F_GOAL, val[F_GOAL], CAT_SUBGOAL,
-				      r->goal))
-				return FR_EINVAL;
-			COL(F_LEVEL);
-			if (read_int(&b, "level", val[F_LEVEL], -2, 2, &r->level))
-				return FR_EINVAL;
-			break;
-		case EV_JOB_CHANCE_RATED:
-			COL(F_LEVEL);
-			if (read_int(&b, "level", val[F_LEVEL], 1, 5, &r->level))
-				return FR_EINVAL;
-			break;
-		case EV_COURSE_ENDED:
-			COL(F_EXIT_STATUS);
-			if (read_code(&b, F_EXIT_STATUS, val[F_EXIT_STATUS],
-				      CAT_EXIT_STATUS, r->exit_status))
-				return FR_EINVAL;
-			break;
-		case EV_FOLLOWUP:
-			COL(F_MONTHS_AFTER);
-			if (read_int(&b, "months_after", val[F_MONTHS_AFTER], 1,
-				     60, &r->months_after))
-				return FR_EINVAL;
-			COL(F_STATUS);
-			if (read_code(&b, F_STATUS, val[F_STATUS],
-				      CAT_EXIT_STATUS, r->status))
-				return FR_EINVAL;
-			break;
-		default:
-			break;
+	}
+	return 0;
+}
+
+static int build_response(struct build *b)
+{
+	struct record *r = b->r;
+
+	if (read_instrument(b) != 0 || read_respondent(b) != 0 ||
+	    read_answered_at(b) != 0)
+		return FR_EINVAL;
+	if ((b->present & BIT(F_COURSE)) &&
+	    need_text(b, F_COURSE, r->course, REC_ID_MAX) != 0)
+		return FR_EINVAL;
+	for (int i = 0; i < r->instr->nitems; i++)
+		r->answers[i] = INSTR_NULL;
+	if (b->ctx->csv)
+		return read_csv_items(b);
+	if (need(b, F_ANSWERS) != 0)
+		return FR_EINVAL;
+	return read_answers_object(b, b->val[F_ANSWERS]);
+}
+
+/* ---- events ---- */
+
+/*
+ * The fields of each event type: how each is read, and with what
+ * catalogue or range, into which member of struct record. A type requires
+ * exactly its fields (and so allows no others). Fields are listed in the
+ * order of enum fid, the order in which missing ones are reported.
+ */
+struct ev_field;
+typedef int ev_reader(struct build *b, const struct ev_field *ef,
+		      const struct rec_value *v);
+
+struct ev_field {
+	enum fid f;
+	ev_reader *read;
+	enum cat_kind cat; /* codes */
+	double lo, hi;     /* numbers */
+	size_t off;        /* where in struct record */
+};
+
+#define EV_MAX_FIELDS 3
+
+struct ev_spec {
+	int n;
+	struct ev_field fields[EV_MAX_FIELDS];
+};
+
+#define MEMBER(b, ef, type) ((type *)((char *)(b)->r + (ef)->off))
+
+static int ev_code(struct build *b, const struct ev_field *ef,
+		   const struct rec_value *v)
+{
+	return read_code(b, ef->f, v, ef->cat, MEMBER(b, ef, char));
+}
+
+static int ev_int(struct build *b, const struct ev_field *ef,
+		  const struct rec_value *v)
+{
+	return read_int(b, field_names[ef->f], v, (long long)ef->lo,
+			(long long)ef->hi, MEMBER(b, ef, int));
+}
+
+static int ev_real(struct build *b, const struct ev_field *ef,
+		   const struct rec_value *v)
+{
+	return read_real(b, ef->f, v, ef->lo, ef->hi, MEMBER(b, ef, double));
+}
+
+/* Paid hours are a number of hours, and a part of the week's hours. */
+static int ev_paid_hours(struct build *b, const struct ev_field *ef,
+			 const struct rec_value *v)
+{
+	if (ev_real(b, ef, v) != 0)
+		return FR_EINVAL;
+	if (b->r->paid_hours > b->r->hours)
+		return fail(b, field_names[ef->f], "must not exceed hours");
+	return 0;
+}
+
+static int ev_bool(struct build *b, const struct ev_field *ef,
+		   const struct rec_value *v)
+{
+	return read_bool(b, ef->f, v, MEMBER(b, ef, int));
+}
+
+static int ev_week(struct build *b, const struct ev_field *ef,
+		   const struct rec_value *v)
+{
+	if (v->type != RV_STRING ||
+	    rec_iso_week_monday(v->s, v->len, MEMBER(b, ef, char)))
+		return fail(b, field_names[ef->f],
+			    "must be an ISO week such as 2026-W09");
+	return 0;
+}
+
+#define CODE(f, cat, m) {f, ev_code, cat, 0, 0, offsetof(struct record, m)}
+#define NUM(f, rd, lo, hi, m) {f, rd, 0, lo, hi, offsetof(struct record, m)}
+
+static const struct ev_spec ev_specs[EV_TYPES] = {
+	[EV_COURSE_STARTED] = {2, {CODE(F_DEPARTMENT, CAT_DEPARTMENT, department),
+				   CODE(F_AGREEMENT, CAT_TARGET_GROUP, agreement)}},
+	[EV_INTERVENTION_STARTED] = {1, {CODE(F_INTERVENTION, CAT_INTERVENTION,
+					      intervention)}},
+	[EV_INTERVENTION_ENDED] = {1, {CODE(F_INTERVENTION, CAT_INTERVENTION,
+					    intervention)}},
+	[EV_HOURS] = {3, {NUM(F_WEEK, ev_week, 0, 0, week),
+			  NUM(F_HOURS, ev_real, 0, 168, hours),
+			  NUM(F_PAID_HOURS, ev_paid_hours, 0, 168, paid_hours)}},
+	[EV_MEETING] = {2, {CODE(F_MEETING, CAT_MEETING, meeting),
+			    NUM(F_ATTENDED, ev_bool, 0, 0, attended)}},
+	[EV_GOAL_SET] = {2, {CODE(F_GOAL, CAT_SUBGOAL, goal),
+			     NUM(F_WEIGHT, ev_int, 1, 3, weight)}},
+	[EV_GOAL_RATED] = {2, {CODE(F_GOAL, CAT_SUBGOAL, goal),
+			       NUM(F_LEVEL, ev_int, -2, 2, level)}},
+	[EV_JOB_CHANCE_RATED] = {1, {NUM(F_LEVEL, ev_int, 1, 5, level)}},
+	[EV_COURSE_ENDED] = {1, {CODE(F_EXIT_STATUS, CAT_EXIT_STATUS,
+				      exit_status)}},
+	[EV_FOLLOWUP] = {2, {NUM(F_MONTHS_AFTER, ev_int, 1, 60, months_after),
+			     CODE(F_STATUS, CAT_EXIT_STATUS, status)}},
+};
+
+#undef CODE
+#undef NUM
+
+/* An event file has no item columns: any column that is not a field. */
+static int check_event_columns(struct build *b)
+{
+	if (!b->ctx->csv || !b->extra_items)
+		return 0;
+	for (int i = 0; i < b->n; i++) {
+		if (find_field(b->fields[i].name, b->fields[i].nlen) < 0) {
+			b->column = i + 1;
+			return fail(b, "header", "unknown column in an event file");
 		}
 	}
+	return 0;
+}
 
-	/* A field given that this kind or type does not use. */
-	for (int f = 0; f < F_COUNT; f++) {
-		if ((present & BIT(f)) && !(allowed & BIT(f))) {
-			COL(f);
-			return fail(&b, field_names[f],
-				    r->kind == REC_RESPONSE
-					    ? "not a field of a response"
-					    : "not a field of this event type");
+static int read_type(struct build *b)
+{
+	const struct rec_value *v;
+
+	if (need(b, F_TYPE) != 0)
+		return FR_EINVAL;
+	v = b->val[F_TYPE];
+	for (int t = 1; t < EV_TYPES; t++) {
+		if (is_word(v, type_names[t])) {
+			b->r->type = (enum ev_type)t;
+			return 0;
 		}
 	}
+	return fail(b, "type", "unknown event type (see docs/formats.md)");
+}
 
-	/* Last the CPR number: parse, pseudonymise, wipe. */
-	NEED(F_CPR);
-	COL(F_CPR);
-	if (val[F_CPR]->type != RV_STRING)
-		return fail(&b, "cpr", "must be a string (DDMMYY-SSSS)");
-	{
-		struct fr_err cerr;
+static int read_at(struct build *b)
+{
+	struct record *r = b->r;
 
-		fr_err_clear(&cerr);
-		if (cpr_parse(val[F_CPR]->s, val[F_CPR]->len, &ctx->today, &cpr,
-			      &cerr) != 0) {
-			fail(&b, "cpr", "%s", cerr.msg);
-			if (err)
-				err->reason = cerr.reason;
-			goto out;
+	if (need_text(b, F_AT, r->at, REC_TIME_MAX) != 0)
+		return FR_EINVAL;
+	if (rec_check_time(r->at, strlen(r->at), 1))
+		return fail(b, "at", "must be a date (2026-03-01) or an RFC 3339 "
+				     "timestamp with offset");
+	return 0;
+}
+
+/* All of a type's fields must be there before any of them is read. */
+static int check_event_fields(struct build *b, const struct ev_spec *spec)
+{
+	for (int i = 0; i < spec->n; i++) {
+		enum fid f = spec->fields[i].f;
+
+		if (!(b->present & BIT(f))) {
+			b->column = 0;
+			return fail(b, field_names[f],
+				    "required field is missing for type %s",
+				    type_names[b->r->type]);
 		}
 	}
-	if (pseud_citizen(ctx->pseud, cpr.canonical, r->pseudonym) != 0) {
-		fail(&b, "cpr", "pseudonymisation failed");
+	return 0;
+}
+
+static int build_event(struct build *b)
+{
+	const struct ev_spec *spec;
+	int rc;
+
+	if (check_event_columns(b) != 0 || read_type(b) != 0)
+		return FR_EINVAL;
+	spec = &ev_specs[b->r->type];
+	for (int i = 0; i < spec->n; i++)
+		b->allowed |= BIT(spec->fields[i].f);
+	rc = need_text(b, F_COURSE, b->r->course, REC_ID_MAX);
+	rc = rc ? rc : read_at(b);
+	rc = rc ? rc : check_event_fields(b, spec);
+	for (int i = 0; i < spec->n && rc == 0; i++) {
+		const struct ev_field *ef = &spec->fields[i];
+
+		b->column = b->col[ef->f];
+		rc = ef->read(b, ef, b->val[ef->f]);
+	}
+	return rc;
+}
+
+/* ---- common to both kinds ---- */
+
+/* A field given that this kind or type does not use. */
+static int check_allowed(struct build *b)
+{
+	unsigned extra = b->present & ~b->allowed;
+	int f;
+
+	if (extra == 0)
+		return 0;
+	f = __builtin_ctz(extra); /* the first in enum fid order */
+	b->column = b->col[f];
+	return fail(b, field_names[f], b->r->kind == REC_RESPONSE
+					       ? "not a field of a response"
+					       : "not a field of this event type");
+}
+
+/* Last the CPR number: parse, pseudonymise, wipe. */
+static int read_cpr(struct build *b)
+{
+	const struct rec_value *v;
+	struct record *r = b->r;
+	struct fr_err cerr;
+	struct cpr cpr;
+	int rc = FR_EINVAL;
+
+	if (need(b, F_CPR) != 0)
+		return FR_EINVAL;
+	v = b->val[F_CPR];
+	if (v->type != RV_STRING)
+		return fail(b, "cpr", "must be a string (DDMMYY-SSSS)");
+	memset(&cpr, 0, sizeof(cpr));
+	fr_err_clear(&cerr);
+	if (cpr_parse(v->s, v->len, &b->ctx->today, &cpr, &cerr) != 0) {
+		fail(b, "cpr", "%s", cerr.msg);
+		if (b->err)
+			b->err->reason = cerr.reason;
 		goto out;
 	}
-	r->key_no = ctx->key_no;
+	if (pseud_citizen(b->ctx->pseud, cpr.canonical, r->pseudonym) != 0) {
+		fail(b, "cpr", "pseudonymisation failed");
+		goto out;
+	}
+	r->key_no = b->ctx->key_no;
 	r->birth_year = cpr.birth.year;
 	r->sex = cpr.sex;
 	if (r->kind == REC_RESPONSE)
@@ -736,8 +842,26 @@ int rec_build(struct record *r, const struct rec_ctx *ctx,
 out:
 	cpr_wipe(&cpr);
 	return rc;
-#undef NEED
-#undef COL
+}
+
+int rec_build(struct record *r, const struct rec_ctx *ctx,
+	      const struct rec_field *fields, int n, struct fr_err *err)
+{
+	struct build b = {.r = r, .ctx = ctx, .err = err, .fields = fields,
+			  .n = n};
+
+	r->kind = REC_NONE;
+	r->instr = NULL;
+	r->type = EV_NONE;
+	r->course[0] = '\0';
+	if (sort_fields(&b) != 0 || read_kind(&b) != 0 ||
+	    read_id_source(&b) != 0)
+		return FR_EINVAL;
+	if ((r->kind == REC_RESPONSE ? build_response(&b) : build_event(&b)) != 0)
+		return FR_EINVAL;
+	if (check_allowed(&b) != 0)
+		return FR_EINVAL;
+	return read_cpr(&b);
 }
 
 /* A jansson scalar as a record value. */

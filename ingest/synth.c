@@ -1,6 +1,6 @@
 /*
- * `fremdrift synth --citizens N --seed S`: realistic synthetic courses as
- * NDJSON on stdout, for the demo and the benchmarks. Same seed, same bytes.
+ * Realistic synthetic courses as NDJSON on stdout (`fremdrift synth`), for
+ * the demo and the benchmarks. Same seed, same bytes.
  *
  * The model follows the research the provider stands on (shared/domain.md):
  * every citizen has a latent level per questionnaire dimension that drifts
@@ -11,12 +11,12 @@
  * drift and to the chance of a good exit. CPR numbers are replacement-style
  * (day + 60): never a real person's.
  */
-#include "cli.h"
-#include "fremdrift/db.h"
+#include "fremdrift/synth.h"
 
 #include "fremdrift/buf.h"
 #include "fremdrift/catalog.h"
 #include "fremdrift/civil.h"
+#include "fremdrift/err.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -79,7 +79,7 @@ static void flush_out(struct out *o)
 		ssize_t w = write(1, o->b.data + off, o->b.len - off);
 
 		if (w <= 0)
-			exit(EXIT_FATAL);
+			exit(FR_EXIT_FATAL);
 		off += (size_t)w;
 	}
 	fr_buf_reset(&o->b);
@@ -191,135 +191,218 @@ static void event_head(struct out *o, long seed, long i, struct citizen *c,
 	     seed, i, c->ev_no++, c->cpr, course, d, type);
 }
 
+/* What the parts of one course share. */
+struct course {
+	struct out *o;
+	struct rng *r;
+	long seed, i;
+	struct citizen c; /* this course's copy of the citizen */
+	const char *name;
+	const struct instrument *borger, *kons;
+	long start, end, today;
+	int weeks;
+	int *np; /* the citizen's next response number */
+};
+
+static void course_event(struct course *k, long day, const char *type)
+{
+	event_head(k->o, k->seed, k->i, &k->c, k->name, day, type);
+}
+
+static void course_response(struct course *k, const struct instrument *ins,
+			    double weeks, long day)
+{
+	response(k->o, k->r, k->seed, k->i, (*k->np)++, ins, &k->c, weeks, day,
+		 k->name);
+}
+
+/* The citizen's mix of interventions and levels for this course, and the
+ * events that open it. */
+static void course_begin(struct course *k)
+{
+	struct rng *r = k->r;
+	struct citizen *c = &k->c;
+	double p = uni(r);
+	const char *department, *agreement;
+
+	c->mix = p < 0.10 ? 0 : p < 0.30 ? 1 : p < 0.60 ? 2 : 3;
+	c->belief = 1 + pick(r, 5);
+	for (int d = 0; d < 8; d++)
+		c->level[d] = 35 + gauss(r) * 12;
+	c->drift = (c->mix == 0 ? -0.25 : c->mix == 1 ? 0.1
+				       : c->mix == 2 ? 0.45 : 0.85) +
+		   0.12 * (c->belief - 3) + gauss(r) * 0.15;
+
+	/* The agreement is drawn first: the order GCC evaluated the two draws
+	 * in when they were arguments of one call, written out so that every
+	 * compiler gives the same bytes for a seed. */
+	agreement = agreements[pick(r, 7)];
+	department = departments[pick(r, 5)];
+	course_event(k, k->start, "course_started");
+	EMIT(k->o, ",\"department\":\"%s\",\"agreement\":\"%s\"}\n",
+	     department, agreement);
+	course_event(k, k->start + 7, "job_chance_rated");
+	EMIT(k->o, ",\"level\":%d}\n", c->belief);
+	c->first_goal = pick(r, 10);
+	for (int g = 0, first = c->first_goal; g < 3; g++) {
+		course_event(k, k->start + 7, "goal_set");
+		EMIT(k->o, ",\"goal\":\"%s\",\"weight\":%d}\n",
+		     goals[(first + g * 3) % 10], 1 + pick(r, 3));
+	}
+}
+
+/* The weeks in which the company-oriented and the other intervention
+ * run (-1: none). */
+struct plan {
+	int comp_from, comp_to, oth_from, oth_to;
+};
+
+static void plan_interventions(struct course *k, struct plan *pl)
+{
+	int mix = k->c.mix;
+
+	pl->comp_from = pl->comp_to = pl->oth_from = pl->oth_to = -1;
+	if (mix >= 1) {
+		pl->oth_from = 1 + pick(k->r, 3);
+		pl->oth_to = pl->oth_from + 8 + pick(k->r, 8);
+	}
+	if (mix == 2) {
+		pl->comp_from = pl->oth_to + 1 + pick(k->r, 3);
+		pl->comp_to = k->weeks - 1;
+	} else if (mix == 3) {
+		pl->comp_from = pl->oth_from + pick(k->r, 3);
+		pl->comp_to = k->weeks - 1;
+	}
+}
+
+static void other_intervention(struct course *k, const struct plan *pl)
+{
+	const char *what;
+
+	if (pl->oth_from < 0)
+		return;
+	what = other[pick(k->r, 10)];
+	course_event(k, k->start + pl->oth_from * 7, "intervention_started");
+	EMIT(k->o, ",\"intervention\":\"%s\"}\n", what);
+	if (k->start + pl->oth_to * 7 <= k->today) {
+		course_event(k, k->start + pl->oth_to * 7, "intervention_ended");
+		EMIT(k->o, ",\"intervention\":\"%s\"}\n", what);
+	}
+}
+
+/* The company-oriented intervention, with its hours every other week. */
+static void company_intervention(struct course *k, const struct plan *pl)
+{
+	const char *what;
+
+	if (pl->comp_from < 0 || pl->comp_from >= k->weeks)
+		return;
+	what = company[pick(k->r, 4)];
+	course_event(k, k->start + pl->comp_from * 7, "intervention_started");
+	EMIT(k->o, ",\"intervention\":\"%s\"}\n", what);
+	for (int w = pl->comp_from; w <= pl->comp_to; w += 2) {
+		long day = k->start + w * 7;
+		double h = 6 + pick(k->r, 15);
+		char wk[9];
+
+		if (day > k->today)
+			break;
+		week_str(day, wk);
+		course_event(k, day, "hours");
+		EMIT(k->o, ",\"week\":\"%s\",\"hours\":%.0f,\"paid_hours\":%.0f}\n",
+		     wk, h,
+		     strcmp(what, "internship") == 0 ? 0.0 : floor(h * uni(k->r)));
+	}
+}
+
+static void meetings(struct course *k)
+{
+	for (int w = 2; w < k->weeks; w += 4) {
+		long day = k->start + w * 7;
+
+		if (day > k->today)
+			break;
+		course_event(k, day, "meeting");
+		EMIT(k->o, ",\"meeting\":\"%s\",\"attended\":%s}\n",
+		     w % 12 == 2 ? "three_party" : "conversation",
+		     uni(k->r) < 0.12 - 0.015 * k->c.belief ? "false" : "true");
+	}
+}
+
+/* Questionnaire rounds every 4-6 weeks, the consultant's at the start. */
+static void rounds(struct course *k)
+{
+	if (k->start <= k->today)
+		course_response(k, k->kons, 0, k->start + 3);
+	for (int w = 0; w < k->weeks; w += 4 + pick(k->r, 3)) {
+		long day = k->start + w * 7 + pick(k->r, 3);
+
+		if (day > k->today)
+			break;
+		course_response(k, k->borger, w, day);
+	}
+}
+
+static const char *exit_status_for(double q)
+{
+	return q > 85 ? "employment" : q > 70 ? "education"
+	       : q > 60 ? "flex_job" : q > 50 ? "employment_support"
+	       : q > 20 ? "unemployment" : q > 10 ? "sickness_benefit"
+					      : "other_public_support";
+}
+
+/* A course that has ended: the consultant's last round, the goals rated,
+ * the exit and, two months on, the follow-up. */
+static void course_end(struct course *k)
+{
+	struct citizen *c = &k->c;
+	double final = c->level[0] + c->drift * k->weeks;
+	const char *exit_status;
+	double q = uni(k->r) * 100 + final - 40 + 6 * (c->belief - 3);
+
+	course_response(k, k->kons, k->weeks, k->end - 2);
+	for (int g = 0, first = c->first_goal; g < 3; g++) {
+		int lvl = (int)lround(c->drift * 3 + gauss(k->r) * 0.8);
+
+		course_event(k, k->end - 1, "goal_rated");
+		EMIT(k->o, ",\"goal\":\"%s\",\"level\":%d}\n",
+		     goals[(first + g * 3) % 10],
+		     lvl < -2 ? -2 : lvl > 2 ? 2 : lvl);
+	}
+	exit_status = exit_status_for(q);
+	course_event(k, k->end, "course_ended");
+	EMIT(k->o, ",\"exit_status\":\"%s\"}\n", exit_status);
+	if (k->end + 61 <= k->today) {
+		course_event(k, k->end + 61, "followup");
+		EMIT(k->o, ",\"months_after\":2,\"status\":\"%s\"}\n",
+		     uni(k->r) < 0.8 ? exit_status : "unemployment");
+	}
+}
+
 /* One course of a citizen from `start`; returns its (planned) end. */
 static long one_course(struct out *o, struct rng *r, long seed, long i,
 		       struct citizen *cp, const struct catalog *cat, long today,
 		       const char *course, long start, int *np)
 {
-	const struct instrument *borger = catalog_instrument(cat, "borger", 6, 1);
-	const struct instrument *kons = catalog_instrument(cat, "konsulent", 9, 1);
-	struct citizen c = *cp;
-	int weeks = 26 + pick(r, 27);
-	long end = start + weeks * 7;
-	int comp_from, comp_to, oth_from, oth_to, n = *np;
-	double p;
+	struct course k = {
+		.o = o, .r = r, .seed = seed, .i = i, .c = *cp, .name = course,
+		.borger = catalog_instrument(cat, "borger", 6, 1),
+		.kons = catalog_instrument(cat, "konsulent", 9, 1),
+		.start = start, .today = today, .np = np};
+	struct plan pl;
 
-	p = uni(r);
-	c.mix = p < 0.10 ? 0 : p < 0.30 ? 1 : p < 0.60 ? 2 : 3;
-	c.belief = 1 + pick(r, 5);
-	for (int d = 0; d < 8; d++)
-		c.level[d] = 35 + gauss(r) * 12;
-	c.drift = (c.mix == 0 ? -0.25 : c.mix == 1 ? 0.1 : c.mix == 2 ? 0.45 : 0.85) +
-		  0.12 * (c.belief - 3) + gauss(r) * 0.15;
-
-	event_head(o, seed, i, &c, course, start, "course_started");
-	EMIT(o, ",\"department\":\"%s\",\"agreement\":\"%s\"}\n",
-	     departments[pick(r, 5)], agreements[pick(r, 7)]);
-	event_head(o, seed, i, &c, course, start + 7, "job_chance_rated");
-	EMIT(o, ",\"level\":%d}\n", c.belief);
-	c.first_goal = pick(r, 10);
-	for (int g = 0, first = c.first_goal; g < 3; g++) {
-		event_head(o, seed, i, &c, course, start + 7, "goal_set");
-		EMIT(o, ",\"goal\":\"%s\",\"weight\":%d}\n",
-		     goals[(first + g * 3) % 10], 1 + pick(r, 3));
-	}
-
-	/* Interventions: when the company-oriented and the other one run. */
-	comp_from = comp_to = oth_from = oth_to = -1;
-	if (c.mix >= 1) {
-		oth_from = 1 + pick(r, 3);
-		oth_to = oth_from + 8 + pick(r, 8);
-	}
-	if (c.mix == 2) {
-		comp_from = oth_to + 1 + pick(r, 3);
-		comp_to = weeks - 1;
-	} else if (c.mix == 3) {
-		comp_from = oth_from + pick(r, 3);
-		comp_to = weeks - 1;
-	}
-	if (oth_from >= 0) {
-		const char *what = other[pick(r, 10)];
-
-		event_head(o, seed, i, &c, course, start + oth_from * 7,
-			   "intervention_started");
-		EMIT(o, ",\"intervention\":\"%s\"}\n", what);
-		if (start + oth_to * 7 <= today) {
-			event_head(o, seed, i, &c, course, start + oth_to * 7,
-				   "intervention_ended");
-			EMIT(o, ",\"intervention\":\"%s\"}\n", what);
-		}
-	}
-	if (comp_from >= 0 && comp_from < weeks) {
-		const char *what = company[pick(r, 4)];
-
-		event_head(o, seed, i, &c, course, start + comp_from * 7,
-			   "intervention_started");
-		EMIT(o, ",\"intervention\":\"%s\"}\n", what);
-		for (int w = comp_from; w <= comp_to; w += 2) {
-			long day = start + w * 7;
-			double h = 6 + pick(r, 15);
-			char wk[9];
-
-			if (day > today)
-				break;
-			week_str(day, wk);
-			event_head(o, seed, i, &c, course, day, "hours");
-			EMIT(o, ",\"week\":\"%s\",\"hours\":%.0f,\"paid_hours\":%.0f}\n",
-			     wk, h,
-			     strcmp(what, "internship") == 0 ? 0.0
-							     : floor(h * uni(r)));
-		}
-	}
-	for (int w = 2; w < weeks; w += 4) {
-		long day = start + w * 7;
-
-		if (day > today)
-			break;
-		event_head(o, seed, i, &c, course, day, "meeting");
-		EMIT(o, ",\"meeting\":\"%s\",\"attended\":%s}\n",
-		     w % 12 == 2 ? "three_party" : "conversation",
-		     uni(r) < 0.12 - 0.015 * c.belief ? "false" : "true");
-	}
-
-	/* Questionnaire rounds every 4-6 weeks, consultant's at start and end. */
-	if (start <= today)
-		response(o, r, seed, i, n++, kons, &c, 0, start + 3, course);
-	for (int w = 0; w < weeks; w += 4 + pick(r, 3)) {
-		long day = start + w * 7 + pick(r, 3);
-
-		if (day > today)
-			break;
-		response(o, r, seed, i, n++, borger, &c, w, day, course);
-	}
-	if (end <= today) {
-		double final = c.level[0] + c.drift * weeks;
-		const char *exit_status;
-		double q = uni(r) * 100 + final - 40 + 6 * (c.belief - 3);
-
-		response(o, r, seed, i, n++, kons, &c, weeks, end - 2, course);
-		for (int g = 0, first = c.first_goal; g < 3; g++) {
-			int lvl = (int)lround(c.drift * 3 + gauss(r) * 0.8);
-
-			event_head(o, seed, i, &c, course, end - 1, "goal_rated");
-			EMIT(o, ",\"goal\":\"%s\",\"level\":%d}\n",
-			     goals[(first + g * 3) % 10],
-			     lvl < -2 ? -2 : lvl > 2 ? 2 : lvl);
-		}
-		exit_status = q > 85 ? "employment" : q > 70 ? "education"
-			      : q > 60 ? "flex_job" : q > 50 ? "employment_support"
-			      : q > 20 ? "unemployment" : q > 10 ? "sickness_benefit"
-							     : "other_public_support";
-		event_head(o, seed, i, &c, course, end, "course_ended");
-		EMIT(o, ",\"exit_status\":\"%s\"}\n", exit_status);
-		if (end + 61 <= today) {
-			event_head(o, seed, i, &c, course, end + 61, "followup");
-			EMIT(o, ",\"months_after\":2,\"status\":\"%s\"}\n",
-			     uni(r) < 0.8 ? exit_status : "unemployment");
-		}
-	}
-	*np = n;
-	cp->ev_no = c.ev_no;
-	return end;
+	k.weeks = 26 + pick(r, 27);
+	k.end = start + k.weeks * 7;
+	course_begin(&k);
+	plan_interventions(&k, &pl);
+	other_intervention(&k, &pl);
+	company_intervention(&k, &pl);
+	meetings(&k);
+	rounds(&k);
+	if (k.end <= today)
+		course_end(&k);
+	cp->ev_no = k.c.ev_no;
+	return k.end;
 }
 
 /* A citizen: a course, and for about one in ten a new one later (a new
@@ -353,49 +436,18 @@ static void one_citizen(struct out *o, struct rng *r, long seed, long i,
 	}
 }
 
-int cmd_synth(int argc, char **argv, const struct fr_config *cfg)
+int synth_run(const struct synth_opts *opts)
 {
-	long citizens = 1000, seed = 1;
+	long citizens = opts->citizens, seed = opts->seed;
 	struct catalog cat;
 	struct fr_err err;
 	struct out o;
 	struct rng r;
 	long today = 20634; /* 2026-06-30: fixed, so output never changes */
 
-	(void)cfg;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--citizens") == 0 && i + 1 < argc) {
-			citizens = atol(argv[++i]);
-		} else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
-			seed = atol(argv[++i]);
-		} else if (strcmp(argv[i], "--help") == 0 ||
-			   strcmp(argv[i], "-h") == 0) {
-			printf("usage: fremdrift synth [--citizens N] [--seed S]\n\n"
-			       "Writes synthetic courses for N citizens (default "
-			       "1000) as NDJSON on stdout:\nquestionnaire rounds "
-			       "every 4-6 weeks, consultant ratings, interventions, "
-			       "hours,\nmeetings, goals, exits and follow-ups (about "
-			       "one citizen in ten comes back\nfor a later course), in "
-			       "which parallel company-oriented\ninterventions "
-			       "progress most and no intervention regresses. The "
-			       "same seed gives\nthe same output. CPR numbers are "
-			       "replacement-style, never a real person's.\n");
-			return EXIT_OK;
-		} else {
-			fprintf(stderr, "fremdrift synth: unexpected '%s' (see "
-					"--help)\n",
-				argv[i]);
-			return EXIT_FATAL;
-		}
-	}
-	if (citizens < 1 || citizens > 15000000) {
-		fprintf(stderr, "fremdrift synth: --citizens takes 1 to "
-				"15000000\n");
-		return EXIT_FATAL;
-	}
 	if (catalog_init(&cat, &err) != 0) {
 		fprintf(stderr, "fremdrift synth: %s\n", err.msg);
-		return EXIT_FATAL;
+		return FR_EXIT_FATAL;
 	}
 	fr_buf_init(&o.b, 4u << 20);
 	for (long i = 0; i < citizens; i++) {
@@ -408,5 +460,5 @@ int cmd_synth(int argc, char **argv, const struct fr_config *cfg)
 	flush_out(&o);
 	fr_buf_free(&o.b);
 	catalog_free(&cat);
-	return EXIT_OK;
+	return FR_EXIT_OK;
 }

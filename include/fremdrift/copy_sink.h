@@ -48,7 +48,4 @@ int sink_submit(struct sink *s, struct batch *b, sink_done_cb cb, void *data);
 /* Tell the sink the connection is up again (from the pgc state callback). */
 void sink_connection_up(struct sink *s);
 
-/* Batches committed, and those that needed the duplicate path. */
-void sink_stats(const struct sink *s, long long *committed, long long *slow);
-
 #endif

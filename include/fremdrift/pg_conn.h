@@ -58,6 +58,13 @@ int pgc_new(uv_loop_t *loop, const char *conninfo, const struct pgc_opts *opts,
 int pgc_is_up(const struct pgc *c);
 
 /*
+ * Which server session this is: a number that changes every time the
+ * connection comes up (0 before the first), so that session state such as
+ * temporary tables can be known to still exist.
+ */
+unsigned pgc_session(const struct pgc *c);
+
+/*
  * Queues sql with nparams text parameters (values may hold NULL for SQL
  * NULL; everything is copied). timeout_ms > 0 bounds the time until the
  * result: when it passes, cb gets error "timed out" and the connection is

@@ -415,6 +415,70 @@ static void test_dump_has_no_cpr(void **state)
 	free(text);
 }
 
+/* 1 if line is a logfmt log line or one of ingest's own progress and
+ * summary lines ("FILE: N accepted, ...", "total: ...", "FILE: resuming"). */
+static int known_stderr_line(const char *line)
+{
+	long long a, d, r;
+
+	if (strncmp(line, "ts=", 3) == 0 && strstr(line, " level=") &&
+	    strstr(line, " msg="))
+		return 1;
+	if (sscanf(line, "total: %lld accepted, %lld duplicates, %lld rejected",
+		   &a, &d, &r) == 3)
+		return 1;
+	line = strstr(line, ": ");
+	return line && sscanf(line, ": %lld accepted, %lld duplicates, %lld "
+				    "rejected",
+			      &a, &d, &r) == 3;
+}
+
+/* Bug: two files that both meet stored records took the duplicate path
+ * twice on one connection, and PostgreSQL's NOTICE about the staging
+ * tables reached the terminal. */
+static void test_two_files_no_notice(void **state)
+{
+	char first[256], b[256], c[256];
+	const char *args1[] = {"ingest", first, NULL};
+	const char *args2[] = {"ingest", b, c, NULL};
+	static const char one[] =
+		EVT("nt-1", CPR_A, "\"type\":\"job_chance_rated\",\"level\":2")
+		EVT("nt-2", CPR_A, "\"type\":\"job_chance_rated\",\"level\":3");
+	static const char two[] =
+		EVT("nt-1", CPR_A, "\"type\":\"job_chance_rated\",\"level\":2")
+		EVT("nt-3", CPR_A, "\"type\":\"job_chance_rated\",\"level\":4");
+	static const char three[] =
+		EVT("nt-2", CPR_A, "\"type\":\"job_chance_rated\",\"level\":3")
+		EVT("nt-4", CPR_A, "\"type\":\"job_chance_rated\",\"level\":5");
+	struct h_result r;
+	int lines = 0;
+
+	(void)state;
+	snprintf(first, sizeof(first), "%s/nt1.ndjson", h_tmpdir());
+	snprintf(b, sizeof(b), "%s/nt2.ndjson", h_tmpdir());
+	snprintf(c, sizeof(c), "%s/nt3.ndjson", h_tmpdir());
+	write_text(first, one, sizeof(one) - 1);
+	write_text(b, two, sizeof(two) - 1);
+	write_text(c, three, sizeof(three) - 1);
+	r = h_run(args1, env, NULL, 0);
+	assert_int_equal(r.status, 0);
+	h_result_free(&r);
+
+	r = h_run(args2, env, NULL, 0);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.err, "total: 2 accepted, 2 duplicates, "
+				      "0 rejected"));
+	for (char *line = strtok(r.err, "\n"); line; line = strtok(NULL, "\n")) {
+		if (strncmp(line, "NOTICE", 6) == 0)
+			fail_msg("a PostgreSQL notice on stderr: %s", line);
+		if (!known_stderr_line(line))
+			fail_msg("neither logfmt nor a summary: %s", line);
+		lines++;
+	}
+	assert_true(lines >= 3); /* two files and the total, at least */
+	h_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_stdin),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_dump_has_no_cpr),
+		cmocka_unit_test(test_two_files_no_notice),
 	};
 	return cmocka_run_group_tests_name("ingest", tests, setup, NULL);
 }

@@ -1,0 +1,71 @@
+/* `fremdrift synth`: argv to ingest/synth.c. */
+#include "cli.h"
+
+#include "fremdrift/synth.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static int usage(void)
+{
+	printf("usage: fremdrift synth [--citizens N] [--seed S]\n\n"
+	       "Writes synthetic courses for N citizens (default "
+	       "1000) as NDJSON on stdout:\nquestionnaire rounds "
+	       "every 4-6 weeks, consultant ratings, interventions, "
+	       "hours,\nmeetings, goals, exits and follow-ups (about "
+	       "one citizen in ten comes back\nfor a later course), in "
+	       "which parallel company-oriented\ninterventions "
+	       "progress most and no intervention regresses. The "
+	       "same seed gives\nthe same output. CPR numbers are "
+	       "replacement-style, never a real person's.\n");
+	return EXIT_OK;
+}
+
+/* 0 if s is a whole number from lo to hi (into *out), else -1. */
+static int whole(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || errno != 0 || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cmd_synth(int argc, char **argv, const struct fr_config *cfg)
+{
+	struct synth_opts o = {.citizens = 1000, .seed = 1};
+	static const struct option opts[] = {
+		{"citizens", required_argument, NULL, 'c'},
+		{"seed", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	int c;
+
+	(void)cfg;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (c == 'h')
+			return usage();
+		if (c == 'c' && whole(optarg, 1, SYNTH_MAX_CITIZENS,
+				      &o.citizens) != 0)
+			return cli_usage_error("synth", "--citizens must be a "
+						       "whole number from 1 to "
+						       "%ld",
+					       SYNTH_MAX_CITIZENS);
+		if (c == 's' && whole(optarg, LONG_MIN, LONG_MAX, &o.seed) != 0)
+			return cli_usage_error("synth",
+					       "--seed must be a whole number");
+		if (c != 'c' && c != 's')
+			return cli_getopt_error("synth", c, argv);
+	}
+	if (optind < argc)
+		return cli_usage_error("synth", "unexpected '%s'", argv[optind]);
+	return synth_run(&o);
+}

@@ -12,9 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* PostgreSQL's notices become log lines; only the primary message, since
- * a DETAIL may quote a row's values. */
-static void on_notice(void *arg, const PGresult *res)
+void db_log_notice(void *arg, const PGresult *res)
 {
 	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
 	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
@@ -65,7 +63,7 @@ PGconn *db_connect(const struct fr_config *cfg, const char *who)
 		PQfinish(conn);
 		return NULL;
 	}
-	PQsetNoticeReceiver(conn, on_notice, NULL);
+	PQsetNoticeReceiver(conn, db_log_notice, NULL);
 	return conn;
 }
 

@@ -1,4 +1,6 @@
 #include "fremdrift/pg_conn.h"
+
+#include "fremdrift/db.h"
 #include "fremdrift/buf.h"
 #include "fremdrift/log.h"
 
@@ -64,22 +66,6 @@ static void copy_push(struct pgc *c);
 
 int pgc_is_up(const struct pgc *c) { return c->state == PGC_UP; }
 unsigned pgc_session(const struct pgc *c) { return c->session; }
-
-/*
- * The server's notices and warnings become log lines instead of libpq's
- * default of printing them on stderr: only the primary message, since a
- * DETAIL may quote a row's values.
- */
-static void on_notice(void *arg, const PGresult *res)
-{
-	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
-	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-
-	(void)arg;
-	log_write(sev && strcmp(sev, "WARNING") == 0 ? LOG_WARNING : LOG_DEBUG,
-		  "pg", "%s: %s", sev ? sev : "NOTICE",
-		  msg ? msg : "(no message)");
-}
 
 static void free_query(struct pgc_query *q)
 {
@@ -540,7 +526,7 @@ static void start_libpq(struct pgc *c)
 		connect_failed(c, conn_error(c, buf, sizeof(buf)));
 		return;
 	}
-	PQsetNoticeReceiver(c->conn, on_notice, c);
+	PQsetNoticeReceiver(c->conn, db_log_notice, NULL);
 	/* libpq's first wish after PQconnectStart is a writable socket. */
 	if (watch(c, UV_WRITABLE) != 0)
 		connect_failed(c, "cannot watch the database socket");

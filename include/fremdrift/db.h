@@ -2,7 +2,8 @@
  * db: the one blocking database layer, used by every batch command
  * (migrate, token, measure refresh, extract, access/erase/cpr-change).
  * `serve` and `ingest` talk to PostgreSQL through pg_conn (libpq on the
- * libuv loop) instead; nothing here may be called from a loop thread.
+ * libuv loop) instead; nothing here but db_log_notice may be called from
+ * a loop thread.
  *
  * One error policy: a function that fails prints one line,
  * "fremdrift WHO: <PostgreSQL's message>[ (detail)][ hint]", to stderr
@@ -32,6 +33,14 @@ PGconn *db_connect(const struct fr_config *cfg, const char *who);
  * run `fremdrift migrate`" (or what else is wrong) and returns NULL.
  */
 PGconn *db_connect_migrated(const struct fr_config *cfg, const char *who);
+
+/*
+ * A libpq notice receiver for every connection, blocking or on the loop:
+ * PostgreSQL's NOTICE and WARNING messages become one log line each
+ * (notices at debug level), with the primary message only, since a DETAIL
+ * may quote a row's values. arg is unused.
+ */
+void db_log_notice(void *arg, const PGresult *res);
 
 /* The conninfo with any password replaced by "********" (caller frees). */
 char *db_masked_conninfo(const char *conninfo);

@@ -543,22 +543,36 @@ static void test_escaped_course_keys(void **state)
 	free(manifest);
 }
 
+/* r must be a failure, exit 2, with a message holding why and also (may
+ * be ""), that left no folder out. Frees r. */
+static void check_refused(struct h_result *r, const char *out,
+			  const char *why, const char *also)
+{
+	assert_int_equal(r->status, 2);
+	assert_non_null(strstr(r->err, why));
+	assert_non_null(strstr(r->err, also));
+	h_result_free(r);
+	assert_false(exists(out));
+}
+
+static void refused(const char *const *args, const char *out, const char *why,
+		    const char *also)
+{
+	struct h_result r = h_run(args, env, NULL, 0);
+
+	check_refused(&r, out, why, also);
+}
+
 /* --k takes an integer from 2 to 100, all of the argument. */
 static void test_strict_k(void **state)
 {
 	char out[256];
 	const char *args[] = {"extract", "--project", "it", "--out", out,
 			      "--k", "5x", NULL};
-	struct h_result r;
 
 	(void)state;
 	snprintf(out, sizeof(out), "%s/strict", h_tmpdir());
-	r = h_run(args, env, NULL, 0);
-	assert_int_equal(r.status, 2);
-	assert_non_null(strstr(r.err, "--k must be an integer from 2 to 100"));
-	assert_non_null(strstr(r.err, "--help"));
-	h_result_free(&r);
-	assert_false(exists(out));
+	refused(args, out, "--k must be an integer from 2 to 100", "--help");
 }
 
 /* A failed extract removes the folder it made, so a rerun works. */
@@ -567,15 +581,10 @@ static void test_failure_removes_folder(void **state)
 	char out[256];
 	const char *late[] = {"extract", "--project", "it", "--out", out,
 			      "--to", "1990-01-01", NULL};
-	struct h_result r;
 
 	(void)state;
 	snprintf(out, sizeof(out), "%s/rerun", h_tmpdir());
-	r = h_run(late, env, NULL, 0);
-	assert_int_equal(r.status, 2);
-	assert_non_null(strstr(r.err, "no courses in that period"));
-	h_result_free(&r);
-	assert_false(exists(out));
+	refused(late, out, "no courses in that period", "");
 	assert_int_equal(extract(out, "month"), 0);
 }
 
@@ -602,11 +611,7 @@ static void test_write_error(void **state)
 	r = h_run(args, env, NULL, 0);
 	setrlimit(RLIMIT_FSIZE, &old);
 	signal(SIGXFSZ, SIG_DFL);
-	assert_int_equal(r.status, 2);
-	assert_non_null(strstr(r.err, "cannot write"));
-	assert_non_null(strstr(r.err, "courses.csv"));
-	h_result_free(&r);
-	assert_false(exists(out));
+	check_refused(&r, out, "cannot write", "courses.csv");
 }
 
 int main(void)

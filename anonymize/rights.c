@@ -12,11 +12,12 @@
  * here. Erasures and changes leave a row in fremdrift.rights_log with
  * counts only. Each citizen is handled in its own transaction.
  */
-#include "cli.h"
-#include "fremdrift/db.h"
+#include "fremdrift/rights.h"
 
 #include "fremdrift/buf.h"
 #include "fremdrift/cpr.h"
+#include "fremdrift/db.h"
+#include "fremdrift/err.h"
 #include "fremdrift/keyfile.h"
 #include "fremdrift/pseudonym.h"
 
@@ -29,10 +30,14 @@
 #include <string.h>
 #include <unistd.h>
 
-enum action { ACCESS, ERASE, CHANGE };
+/* A bytea parameter: "\\x" and 64 hex digits. */
+#define PARAM_LEN (2 + PSEUD_HEX_LEN + 1)
+
+static const char *const who_of[] = {"access", "erase", "cpr-change"};
 
 struct rights {
-	enum action action;
+	enum rights_action action;
+	const char *who; /* the command, for messages */
 	PGconn *conn;
 	struct pseud_ctx *ctx;
 	struct cpr_date today;
@@ -46,7 +51,7 @@ struct rights {
 /* A CPR number (len bytes at s) to "\\x<hex>" for a bytea parameter, and
  * the derived birth year and sex. The CPR is wiped here. */
 static int pseudonym_of(struct rights *r, const char *s, size_t len,
-			char out[2 + PSEUD_HEX_LEN + 1], int *year, char *sex,
+			char out[PARAM_LEN], int *year, char *sex,
 			struct fr_err *err)
 {
 	struct cpr cpr;
@@ -69,20 +74,18 @@ static int pseudonym_of(struct rights *r, const char *s, size_t len,
 
 static int load_tables(struct rights *r)
 {
-	PGresult *res = PQexec(r->conn,
-			       "SELECT c.table_name, bool_or(f.column_name = "
-			       "'birth_year') FROM information_schema.columns c "
-			       "JOIN information_schema.tables t USING (table_schema, "
-			       "table_name) JOIN information_schema.columns f USING "
-			       "(table_schema, table_name) WHERE c.table_schema = "
-			       "'fremdrift' AND c.column_name = 'pseudonym' AND "
-			       "t.table_type = 'BASE TABLE' GROUP BY 1 ORDER BY 1");
+	PGresult *res = db_query(r->conn, r->who,
+				 "SELECT c.table_name, bool_or(f.column_name = "
+				 "'birth_year') FROM information_schema.columns c "
+				 "JOIN information_schema.tables t USING (table_schema, "
+				 "table_name) JOIN information_schema.columns f USING "
+				 "(table_schema, table_name) WHERE c.table_schema = "
+				 "'fremdrift' AND c.column_name = 'pseudonym' AND "
+				 "t.table_type = 'BASE TABLE' GROUP BY 1 ORDER BY 1",
+				 0, NULL);
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "fremdrift: %s", PQresultErrorMessage(res));
-		PQclear(res);
+	if (res == NULL)
 		return -1;
-	}
 	r->ntables = PQntuples(res);
 	r->tables = fr_xcalloc((size_t)r->ntables + 1, sizeof(char *));
 	r->facts = fr_xcalloc((size_t)r->ntables + 1, sizeof(int));
@@ -111,218 +114,242 @@ static void line_error(struct rights *r, long line, const char *why)
 	print_json(json_pack("{s:I, s:s}", "line", (json_int_t)line, "error", why));
 }
 
-static void do_access(struct rights *r, long line, const char *p)
+/* The rows of one table for pseudonym p, as a JSON array; NULL after
+ * printing why. */
+static json_t *table_rows(struct rights *r, int i, const char *p)
 {
-	json_t *out = json_pack("{s:I}", "line", (json_int_t)line);
-	json_t *tables = json_object();
 	const char *params[1] = {p};
+	char sql[256];
+	PGresult *res;
+	json_t *rows;
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT * "
+		 "FROM fremdrift.%s WHERE pseudonym = $1) t",
+		 r->tables[i]);
+	res = db_query(r->conn, r->who, sql, 1, params);
+	if (res == NULL)
+		return NULL;
+	rows = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	PQclear(res);
+	return rows;
+}
+
+/*
+ * Prints everything stored under pseudonym p. A table that cannot be read
+ * fails the whole command (-1): an answer to an access request that
+ * silently leaves out a table would be wrong, and look complete.
+ */
+static int do_access(struct rights *r, long line, const char *p)
+{
+	json_t *tables = json_object();
 	int total = 0;
 
 	for (int i = 0; i < r->ntables; i++) {
-		char sql[256];
-		PGresult *res;
-		json_t *rows;
+		json_t *rows = table_rows(r, i, p);
 
-		snprintf(sql, sizeof(sql),
-			 "SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT * "
-			 "FROM fremdrift.%s WHERE pseudonym = $1) t",
-			 r->tables[i]);
-		res = PQexecParams(r->conn, sql, 1, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			PQclear(res);
-			continue;
+		if (rows == NULL) {
+			fprintf(stderr, "fremdrift access: cannot read table "
+					"fremdrift.%s; no answer for line %ld\n",
+				r->tables[i], line);
+			json_decref(tables);
+			return -1;
 		}
-		rows = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-		PQclear(res);
 		total += (int)json_array_size(rows);
-		json_object_set_new(tables, r->tables[i], rows ? rows : json_array());
+		json_object_set_new(tables, r->tables[i], rows);
 	}
-	json_object_set_new(out, "pseudonym", json_string(p + 2));
-	json_object_set_new(out, "rows", json_integer(total));
-	json_object_set_new(out, "tables", tables);
-	print_json(out);
+	print_json(json_pack("{s:I, s:s, s:i, s:o}", "line", (json_int_t)line,
+			     "pseudonym", p + 2, "rows", total, "tables", tables));
+	return 0;
+}
+
+/* The statement that erases or moves one table's rows. */
+static void change_sql(const struct rights *r, int i, struct fr_buf *sql)
+{
+	int erase = r->action == RIGHTS_ERASE;
+
+	fr_buf_printf(sql, "%s fremdrift.%s %s", erase ? "DELETE FROM" : "UPDATE",
+		      r->tables[i],
+		      erase ? "WHERE pseudonym = $1"
+		      : r->facts[i]
+			      ? "SET pseudonym = $2, birth_year = $3, sex = "
+				"$4 WHERE pseudonym = $1"
+			      : "SET pseudonym = $2 WHERE pseudonym = $1");
+}
+
+/* Changes every table and writes the audit row; 0, or -1 after printing
+ * (the caller rolls back). */
+static int change_tables(struct rights *r, const char *const *params,
+			 json_t *counts, int *total)
+{
+	int np = r->action == RIGHTS_ERASE ? 1 : 4;
+	char *tables, n[16];
+	PGresult *res;
+
+	for (int i = 0; i < r->ntables; i++) {
+		struct fr_buf sql;
+
+		fr_buf_init(&sql, 512);
+		change_sql(r, i, &sql);
+		res = db_query(r->conn, r->who, sql.data,
+			       np == 4 && !r->facts[i] ? 2 : np, params);
+		fr_buf_free(&sql);
+		if (res == NULL)
+			return -1;
+		*total += atoi(PQcmdTuples(res));
+		json_object_set_new(counts, r->tables[i],
+				    json_integer(atoi(PQcmdTuples(res))));
+		PQclear(res);
+	}
+	tables = json_dumps(counts, JSON_COMPACT | JSON_SORT_KEYS);
+	snprintf(n, sizeof(n), "%d", *total);
+	res = db_query(r->conn, r->who,
+		       "INSERT INTO fremdrift.rights_log (action, run_by, rows, "
+		       "tables) VALUES ($1, $2, $3, $4)",
+		       4,
+		       (const char *const[]){np == 1 ? "erase" : "cpr_change",
+					     r->run_by, n, tables});
+	free(tables);
+	if (res == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
 }
 
 /*
  * Erases (params: pseudonym) or moves (params: old, new, birth year, sex)
  * one citizen's rows in every table, in one transaction with its audit
- * row, and prints the counts.
+ * row, and prints the counts. A refused statement refuses the line (its
+ * transaction is rolled back); a transaction that cannot begin or end is
+ * fatal (-1).
  */
-static void per_table(struct rights *r, long line, const char *const *params)
+static int per_table(struct rights *r, long line, const char *const *params)
 {
-	int erase = r->action == ERASE;
 	json_t *counts = json_object();
-	PGresult *res = PQexec(r->conn, "BEGIN");
-	int total = 0, ok = 1;
+	int total = 0, ok;
 
-	PQclear(res);
-	for (int i = 0; i < r->ntables && ok; i++) {
-		struct fr_buf sql;
-		int np = erase ? 1 : r->facts[i] ? 4 : 2;
-
-		fr_buf_init(&sql, 512);
-		fr_buf_printf(&sql, "%s fremdrift.%s %s", erase ? "DELETE FROM" : "UPDATE",
-			      r->tables[i],
-			      erase ? "WHERE pseudonym = $1"
-			      : r->facts[i]
-				      ? "SET pseudonym = $2, birth_year = $3, sex = "
-					"$4 WHERE pseudonym = $1"
-				      : "SET pseudonym = $2 WHERE pseudonym = $1");
-		res = PQexecParams(r->conn, sql.data, np, NULL, params, NULL, NULL, 0);
-		fr_buf_free(&sql);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			const char *why = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-
-			fprintf(stderr, "fremdrift: %s: %s\n", r->tables[i],
-				why ? why : "failed");
-			ok = 0;
-		} else {
-			int n = atoi(PQcmdTuples(res));
-
-			total += n;
-			json_object_set_new(counts, r->tables[i], json_integer(n));
-		}
-		PQclear(res);
+	if (db_exec(r->conn, r->who, "BEGIN") != 0) {
+		json_decref(counts);
+		return -1;
 	}
-	if (ok) {
-		char *tables = json_dumps(counts, JSON_COMPACT | JSON_SORT_KEYS);
-		char n[16];
-		const char *p[4] = {erase ? "erase" : "cpr_change", r->run_by, n,
-				    tables};
-
-		snprintf(n, sizeof(n), "%d", total);
-		res = PQexecParams(r->conn,
-				   "INSERT INTO fremdrift.rights_log (action, run_by, "
-				   "rows, tables) VALUES ($1, $2, $3, $4)",
-				   4, NULL, p, NULL, NULL, 0);
-		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-		PQclear(res);
-		free(tables);
+	ok = change_tables(r, params, counts, &total) == 0;
+	if (db_exec(r->conn, r->who, ok ? "COMMIT" : "ROLLBACK") != 0) {
+		json_decref(counts);
+		return -1;
 	}
-	res = PQexec(r->conn, ok ? "COMMIT" : "ROLLBACK");
-	PQclear(res);
 	if (!ok) {
 		json_decref(counts);
 		line_error(r, line, "the database refused; nothing was changed");
-		return;
+		return 0;
 	}
 	print_json(json_pack("{s:I, s:i, s:o}", "line", (json_int_t)line,
-			     erase ? "deleted" : "moved", total, "tables", counts));
+			     r->action == RIGHTS_ERASE ? "deleted" : "moved",
+			     total, "tables", counts));
+	return 0;
 }
 
-static int usage(enum action a, FILE *out)
+/* One "OLD NEW" line of cpr-change. */
+static int change_line(struct rights *r, long lineno, const char *line,
+		       size_t n)
 {
-	static const char *const text[] = {
-		"usage: fremdrift access [--key FILE]\n\n"
-		"Reads CPR numbers on stdin, one a line, and prints for each a "
-		"JSON line with\neverything stored about that citizen, table by "
-		"table (GDPR art. 15). The CPR\nnumber itself is never stored, so "
-		"it is not in the answer either.\n",
-		"usage: fremdrift erase [--key FILE]\n\n"
-		"Reads CPR numbers on stdin, one a line, and deletes every row "
-		"of each\ncitizen from every table that holds a pseudonym (GDPR "
-		"art. 17), printing the\ncounts. An audit row with the counts "
-		"only is kept in fremdrift.rights_log.\nRun `fremdrift measure "
-		"refresh` afterwards for the dashboards.\n",
-		"usage: fremdrift cpr-change [--key FILE]\n\n"
-		"Reads lines \"OLD NEW\" (two CPR numbers) on stdin and moves "
-		"all of the old\nnumber's history to the new one's pseudonym, "
-		"with the birth year and sex of\nthe new number. An audit row "
-		"with counts only is kept.\n"};
-
-	fputs(text[a], out);
-	return out == stdout ? EXIT_OK : EXIT_FATAL;
-}
-
-static int run(enum action action, int argc, char **argv,
-	       const struct fr_config *cfg)
-{
-	const char *keypath = cfg->key_file;
-	struct rights r;
-	struct pseud_key key;
+	size_t cut = strcspn(line, " \t,;");
+	char p1[PARAM_LEN], p2[PARAM_LEN], year[8], sexs[2] = {0, 0};
 	struct fr_err err;
-	struct passwd *pw = getpwuid(getuid());
+	int y;
+
+	if (cut >= n) {
+		line_error(r, lineno, "expected two CPR numbers: OLD NEW");
+		return 0;
+	}
+	fr_err_clear(&err);
+	if (pseudonym_of(r, line, cut, p1, NULL, NULL, &err) != 0 ||
+	    pseudonym_of(r, line + cut + 1, n - cut - 1, p2, &y, &sexs[0],
+			 &err) != 0) {
+		line_error(r, lineno, err.msg);
+		return 0;
+	}
+	snprintf(year, sizeof(year), "%d", y);
+	return per_table(r, lineno, (const char *const[]){p1, p2, year, sexs});
+}
+
+/* One input line (n bytes, no line end). 0, or -1 when fatal. */
+static int one_line(struct rights *r, long lineno, const char *line, size_t n)
+{
+	char p[PARAM_LEN];
+	struct fr_err err;
+
+	if (r->action == RIGHTS_CPR_CHANGE)
+		return change_line(r, lineno, line, n);
+	fr_err_clear(&err);
+	if (pseudonym_of(r, line, n, p, NULL, NULL, &err) != 0) {
+		line_error(r, lineno, err.msg);
+		return 0;
+	}
+	if (r->action == RIGHTS_ACCESS)
+		return do_access(r, lineno, p);
+	return per_table(r, lineno, (const char *const[]){p});
+}
+
+/* Every line of stdin; each is wiped once handled. 0 or -1 (fatal). */
+static int each_line(struct rights *r)
+{
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	long lineno = 0;
-	int rc = EXIT_FATAL;
+	int rc = 0;
 
-	memset(&r, 0, sizeof(r));
-	r.action = action;
-	r.run_by = pw ? pw->pw_name : "unknown";
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
-			keypath = argv[++i];
-		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-			return usage(action, stdout);
-		else
-			return usage(action, stderr);
-	}
-	fr_err_clear(&err);
-	if (keyfile_load(keypath, &key, &err) != 0) {
-		fprintf(stderr, "fremdrift: %s\n", err.msg);
-		return EXIT_FATAL;
-	}
-	if (pseud_ctx_new(key.bytes, key.len, &r.ctx, &err) != 0)
-		goto out;
-	keyfile_wipe(&key);
-	cpr_today(&r.today);
-	if ((r.conn = db_connect(cfg, "rights")) == NULL || load_tables(&r) != 0)
-		goto out;
-	while ((n = getline(&line, &cap, stdin)) >= 0) {
-		char p1[2 + PSEUD_HEX_LEN + 1], p2[2 + PSEUD_HEX_LEN + 1];
-
+	while (rc == 0 && (n = getline(&line, &cap, stdin)) >= 0) {
 		lineno++;
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			n--;
-		if (action == CHANGE) {
-			char *sep = line + strcspn(line, " \t,;");
-			char year[8], sexs[2];
-			int y;
-			char sex;
-
-			if ((size_t)(sep - line) >= (size_t)n) {
-				line_error(&r, lineno, "expected two CPR numbers: OLD NEW");
-				continue;
-			}
-			if (pseudonym_of(&r, line, (size_t)(sep - line), p1, NULL, NULL,
-					 &err) != 0 ||
-			    pseudonym_of(&r, sep + 1, (size_t)(n - (sep + 1 - line)),
-					 p2, &y, &sex, &err) != 0) {
-				line_error(&r, lineno, err.msg);
-				continue;
-			}
-			snprintf(year, sizeof(year), "%d", y);
-			sexs[0] = sex;
-			sexs[1] = '\0';
-			{
-				const char *params[4] = {p1, p2, year, sexs};
-
-				per_table(&r, lineno, params);
-			}
-		} else {
-			if (pseudonym_of(&r, line, (size_t)n, p1, NULL, NULL, &err)) {
-				line_error(&r, lineno, err.msg);
-				continue;
-			}
-			if (action == ACCESS) {
-				do_access(&r, lineno, p1);
-			} else {
-				const char *params[1] = {p1};
-
-				per_table(&r, lineno, params);
-			}
-		}
+		rc = one_line(r, lineno, line, (size_t)n);
 		OPENSSL_cleanse(line, cap);
 	}
-	rc = r.errors ? EXIT_REJECTED : EXIT_OK;
-out:
-	if (line) {
+	if (line)
 		OPENSSL_cleanse(line, cap);
-		free(line);
+	free(line);
+	return rc;
+}
+
+/* The pseudonym key, the database and its tables. 0 or -1 (printed). */
+static int open_rights(struct rights *r, const char *keypath,
+		       const struct fr_config *cfg)
+{
+	struct pseud_key key;
+	struct fr_err err;
+	int rc;
+
+	fr_err_clear(&err);
+	if (keyfile_load(keypath, &key, &err) != 0) {
+		fprintf(stderr, "fremdrift %s: %s\n", r->who, err.msg);
+		return -1;
 	}
+	rc = pseud_ctx_new(key.bytes, key.len, &r->ctx, &err);
 	keyfile_wipe(&key);
+	if (rc != 0) {
+		fprintf(stderr, "fremdrift %s: %s\n", r->who, err.msg);
+		return -1;
+	}
+	cpr_today(&r->today);
+	if ((r->conn = db_connect(cfg, r->who)) == NULL)
+		return -1;
+	return load_tables(r);
+}
+
+int rights_run(const struct rights_opts *o, const struct fr_config *cfg)
+{
+	struct passwd *pw = getpwuid(getuid());
+	struct rights r;
+	int rc = FR_EXIT_FATAL;
+
+	memset(&r, 0, sizeof(r));
+	r.action = o->action;
+	r.who = who_of[o->action];
+	r.run_by = pw ? pw->pw_name : "unknown";
+	if (open_rights(&r, o->key_file ? o->key_file : cfg->key_file, cfg) == 0 &&
+	    each_line(&r) == 0)
+		rc = r.errors ? FR_EXIT_REJECTED : FR_EXIT_OK;
 	pseud_ctx_free(r.ctx);
 	if (r.conn)
 		PQfinish(r.conn);
@@ -331,19 +358,4 @@ out:
 	free(r.tables);
 	free(r.facts);
 	return rc;
-}
-
-int cmd_access(int argc, char **argv, const struct fr_config *cfg)
-{
-	return run(ACCESS, argc, argv, cfg);
-}
-
-int cmd_erase(int argc, char **argv, const struct fr_config *cfg)
-{
-	return run(ERASE, argc, argv, cfg);
-}
-
-int cmd_cpr_change(int argc, char **argv, const struct fr_config *cfg)
-{
-	return run(CHANGE, argc, argv, cfg);
 }

@@ -10,9 +10,12 @@
 #include <cmocka.h>
 
 #include <openssl/evp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "fremdrift/pseudonym.h"
 #include "harness.h"
@@ -356,6 +359,261 @@ static void test_dates_and_audit(void **state)
 	assert_int_equal(extract(dir1, "month"), 2);
 }
 
+/* 1 if path exists. */
+static int exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/*
+ * Course keys come from case systems and may hold any printable text.
+ * COPY escapes some of it (a backslash is sent as two), so these keys
+ * must match the courses query's unescaped text, or every row of those
+ * courses would vanish and be reported as suppressed.
+ */
+static const char *const odd_keys[] = {
+	"K\\\\1",	 "\\\\N",	"K\\\\tX",     "K\\\\\\\\2",
+	"K\\\\.",	 "K\\\\012",	"K\\\\x41",    "K\\\"q'uote",
+	"K,comma",	 "K;semi",	"K\u00e6\u00f8\u00e5", "K\u00fc",
+};
+#define NODD (sizeof(odd_keys) / sizeof(odd_keys[0]))
+
+/* The NDJSON of course i: one citizen (born 1962, female), every kind of
+ * row, and i + 1 weeks of hours so each course has its own count. */
+static void odd_course(FILE *f, size_t i)
+{
+	const char *k = odd_keys[i];
+	char cpr[12];
+
+	snprintf(cpr, sizeof(cpr), "%02zu0162-0000", 61 + i);
+	fprintf(f, "{\"kind\":\"event\",\"id\":\"o%zu-s\",\"cpr\":\"%s\","
+		   "\"course\":\"%s\",\"at\":\"2024-01-08\",\"type\":"
+		   "\"course_started\",\"department\":\"aarhus\","
+		   "\"agreement\":\"sick_listed\"}\n",
+		i, cpr, k);
+	for (int r = 0; r < 2; r++)
+		fprintf(f, "{\"kind\":\"response\",\"id\":\"o%zu-r%d\",\"cpr\":"
+			   "\"%s\",\"instrument\":\"konsulent\",\"version\":1,"
+			   "\"respondent\":\"consultant\",\"answered_at\":"
+			   "\"2024-0%d-10T10:00:00+01:00\",\"course\":\"%s\","
+			   "\"answers\":{\"k01\":%d,\"k02\":2,\"k03\":1,\"k04\":2,"
+			   "\"k05\":1,\"k06\":2,\"k07\":2,\"k08\":1,\"k09\":2,"
+			   "\"k10\":2,\"k11\":2}}\n",
+			i, r, cpr, 1 + r * 3, k, 1 + r);
+	fprintf(f, "{\"kind\":\"event\",\"id\":\"o%zu-i1\",\"cpr\":\"%s\","
+		   "\"course\":\"%s\",\"at\":\"2024-01-15\",\"type\":"
+		   "\"intervention_started\",\"intervention\":\"internship\"}\n"
+		   "{\"kind\":\"event\",\"id\":\"o%zu-i2\",\"cpr\":\"%s\","
+		   "\"course\":\"%s\",\"at\":\"2024-02-15\",\"type\":"
+		   "\"intervention_ended\",\"intervention\":\"internship\"}\n",
+		i, cpr, k, i, cpr, k);
+	for (size_t w = 0; w <= i; w++)
+		fprintf(f, "{\"kind\":\"event\",\"id\":\"o%zu-h%zu\",\"cpr\":"
+			   "\"%s\",\"course\":\"%s\",\"at\":\"2024-03-01\","
+			   "\"type\":\"hours\",\"week\":\"2024-W%02zu\","
+			   "\"hours\":10,\"paid_hours\":4}\n",
+			i, w, cpr, k, w + 3);
+	fprintf(f, "{\"kind\":\"event\",\"id\":\"o%zu-e\",\"cpr\":\"%s\","
+		   "\"course\":\"%s\",\"at\":\"2024-06-01\",\"type\":"
+		   "\"course_ended\",\"exit_status\":\"employment\"}\n"
+		   "{\"kind\":\"event\",\"id\":\"o%zu-f\",\"cpr\":\"%s\","
+		   "\"course\":\"%s\",\"at\":\"2024-09-01\",\"type\":"
+		   "\"followup\",\"months_after\":3,\"status\":\"employment\"}\n",
+		i, cpr, k, i, cpr, k);
+}
+
+/* Rows per course_id of one extract file (header left out): how many
+ * courses appear, their row counts sorted into counts[], and the total. */
+static long per_course(const char *dir, const char *file, int counts[64],
+		       int *ncourses)
+{
+	char path[512], ids[64][17], *text, *line, *save = NULL;
+	size_t len;
+	long total = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	text = slurp(path, &len);
+	*ncourses = 0;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		int j = 0;
+
+		if (strncmp(line, "pid,", 4) == 0)
+			continue;
+		total++;
+		while (j < *ncourses && strncmp(ids[j], line + 65, 16) != 0)
+			j++;
+		if (j == *ncourses) {
+			assert_true(*ncourses < 64);
+			snprintf(ids[j], sizeof(ids[j]), "%.16s", line + 65);
+			counts[(*ncourses)++] = 0;
+		}
+		counts[j]++;
+	}
+	free(text);
+	for (int a = 0; a < *ncourses; a++) /* sort, small n */
+		for (int b = a + 1; b < *ncourses; b++)
+			if (counts[b] < counts[a]) {
+				int t = counts[a];
+
+				counts[a] = counts[b];
+				counts[b] = t;
+			}
+	return total;
+}
+
+static void test_escaped_course_keys(void **state)
+{
+	static const struct {
+		const char *file, *sql;
+	} want[] = {
+		{"courses.csv", "SELECT count(*) FROM fremdrift.courses"},
+		{"responses.csv", "SELECT sum(array_length(scores, 1)) FROM "
+				  "fremdrift.responses"},
+		{"progression.csv", "SELECT count(*) FROM report.progression"},
+		{"interventions.csv", "SELECT count(*) FROM fremdrift.events "
+				      "WHERE type = 'intervention_started'"},
+		{"hours.csv", "SELECT count(*) FROM fremdrift.events WHERE "
+			      "type = 'hours'"},
+		{"outcomes.csv", "SELECT count(*) FROM fremdrift.events WHERE "
+				 "type IN ('course_ended', 'followup')"},
+	};
+	char odb[600], oenv[620], data[256], out[256], path[512], *manifest;
+	const char *e[] = {oenv, env_key, NULL};
+	const char *ingest[] = {"ingest", data, NULL};
+	const char *refresh[] = {"measure", "refresh", NULL};
+	const char *migrate[] = {"migrate", NULL};
+	const char *ex[] = {"extract", "--project", "keys", "--out", out,
+			    "--k", "2", NULL};
+	int counts[64], n;
+	struct h_result r;
+	PGconn *c;
+	FILE *f;
+	size_t len;
+
+	(void)state;
+	snprintf(odb, sizeof(odb), "%s", h_fresh_db("it_extract_keys"));
+	snprintf(oenv, sizeof(oenv), "DATABASE_URL=%s", odb);
+	snprintf(data, sizeof(data), "%s/odd.ndjson", h_tmpdir());
+	snprintf(out, sizeof(out), "%s/odd", h_tmpdir());
+	f = fopen(data, "w");
+	for (size_t i = 0; i < NODD; i++)
+		odd_course(f, i);
+	fclose(f);
+	r = h_run(migrate, e, NULL, 0);
+	assert_int_equal(r.status, 0);
+	h_result_free(&r);
+	r = h_run(ingest, e, NULL, 0);
+	assert_int_equal(r.status, 0);
+	h_result_free(&r);
+	r = h_run(refresh, e, NULL, 0);
+	assert_int_equal(r.status, 0);
+	h_result_free(&r);
+	c = h_db(odb);
+	/* Every odd key arrived as sent, one course each. */
+	assert_int_equal(atoi(h_scalar(c, "SELECT count(DISTINCT course) FROM "
+					  "fremdrift.courses WHERE course ~ "
+					  "'[\\\\,;\"\u00e6\u00fc]'")),
+			 (int)NODD);
+	r = h_run(ex, e, NULL, 0);
+	assert_int_equal(r.status, 0);
+	h_result_free(&r);
+	/* Every row of every course is in every file. */
+	for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) {
+		long total = per_course(out, want[w].file, counts, &n);
+
+		assert_true(atol(h_scalar(c, want[w].sql)) > 0);
+		if (total != atol(h_scalar(c, want[w].sql)) || n != (int)NODD)
+			fail_msg("%s: %ld rows of %d courses; the database has "
+				 "%s rows of %zu courses",
+				 want[w].file, total, n, h_scalar(c, want[w].sql),
+				 NODD);
+	}
+	/* Course i has i + 1 weeks of hours: each course has all of its. */
+	per_course(out, "hours.csv", counts, &n);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(counts[i], i + 1);
+	PQfinish(c);
+	snprintf(path, sizeof(path), "%s/manifest.json", out);
+	manifest = slurp(path, &len);
+	assert_non_null(strstr(manifest, "\"suppressed\": {\n    \"courses\": 0,\n"
+					 "    \"rows\": 0,"));
+	free(manifest);
+}
+
+/* r must be a failure, exit 2, with a message holding why and also (may
+ * be ""), that left no folder out. Frees r. */
+static void check_refused(struct h_result *r, const char *out,
+			  const char *why, const char *also)
+{
+	assert_int_equal(r->status, 2);
+	assert_non_null(strstr(r->err, why));
+	assert_non_null(strstr(r->err, also));
+	h_result_free(r);
+	assert_false(exists(out));
+}
+
+static void refused(const char *const *args, const char *out, const char *why,
+		    const char *also)
+{
+	struct h_result r = h_run(args, env, NULL, 0);
+
+	check_refused(&r, out, why, also);
+}
+
+/* --k takes an integer from 2 to 100, all of the argument. */
+static void test_strict_k(void **state)
+{
+	char out[256];
+	const char *args[] = {"extract", "--project", "it", "--out", out,
+			      "--k", "5x", NULL};
+
+	(void)state;
+	snprintf(out, sizeof(out), "%s/strict", h_tmpdir());
+	refused(args, out, "--k must be an integer from 2 to 100", "--help");
+}
+
+/* A failed extract removes the folder it made, so a rerun works. */
+static void test_failure_removes_folder(void **state)
+{
+	char out[256];
+	const char *late[] = {"extract", "--project", "it", "--out", out,
+			      "--to", "1990-01-01", NULL};
+
+	(void)state;
+	snprintf(out, sizeof(out), "%s/rerun", h_tmpdir());
+	refused(late, out, "no courses in that period", "");
+	assert_int_equal(extract(out, "month"), 0);
+}
+
+/*
+ * A write that fails (here: the file size limit, which as root is the
+ * honest stand-in for a full disk) fails the extract with a message
+ * naming the file, exit 2, and leaves no folder behind.
+ */
+static void test_write_error(void **state)
+{
+	char out[256];
+	const char *args[] = {"extract", "--project", "it", "--out", out, NULL};
+	struct rlimit old, small;
+	struct h_result r;
+
+	(void)state;
+	snprintf(out, sizeof(out), "%s/full", h_tmpdir());
+	getrlimit(RLIMIT_FSIZE, &old);
+	small = old;
+	small.rlim_cur = 20000;
+	/* Ignored, SIGXFSZ turns into EFBIG in the child (inherited). */
+	signal(SIGXFSZ, SIG_IGN);
+	setrlimit(RLIMIT_FSIZE, &small);
+	r = h_run(args, env, NULL, 0);
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, SIG_DFL);
+	check_refused(&r, out, "cannot write", "courses.csv");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +622,10 @@ int main(void)
 		cmocka_unit_test(test_k_anonymous),
 		cmocka_unit_test(test_manifest_and_codebook),
 		cmocka_unit_test(test_dates_and_audit),
+		cmocka_unit_test(test_escaped_course_keys),
+		cmocka_unit_test(test_strict_k),
+		cmocka_unit_test(test_failure_removes_folder),
+		cmocka_unit_test(test_write_error),
 	};
 	return cmocka_run_group_tests_name("extract", tests, setup, NULL);
 }

@@ -205,12 +205,36 @@ static void test_cpr_change(void **state)
 	PQfinish(c);
 }
 
+/*
+ * An access answer must be complete: a table that cannot be read (here a
+ * table whose pseudonym column is of the wrong type) fails the command
+ * with a message naming it, instead of an answer that silently lacks it.
+ */
+static void test_access_fails_on_unreadable_table(void **state)
+{
+	PGconn *c = h_db(db);
+	struct h_result r;
+
+	(void)state;
+	assert_non_null(h_scalar(c, "CREATE TABLE fremdrift.zz_unreadable "
+				    "(pseudonym integer)"));
+	r = cmd("access", CITIZEN0 "\n");
+	assert_non_null(h_scalar(c, "DROP TABLE fremdrift.zz_unreadable"));
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "zz_unreadable"));
+	assert_null(strstr(r.out, "\"rows\""));
+	assert_null(strstr(r.err, "610162"));
+	h_result_free(&r);
+	PQfinish(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_access),
 		cmocka_unit_test(test_erase),
 		cmocka_unit_test(test_cpr_change),
+		cmocka_unit_test(test_access_fails_on_unreadable_table),
 	};
 	return cmocka_run_group_tests_name("rights", tests, setup, NULL);
 }

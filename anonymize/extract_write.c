@@ -203,18 +203,11 @@ static void row_outcome(struct extract *x, struct extract__out *o,
 
 /* ---- the streamed files ---- */
 
-/* TODO(merge): SELECT from fremdrift.intervention_spells */
+/* Interventions as spells: the pairing of starts and ends is defined once,
+ * in the view (sql/current/30_courses.sql), for refresh and extracts. */
 static const char interventions_sql[] =
-	"WITH st AS (SELECT course, intervention, at, row_number() "
-	"OVER (PARTITION BY course, intervention ORDER BY at) rn "
-	"FROM fremdrift.events WHERE type = 'intervention_started'), "
-	"en AS (SELECT course, intervention, at, row_number() OVER "
-	"(PARTITION BY course, intervention ORDER BY at) rn FROM "
-	"fremdrift.events WHERE type = 'intervention_ended') "
-	"SELECT st.course, st.intervention, i.category, st.at::date, "
-	"en.at::date FROM st LEFT JOIN en USING (course, "
-	"intervention, rn) JOIN fremdrift.interventions i ON i.code "
-	"= st.intervention ORDER BY 1, 4";
+	"SELECT course, intervention, category, started_at::date, "
+	"ended_at::date FROM fremdrift.intervention_spells ORDER BY 1, 4";
 
 /* A file streamed from the database: its query (the live course key
  * first), the fields a row must have, and how a row is written. */

@@ -20,10 +20,11 @@
 #include "fremdrift/pseudonym.h"
 #include "harness.h"
 
-static const char *db;
-static char env_db[600], env_key[300], key_path[256], dir1[256], dir2[256],
+static struct h_site site;
+static const char *db = site.db;
+static char dir1[256], dir2[256],
 	synth[256];
-static const char *env[] = {env_db, env_key, NULL};
+static const char *env[] = {site.env_db, site.env_key, NULL};
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -62,30 +63,17 @@ static int extract(const char *dir, const char *dates)
 
 static int setup(void **state)
 {
-	const char *kargs[] = {"keygen", "--out", key_path, NULL};
 	const char *iargs[] = {"ingest", synth, NULL};
 	const char *margs[] = {"measure", "refresh", NULL};
 	char cmd[512];
 	struct h_result r;
 
 	(void)state;
-	db = strdup(h_fresh_db("it_extract"));
-	snprintf(env_db, sizeof(env_db), "DATABASE_URL=%s", db);
-	snprintf(key_path, sizeof(key_path), "%s/x.key", h_tmpdir());
-	snprintf(env_key, sizeof(env_key), "FREMDRIFT_KEY_FILE=%s", key_path);
+	if (h_site_new(&site, "it_extract") != 0)
+		return -1;
 	snprintf(dir1, sizeof(dir1), "%s/ex1", h_tmpdir());
 	snprintf(dir2, sizeof(dir2), "%s/ex2", h_tmpdir());
 	snprintf(synth, sizeof(synth), "%s/synth.ndjson", h_tmpdir());
-	r = h_run(kargs, env, NULL, 0);
-	h_result_free(&r);
-	{
-		const char *a[] = {"migrate", NULL};
-
-		r = h_run(a, env, NULL, 0);
-		if (r.status != 0)
-			return -1;
-		h_result_free(&r);
-	}
 	snprintf(cmd, sizeof(cmd), "%s synth --citizens 1200 --seed 4 > %s",
 		 h_bin(), synth);
 	if (system(cmd) != 0)
@@ -481,7 +469,7 @@ static void test_escaped_course_keys(void **state)
 				 "type IN ('course_ended', 'followup')"},
 	};
 	char odb[600], oenv[620], data[256], out[256], path[512], *manifest;
-	const char *e[] = {oenv, env_key, NULL};
+	const char *e[] = {oenv, site.env_key, NULL};
 	const char *ingest[] = {"ingest", data, NULL};
 	const char *refresh[] = {"measure", "refresh", NULL};
 	const char *migrate[] = {"migrate", NULL};

@@ -18,9 +18,10 @@
 
 #include "harness.h"
 
-static const char *db;
-static char env_db[600], env_key[300], key_path[256];
-static const char *env[] = {env_db, env_key, NULL};
+static struct h_site site;
+static const char *db = site.db;
+;
+static const char *env[] = {site.env_db, site.env_key, NULL};
 
 static struct h_result run(const char *a, const char *b, const char *input)
 {
@@ -47,21 +48,8 @@ static double num(PGconn *c, const char *sql)
 
 static int setup(void **state)
 {
-	const char *kargs[] = {"keygen", "--out", key_path, NULL};
-	struct h_result r;
-
 	(void)state;
-	db = strdup(h_fresh_db("it_measure"));
-	snprintf(env_db, sizeof(env_db), "DATABASE_URL=%s", db);
-	snprintf(key_path, sizeof(key_path), "%s/measure.key", h_tmpdir());
-	snprintf(env_key, sizeof(env_key), "FREMDRIFT_KEY_FILE=%s", key_path);
-	r = h_run(kargs, env, NULL, 0);
-	h_result_free(&r);
-	r = run("migrate", NULL, NULL);
-	if (r.status != 0)
-		return -1;
-	h_result_free(&r);
-	return 0;
+	return h_site_new(&site, "it_measure");
 }
 
 /*
@@ -603,7 +591,7 @@ static void test_dashboard_api(void **state)
 			       "ingest", NULL};
 	const char *sargs[] = {"serve", NULL};
 	char env_http[64], log[256], dash[80], ing[80], *resp = NULL;
-	const char *senv[] = {env_db, env_key, env_http, NULL};
+	const char *senv[] = {site.env_db, site.env_key, env_http, NULL};
 	int port = h_free_port();
 	struct h_result r;
 	pid_t pid;

@@ -15,9 +15,10 @@
 
 #include "harness.h"
 
-static const char *db;
-static char env_db[600], env_key[300], key_path[256];
-static const char *env[] = {env_db, env_key, NULL};
+static struct h_site site;
+static const char *db = site.db;
+;
+static const char *env[] = {site.env_db, site.env_key, NULL};
 
 /* Synthetic citizen i gets a fixed replacement number (synth_cmd.c). */
 #define CITIZEN0 "610162-0000"
@@ -70,23 +71,15 @@ static long all_rows(PGconn *c)
 
 static int setup(void **state)
 {
-	const char *kargs[] = {"keygen", "--out", key_path, NULL};
-	const char *margs[] = {"migrate", NULL};
 	const char *rargs[] = {"measure", "refresh", NULL};
 	char path[256], cmdline[512];
 	const char *iargs[] = {"ingest", path, NULL};
 	struct h_result r;
 
 	(void)state;
-	db = strdup(h_fresh_db("it_rights"));
-	snprintf(env_db, sizeof(env_db), "DATABASE_URL=%s", db);
-	snprintf(key_path, sizeof(key_path), "%s/r.key", h_tmpdir());
-	snprintf(env_key, sizeof(env_key), "FREMDRIFT_KEY_FILE=%s", key_path);
+	if (h_site_new(&site, "it_rights") != 0)
+		return -1;
 	snprintf(path, sizeof(path), "%s/s.ndjson", h_tmpdir());
-	r = h_run(kargs, env, NULL, 0);
-	h_result_free(&r);
-	r = h_run(margs, env, NULL, 0);
-	h_result_free(&r);
 	snprintf(cmdline, sizeof(cmdline), "%s synth --citizens 300 --seed 2 > %s",
 		 h_bin(), path);
 	if (system(cmdline) != 0)

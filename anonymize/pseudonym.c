@@ -1,5 +1,7 @@
 #include "fremdrift/pseudonym.h"
 
+#include "fremdrift/hex.h"
+
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -95,23 +97,12 @@ void pseud_hex(const unsigned char *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int pseud_unhex(const char *hex, size_t hexlen, unsigned char *out, size_t n)
 {
 	if (hexlen != 2 * n)
 		return FR_EINVAL;
 	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		int hi = fr_hex_digit(hex[2 * i]), lo = fr_hex_digit(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return FR_EINVAL;

@@ -4,6 +4,8 @@
  */
 #include "fremdrift/db.h"
 
+#include "fremdrift/hex.h"
+
 #include "fremdrift/buf.h"
 #include "fremdrift/log.h"
 #include "fremdrift/migrate.h"
@@ -146,17 +148,6 @@ int db_copy_out_begin(PGconn *conn, const char *who, const char *sql)
 	return -1;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* One escape at s[i] (a backslash); writes its byte to *out and returns
  * how many input bytes it took. */
 static size_t unescape_one(const char *s, size_t i, size_t len, char *out)
@@ -179,11 +170,11 @@ static size_t unescape_one(const char *s, size_t i, size_t len, char *out)
 		*out = (char)v;
 		return k;
 	}
-	if (c == 'x' && i + 2 < len && hexval(s[i + 2]) >= 0) {
-		v = hexval(s[i + 2]);
+	if (c == 'x' && i + 2 < len && fr_hex_digit(s[i + 2]) >= 0) {
+		v = fr_hex_digit(s[i + 2]);
 		k = 3;
-		if (i + 3 < len && hexval(s[i + 3]) >= 0)
-			v = v * 16 + hexval(s[i + k++]);
+		if (i + 3 < len && fr_hex_digit(s[i + 3]) >= 0)
+			v = v * 16 + fr_hex_digit(s[i + k++]);
 		*out = (char)v;
 		return k;
 	}

@@ -18,7 +18,7 @@
 # The clone is of the committed HEAD of the repository holding this script:
 # uncommitted changes are not checked. Inside the chroot it runs `.ci/run`,
 # as CI does on a bare machine (it installs what `make test` needs, then
-# runs `make test`). /proc, /dev, /dev/pts, /dev/shm and /sys are mounted
+# runs `make test`), and then `make run` until it serves. /proc, /dev, /dev/pts, /dev/shm and /sys are mounted
 # into root/ and unmounted on exit, whatever happens; processes left inside
 # the chroot are stopped first. Like Debian's container images, the chroot
 # has a policy-rc.d that keeps package scripts from starting services (the
@@ -126,4 +126,39 @@ set -e
 end=$(date +%s)
 tail -n 5 "$log"
 echo "== minimal Debian 12 check: .ci/run exited $rc after $((end - start)) s (commit $commit)"
+[ "$rc" -eq 0 ] || exit "$rc"
+
+# `make run` as a newcomer would (deps already there): it must get as far
+# as serving, then stop the embedded database on Ctrl-C (SIGINT here).
+echo "== chroot: make run until it serves, then Ctrl-C (log in $target/run.log)"
+set +e
+chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+	HOME=/root TERM=dumb LANG=C.UTF-8 FREMDRIFT_HTTP=127.0.0.1:18379 \
+	/bin/sh -c '
+	cd /src
+	setsid make run >/tmp/run.log 2>&1 &
+	pid=$!
+	i=0
+	until grep -q "listening on" /tmp/run.log; do
+		i=$((i + 1))
+		if [ "$i" -gt 300 ] || ! kill -0 "$pid" 2>/dev/null; then
+			cat /tmp/run.log
+			echo "make run did not get to serving"
+			kill -INT -- "-$pid" 2>/dev/null
+			exit 1
+		fi
+		sleep 1
+	done
+	kill -INT -- "-$pid"
+	wait "$pid"
+	cat /tmp/run.log
+	if sh scripts/pg.sh status var/pg; then
+		echo "make run left the embedded database running"
+		exit 1
+	fi
+	echo "make run served, and stopped cleanly"' >"$target/run.log" 2>&1
+rc=$?
+set -e
+tail -n 3 "$target/run.log"
+echo "== minimal Debian 12 check: make run exited $rc"
 exit "$rc"

@@ -132,6 +132,7 @@ echo "== minimal Debian 12 check: .ci/run exited $rc after $((end - start)) s (c
 # as serving, then stop the embedded database on Ctrl-C (SIGINT here).
 echo "== chroot: make run until it serves, then Ctrl-C (log in $target/run.log)"
 set +e
+# shellcheck disable=SC2016 # expanded by the shell inside the chroot
 chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 	HOME=/root TERM=dumb LANG=C.UTF-8 FREMDRIFT_HTTP=127.0.0.1:18379 \
 	/bin/sh -c '
@@ -144,12 +145,12 @@ chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/us
 		if [ "$i" -gt 300 ] || ! kill -0 "$pid" 2>/dev/null; then
 			cat /tmp/run.log
 			echo "make run did not get to serving"
-			kill -INT -- "-$pid" 2>/dev/null
+			kill -INT "-$pid" 2>/dev/null
 			exit 1
 		fi
 		sleep 1
 	done
-	kill -INT -- "-$pid"
+	kill -INT "-$pid" # its process group, as Ctrl-C does (dash: no --)
 	wait "$pid"
 	cat /tmp/run.log
 	if sh scripts/pg.sh status var/pg; then

@@ -151,7 +151,10 @@ chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/us
 		sleep 1
 	done
 	kill -INT "-$pid" # its process group, as Ctrl-C does (dash: no --)
+	(sleep 60 && kill -KILL "-$pid" && echo "make run ignored Ctrl-C for 60 s") &
+	watchdog=$!
 	wait "$pid"
+	kill "$watchdog" 2>/dev/null
 	cat /tmp/run.log
 	if sh scripts/pg.sh status var/pg; then
 		echo "make run left the embedded database running"

@@ -5,12 +5,20 @@
 # apt-get line and stops.
 set -eu
 what=${1:-build}
-pkgs="gcc make pkg-config libuv1-dev libpq-dev libssl-dev libjansson-dev
-libhttp-parser-dev libcsv-dev libcmocka-dev postgresql-15 postgresql-client-15
-openssl"
+# Named one by one, because packages are installed without recommends and a
+# minimal Debian 12 (debootstrap --variant=minbase, container base images)
+# has none of them: gcc only recommends libc6-dev (the C headers: without it
+# the first compile stops at stdio.h); binutils gives ar and nm (the build
+# and scripts/check-purity.sh); util-linux gives runuser (scripts/pg.sh, as
+# root). initdb's --locale=C.UTF-8 is built into Debian's libc, so no
+# locales package is needed.
+pkgs="gcc libc6-dev binutils make pkg-config util-linux libuv1-dev libpq-dev
+libssl-dev libjansson-dev libhttp-parser-dev libcsv-dev libcmocka-dev
+postgresql-15 postgresql-client-15 openssl"
 case "$what" in
-build) ;;
-run|test) ;;
+build|run) ;;
+# pmccabe: scripts/complexity.sh, the complexity check of `make test`.
+test) pkgs="$pkgs pmccabe" ;;
 bench) pkgs="$pkgs wrk curl time" ;;
 fuzz) pkgs="$pkgs clang-14 libclang-rt-14-dev" ;;
 *) echo "usage: $0 build|run|test|bench|fuzz" >&2; exit 2 ;;

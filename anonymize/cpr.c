@@ -104,12 +104,50 @@ static int is_space(unsigned char c)
 	       c == '\f';
 }
 
+/*
+ * Copies the ten digits of p (n bytes, white space already trimmed) into
+ * out->canonical. 0, or the reason it is not DDMMYYSSSS or DDMMYY-SSSS.
+ */
+static enum cpr_reason read_digits(const unsigned char *p, size_t n,
+				    struct cpr *out)
+{
+	size_t ndigits = 0, hyphen_at = 0, nhyphens = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] >= '0' && p[i] <= '9') {
+			if (ndigits < CPR_DIGITS)
+				out->canonical[ndigits] = (char)p[i];
+			ndigits++;
+		} else if (p[i] == '-') {
+			nhyphens++;
+			hyphen_at = ndigits;
+		} else {
+			return CPR_R_CHARACTER;
+		}
+	}
+	if (ndigits != CPR_DIGITS)
+		return CPR_R_LENGTH;
+	if (nhyphens > 1 || (nhyphens == 1 && hyphen_at != 6))
+		return CPR_R_HYPHEN;
+	out->canonical[CPR_DIGITS] = '\0';
+	return CPR_R_NONE;
+}
+
+/* 1 if year-mm-dd lies after today. */
+static int after(int year, int mm, int dd, const struct cpr_date *today)
+{
+	return year > today->year ||
+	       (year == today->year &&
+		(mm > today->month || (mm == today->month && dd > today->day)));
+}
+
 int cpr_parse(const char *s, size_t len, const struct cpr_date *today,
 	      struct cpr *out, struct fr_err *err)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t start = 0, end = len, ndigits = 0, hyphen_at = 0, nhyphens = 0;
+	size_t start = 0, end = len;
 	struct cpr_date now;
+	enum cpr_reason reason;
 	int dd, mm, yy, d7, year;
 
 	memset(out, 0, sizeof(*out));
@@ -122,23 +160,8 @@ int cpr_parse(const char *s, size_t len, const struct cpr_date *today,
 	if (start == end)
 		return reject(err, out, CPR_R_EMPTY);
 
-	for (size_t i = start; i < end; i++) {
-		if (p[i] >= '0' && p[i] <= '9') {
-			if (ndigits < CPR_DIGITS)
-				out->canonical[ndigits] = (char)p[i];
-			ndigits++;
-		} else if (p[i] == '-') {
-			nhyphens++;
-			hyphen_at = ndigits;
-		} else {
-			return reject(err, out, CPR_R_CHARACTER);
-		}
-	}
-	if (ndigits != CPR_DIGITS)
-		return reject(err, out, CPR_R_LENGTH);
-	if (nhyphens > 1 || (nhyphens == 1 && hyphen_at != 6))
-		return reject(err, out, CPR_R_HYPHEN);
-	out->canonical[CPR_DIGITS] = '\0';
+	if ((reason = read_digits(p + start, end - start, out)) != CPR_R_NONE)
+		return reject(err, out, reason);
 
 #define DIG(i) (out->canonical[i] - '0')
 	dd = DIG(0) * 10 + DIG(1);
@@ -166,9 +189,7 @@ int cpr_parse(const char *s, size_t len, const struct cpr_date *today,
 		cpr_today(&now);
 		today = &now;
 	}
-	if (year > today->year ||
-	    (year == today->year &&
-	     (mm > today->month || (mm == today->month && dd > today->day))))
+	if (after(year, mm, dd, today))
 		return reject(err, out, CPR_R_FUTURE);
 
 	out->birth.year = year;

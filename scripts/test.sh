@@ -40,6 +40,13 @@ run_suite() {
 }
 
 if [ "$what" = all ] || [ "$what" = unit ]; then
+	# No function grows past the complexity cutoff (scripts/complexity.sh).
+	echo "== complexity"
+	if sh "$here/scripts/complexity.sh"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
 	for t in "$build"/tests/unit/test_*; do
 		[ -x "$t" ] && run_suite "$t"
 	done

@@ -20,7 +20,7 @@ static const char *db = site.db;
 ;
 static const char *env[] = {site.env_db, site.env_key, NULL};
 
-/* Synthetic citizen i gets a fixed replacement number (synth_cmd.c). */
+/* Synthetic citizen i gets a fixed replacement number (ingest/synth.c). */
 #define CITIZEN0 "610162-0000"
 #define CITIZEN1 "620162-0000"
 #define UNUSED "880199-1235" /* 1999: outside the generated years */

@@ -8,7 +8,15 @@
  * - When the server goes away the connection reconnects with exponential
  *   backoff (100 ms doubling to 5 s). Queries queued or in flight when it
  *   drops fail with an error; whoever issued them decides whether to replay.
- * - Queries run one at a time, in the order they were queued.
+ * - Queries run one at a time, in the order they were queued, with one
+ *   exception that keeps transactions whole: while the session is inside a
+ *   transaction block (PQtransactionStatus INTRANS or INERROR), the next
+ *   query sent is one queued by the callback of the query that left it
+ *   there. A transaction therefore goes on only through queries queued
+ *   from its previous query's callback; unrelated queries (token look-ups,
+ *   health checks) wait until it ends and never run inside it. A
+ *   transaction left open with nothing queued from that callback is rolled
+ *   back (with a warning).
  *
  * Threads: every function, and every callback, runs on the loop thread.
  * Ownership: struct pgc is allocated by pgc_new and freed after pgc_close's

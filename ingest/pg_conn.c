@@ -53,6 +53,8 @@ struct pgc {
 	PGresult *result;          /* the result kept for the head query */
 	pgc_state_cb state_cb;
 	void *data;
+	pgc_notify_cb notify_cb;
+	void *notify_data;
 	int open_handles;
 	void (*close_cb)(void *);
 	void *close_data;
@@ -415,6 +417,8 @@ static void drain_results(struct pgc *c)
 
 		if (n == NULL)
 			break;
+		if (c->notify_cb)
+			c->notify_cb(c, n->relname, n->extra, c->notify_data);
 		PQfreemem(n);
 	}
 }
@@ -756,6 +760,12 @@ int pgc_copy(struct pgc *c, const char *sql, const char *data, size_t len,
 	q->copy_len = len;
 	enqueue(c, q);
 	return 0;
+}
+
+void pgc_on_notify(struct pgc *c, pgc_notify_cb cb, void *data)
+{
+	c->notify_cb = cb;
+	c->notify_data = data;
 }
 
 void pgc_close(struct pgc *c, void (*cb)(void *data), void *data)

@@ -101,6 +101,17 @@ int pgc_copy(struct pgc *c, const char *sql, const char *data, size_t len,
 	     pgc_result_cb cb, void *cbdata);
 
 /*
+ * Called for each notification (LISTEN/NOTIFY) the connection receives;
+ * channel and payload are borrowed for the call.
+ */
+typedef void (*pgc_notify_cb)(struct pgc *c, const char *channel,
+			      const char *payload, void *data);
+
+/* Sets (or, with NULL, clears) the one notification callback of c. The
+ * caller sends LISTEN itself, again after every reconnect. */
+void pgc_on_notify(struct pgc *c, pgc_notify_cb cb, void *data);
+
+/*
  * Drops the connection, fails what is queued, and frees c once every handle
  * is closed, then calls cb (may be NULL). No callback of c runs after cb.
  */

@@ -16,9 +16,13 @@ static int usage(void)
 	       "       fremdrift token revoke --source NAME\n\n"
 	       "create prints a new API token once (keep it: only its hash is "
 	       "stored). Send it\nas `Authorization: Bearer <token>`. An ingest "
-	       "token's records get NAME as their\nsource unless they name "
-	       "one. revoke stops every token of that source (within\na "
-	       "minute in a running server).\n");
+	       "token's records get NAME as their\nsource; a record naming "
+	       "another source is rejected. revoke stops every token of\n"
+	       "that source at once in every running server connected to "
+	       "the database (they\nare notified when it commits); a server "
+	       "that cannot hear notifications (behind\na transaction-pooling "
+	       "proxy) may accept a token it has cached for up to a\n"
+	       "minute.\n");
 	return EXIT_OK;
 }
 

@@ -49,9 +49,12 @@ struct pgc {
 	char *application_name;
 	struct pgc_query *head, *tail; /* head is in flight when sent */
 	int sent;
+	int holding;               /* a result callback runs: send nothing */
 	PGresult *result;          /* the result kept for the head query */
 	pgc_state_cb state_cb;
 	void *data;
+	pgc_notify_cb notify_cb;
+	void *notify_data;
 	int open_handles;
 	void (*close_cb)(void *);
 	void *close_data;
@@ -63,6 +66,10 @@ static void start_connect(struct pgc *c);
 static void conn_lost(struct pgc *c, const char *why);
 static void send_next(struct pgc *c);
 static void copy_push(struct pgc *c);
+static struct pgc_query *new_query(const char *sql, int nparams,
+				   const char *const *values,
+				   unsigned timeout_ms, pgc_result_cb cb,
+				   void *data);
 
 int pgc_is_up(const struct pgc *c) { return c->state == PGC_UP; }
 unsigned pgc_session(const struct pgc *c) { return c->session; }
@@ -243,10 +250,46 @@ static void flush_output(struct pgc *c)
 		conn_lost(c, "cannot watch the database socket");
 }
 
+/*
+ * After a query's callback, when the session is inside a transaction
+ * block: what that callback queued (after before, the tail it found) is
+ * the transaction's next statement and goes first, ahead of unrelated
+ * queries that waited meanwhile (a token look-up run inside a batch's
+ * aborted transaction fails; issue 12). A transaction left open with
+ * nothing queued to go on with would swallow the next unrelated query, so
+ * it is rolled back.
+ */
+static void keep_transaction(struct pgc *c, struct pgc_query *before)
+{
+	struct pgc_query *first = before ? before->next : c->head;
+	PGTransactionStatusType ts = PQtransactionStatus(c->conn);
+
+	if (ts != PQTRANS_INTRANS && ts != PQTRANS_INERROR)
+		return;
+	if (first == NULL) {
+		log_warning("pg", "a transaction was left open with nothing "
+				  "to continue it; rolling it back");
+		first = new_query("ROLLBACK", -1, NULL, 0, NULL, NULL);
+		if (c->tail)
+			c->tail->next = first;
+		else
+			c->head = first;
+		c->tail = first;
+	}
+	if (before == NULL)
+		return; /* the queue was empty: the continuation is the head */
+	/* Move first..tail to the front. */
+	before->next = NULL;
+	c->tail->next = c->head;
+	c->head = first;
+	c->tail = before;
+}
+
 static void finish_query(struct pgc *c)
 {
 	struct pgc_query *q = c->head;
 	PGresult *res = c->result;
+	struct pgc_query *before;
 	const char *err = NULL;
 
 	uv_timer_stop(&c->qtimer);
@@ -259,11 +302,16 @@ static void finish_query(struct pgc *c)
 		err = "no result";
 	else if (PQresultStatus(res) == PGRES_FATAL_ERROR)
 		err = PQresultErrorMessage(res);
+	before = c->tail;
+	c->holding = 1;
 	if (q->cb)
 		q->cb(c, res, err, q->data);
+	c->holding = 0;
 	if (res)
 		PQclear(res);
 	free_query(q);
+	if (c->state == PGC_UP)
+		keep_transaction(c, before);
 }
 
 /*
@@ -369,6 +417,8 @@ static void drain_results(struct pgc *c)
 
 		if (n == NULL)
 			break;
+		if (c->notify_cb)
+			c->notify_cb(c, n->relname, n->extra, c->notify_data);
 		PQfreemem(n);
 	}
 }
@@ -385,7 +435,7 @@ static void send_next(struct pgc *c)
 	struct pgc_query *q = c->head;
 	char buf[512];
 
-	if (c->state != PGC_UP || q == NULL || c->sent)
+	if (c->state != PGC_UP || q == NULL || c->sent || c->holding)
 		return;
 	if (q->nparams < 0 ? !PQsendQuery(c->conn, q->sql)
 			   : !PQsendQueryParams(c->conn, q->sql, q->nparams, NULL,
@@ -710,6 +760,12 @@ int pgc_copy(struct pgc *c, const char *sql, const char *data, size_t len,
 	q->copy_len = len;
 	enqueue(c, q);
 	return 0;
+}
+
+void pgc_on_notify(struct pgc *c, pgc_notify_cb cb, void *data)
+{
+	c->notify_cb = cb;
+	c->notify_data = data;
 }
 
 void pgc_close(struct pgc *c, void (*cb)(void *data), void *data)

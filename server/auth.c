@@ -41,13 +41,39 @@ struct lookup {
 	void *data;
 };
 
+/* Forgets every cached token. */
+static void forget(struct auth *a)
+{
+	OPENSSL_cleanse(a->tokens, sizeof(a->tokens));
+	a->ntokens = 0;
+}
+
+/* Tokens changed in the database (sql/current/70_tokens.sql): look every
+ * token up again, so a revoked one stops working at once. */
+static void on_notify(struct pgc *c, const char *channel, const char *payload,
+		      void *data)
+{
+	(void)c;
+	(void)payload;
+	if (strcmp(channel, AUTH_CHANNEL) == 0)
+		forget(data);
+}
+
 struct auth *auth_new(uv_loop_t *loop, struct pgc *pg)
 {
 	struct auth *a = fr_xcalloc(1, sizeof(*a));
 
 	a->loop = loop;
 	a->pg = pg;
+	pgc_on_notify(pg, on_notify, a);
 	return a;
+}
+
+void auth_connection_up(struct auth *a)
+{
+	/* A revocation while the connection was down went unheard. */
+	forget(a);
+	pgc_exec(a->pg, "LISTEN " AUTH_CHANNEL, NULL, NULL);
 }
 
 void auth_free(struct auth *a)

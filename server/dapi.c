@@ -87,43 +87,6 @@ static void on_rows(struct pgc *c, PGresult *res, const char *error,
 	free(d);
 }
 
-static void after_auth(const char *source, const char *role, void *data)
-{
-	struct dreq *d = data;
-	char sql[256];
-	const char *params[4];
-
-	(void)source;
-	if (source == NULL) {
-		http_respond_error(d->req, 401, "unauthorized",
-				   "a valid dashboard token is required "
-				   "(Authorization: Bearer <token>)");
-		free(d);
-		return;
-	}
-	if (strcmp(role, "dashboard") != 0) {
-		http_respond_error(d->req, 403, "forbidden",
-				   "this token may not read the dashboard");
-		free(d);
-		return;
-	}
-	params[0] = d->from[0] ? d->from : NULL;
-	params[1] = d->to[0] ? d->to : NULL;
-	params[2] = d->department[0] ? d->department : NULL;
-	params[3] = d->target_group[0] ? d->target_group : NULL;
-	/* The view name comes from the fixed list, never from the request. */
-	snprintf(sql, sizeof(sql),
-		 "SELECT coalesce(json_agg(t), '[]'::json)::text FROM "
-		 "dashboard.%s($1::date, $2::date, $3, $4) t",
-		 views[d->view]);
-	if (pgc_query(d->pg, sql, 4, params, d->timeout_ms, on_rows, d) != 0) {
-		http_respond_error(d->req, 503, "database_unavailable",
-				   "the database is unreachable; try again "
-				   "shortly");
-		free(d);
-	}
-}
-
 static int code_ok(const char *s)
 {
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(s);
@@ -194,39 +157,82 @@ static int view_index(const char *name)
 	return -1;
 }
 
+/* The token is good: the view, its filters, then the query. */
+static void run_view(struct dreq *d)
+{
+	const char *name = http_req_path(d->req) + strlen("/api/v1/dashboard");
+	const char *why, *params[4];
+	char sql[256];
+
+	if (*name == '/')
+		name++;
+	if (*name == '\0') {
+		list_views(d->req);
+		goto done;
+	}
+	d->view = view_index(name);
+	if (d->view < 0) {
+		http_respond_error(d->req, 404, "not_found",
+				   "no such dashboard view (GET /api/v1/dashboard "
+				   "lists them)");
+		goto done;
+	}
+	if ((why = read_filters(d, http_req_query(d->req))) != NULL) {
+		http_respond_error(d->req, 400, "bad_parameter", why);
+		goto done;
+	}
+	params[0] = d->from[0] ? d->from : NULL;
+	params[1] = d->to[0] ? d->to : NULL;
+	params[2] = d->department[0] ? d->department : NULL;
+	params[3] = d->target_group[0] ? d->target_group : NULL;
+	/* The view name comes from the fixed list, never from the request. */
+	snprintf(sql, sizeof(sql),
+		 "SELECT coalesce(json_agg(t), '[]'::json)::text FROM "
+		 "dashboard.%s($1::date, $2::date, $3, $4) t",
+		 views[d->view]);
+	if (pgc_query(d->pg, sql, 4, params, d->timeout_ms, on_rows, d) == 0)
+		return; /* on_rows answers and frees d */
+	http_respond_error(d->req, 503, "database_unavailable",
+			   "the database is unreachable; try again shortly");
+done:
+	free(d);
+}
+
+/* The token comes first: without a good one, nothing about the views or
+ * the parameters is said (issue 12). */
+static void after_auth(const char *source, const char *role, void *data)
+{
+	struct dreq *d = data;
+
+	if (source == NULL) {
+		http_respond_error(d->req, 401, "unauthorized",
+				   "a valid dashboard token is required "
+				   "(Authorization: Bearer <token>)");
+		free(d);
+		return;
+	}
+	if (strcmp(role, "dashboard") != 0) {
+		http_respond_error(d->req, 403, "forbidden",
+				   "this token may not read the dashboard");
+		free(d);
+		return;
+	}
+	run_view(d);
+}
+
 void dapi_handle(struct auth *auth, struct pgc *pg, unsigned timeout_ms,
 		 struct http_req *req)
 {
-	const char *name = http_req_path(req) + strlen("/api/v1/dashboard");
-	const char *why;
 	struct dreq *d;
 
 	if (strcmp(http_req_method(req), "GET") != 0) {
 		http_respond_error(req, 405, "method_not_allowed", "use GET");
 		return;
 	}
-	if (*name == '/')
-		name++;
-	if (*name == '\0') {
-		list_views(req);
-		return;
-	}
-	if (view_index(name) < 0) {
-		http_respond_error(req, 404, "not_found",
-				   "no such dashboard view (GET /api/v1/dashboard "
-				   "lists them)");
-		return;
-	}
 	d = fr_xcalloc(1, sizeof(*d));
 	d->req = req;
 	d->pg = pg;
 	d->timeout_ms = timeout_ms;
-	d->view = view_index(name);
-	if ((why = read_filters(d, http_req_query(req))) != NULL) {
-		free(d);
-		http_respond_error(req, 400, "bad_parameter", why);
-		return;
-	}
 	if (auth_check(auth, http_req_header(req, "authorization"), after_auth,
 		       d) != 0) {
 		free(d);

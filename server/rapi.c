@@ -129,6 +129,19 @@ static void add_record(struct rreq *r, struct side *side, int owner,
 		reject(r, index, err);
 		return;
 	}
+	if (strcmp(rec->source, r->source) != 0) {
+		/* A token writes only its own source: a record naming another
+		 * could otherwise take that source's ids and make its own
+		 * records duplicates (issue 12). The name is not echoed. */
+		struct fr_err e;
+
+		fr_err_set(&e, FR_EINVAL, "source",
+			   "the token's source differs from this record's "
+			   "source; a token stores records only in its own "
+			   "source");
+		reject(r, index, &e);
+		return;
+	}
 	rc = batch_add(&side->batch, rec, owner);
 	if (rc == 0) {
 		r->accepted++;

@@ -156,6 +156,7 @@ static void on_pg_state(struct pgc *c, int up, void *data)
 	 * with SQL are picked up without a restart. */
 	if (!s->preparing && env_prepare(&s->env, c, on_env, s) == 0)
 		s->preparing = 1;
+	auth_connection_up(s->auth);
 	rapi_connection_up(s->api);
 }
 

@@ -14,15 +14,27 @@
 
 #include "fremdrift/pg_conn.h"
 
-/* How long a server trusts a token it has looked up (a token revoked
- * elsewhere may work this long on a server that has it cached). */
+/*
+ * How long a server trusts a token it has looked up. A change to
+ * fremdrift.api_tokens (a revocation) is announced on AUTH_CHANNEL when it
+ * commits, and every server listening there empties its cache at once; a
+ * server that reconnects empties it too, since it may have missed one. The
+ * minute is the bound only for a server that cannot hear notifications
+ * (one behind a transaction-pooling proxy, say).
+ */
 #define AUTH_CACHE_MS 60000
+#define AUTH_CHANNEL "fremdrift_tokens"
 
 struct auth;
 
-/* pg is borrowed and must outlive the cache. */
+/* pg is borrowed and must outlive the cache, whose notification callback
+ * (pgc_on_notify) it becomes. */
 struct auth *auth_new(uv_loop_t *loop, struct pgc *pg);
 void auth_free(struct auth *a);
+
+/* To be called each time pg comes up: empties the cache and listens on
+ * AUTH_CHANNEL. */
+void auth_connection_up(struct auth *a);
 
 /*
  * cb gets the token's source and role (borrowed, valid during the call),

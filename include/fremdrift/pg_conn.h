@@ -8,7 +8,15 @@
  * - When the server goes away the connection reconnects with exponential
  *   backoff (100 ms doubling to 5 s). Queries queued or in flight when it
  *   drops fail with an error; whoever issued them decides whether to replay.
- * - Queries run one at a time, in the order they were queued.
+ * - Queries run one at a time, in the order they were queued, with one
+ *   exception that keeps transactions whole: while the session is inside a
+ *   transaction block (PQtransactionStatus INTRANS or INERROR), the next
+ *   query sent is one queued by the callback of the query that left it
+ *   there. A transaction therefore goes on only through queries queued
+ *   from its previous query's callback; unrelated queries (token look-ups,
+ *   health checks) wait until it ends and never run inside it. A
+ *   transaction left open with nothing queued from that callback is rolled
+ *   back (with a warning).
  *
  * Threads: every function, and every callback, runs on the loop thread.
  * Ownership: struct pgc is allocated by pgc_new and freed after pgc_close's
@@ -91,6 +99,17 @@ int pgc_exec(struct pgc *c, const char *sql, pgc_result_cb cb, void *data);
  */
 int pgc_copy(struct pgc *c, const char *sql, const char *data, size_t len,
 	     pgc_result_cb cb, void *cbdata);
+
+/*
+ * Called for each notification (LISTEN/NOTIFY) the connection receives;
+ * channel and payload are borrowed for the call.
+ */
+typedef void (*pgc_notify_cb)(struct pgc *c, const char *channel,
+			      const char *payload, void *data);
+
+/* Sets (or, with NULL, clears) the one notification callback of c. The
+ * caller sends LISTEN itself, again after every reconnect. */
+void pgc_on_notify(struct pgc *c, pgc_notify_cb cb, void *data);
 
 /*
  * Drops the connection, fails what is queued, and frees c once every handle

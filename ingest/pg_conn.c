@@ -317,7 +317,8 @@ static void finish_query(struct pgc *c)
 /*
  * Sends COPY data in chunks. After each chunk, output libpq could not pass
  * to the kernel at once means "wait for writable": libpq's buffer never
- * grows by more than one chunk (research/engineering.md §2.7).
+ * grows by more than one chunk (PQputCopyData returning 0 means "not
+ * queued": wait for writable and retry).
  */
 static void copy_push(struct pgc *c)
 {

@@ -1,5 +1,5 @@
 /*
- * Reading NDJSON and CSV files into batches (design §5), a chunk at a time.
+ * Reading NDJSON and CSV files into batches (docs/formats.md), a chunk at a time.
  *
  * A struct file_parser holds one open input and where it got to. Each call
  * of file_parse_some reads until the batch holds about target records or

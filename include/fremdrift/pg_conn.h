@@ -1,6 +1,6 @@
 /*
  * One PostgreSQL connection driven by libpq in non-blocking mode on a libuv
- * loop (design §1, conventions "The loop", research/engineering.md §2).
+ * loop (docs/architecture.md, "Errors, memory and the loop").
  *
  * - Connecting never blocks the loop: a host name is resolved with
  *   uv_getaddrinfo first and handed to libpq as hostaddr; PQconnectPoll is

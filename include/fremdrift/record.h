@@ -1,5 +1,5 @@
 /*
- * Ingest records (design §5): parsing, validation and pseudonymisation.
+ * Ingest records (docs/formats.md): parsing, validation and pseudonymisation.
  *
  * NDJSON lines, JSON array elements and CSV rows all become a list of
  * (name, value) fields and go through rec_build, the one place where

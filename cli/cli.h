@@ -47,4 +47,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
  */
 int cli_getopt_error(const char *cmd, int c, char **argv);
 
+/* 0 if s is a whole number from lo to hi (stored in *out), else -1. */
+int cli_whole(const char *s, long lo, long hi, long *out);
+
 #endif

@@ -4,10 +4,11 @@
  */
 #include "cli.h"
 
+#include "fremdrift/civil.h"
+
 #include "fremdrift/extract.h"
 #include "fremdrift/record.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,21 +49,19 @@ static int usage(void)
 /* One line naming the argument and what it must be, then the hint. */
 static int bad(const char *what, const char *must)
 {
-	fprintf(stderr, "fremdrift extract: %s %s\n"
-			"see `fremdrift extract --help`\n",
-		what, must);
-	return EXIT_FATAL;
+	return cli_usage_error("extract", "%s %s", what, must);
 }
 
 static int is_date(const char *s)
 {
-	return strlen(s) == 10 && rec_check_time(s, 10, 1) == 0;
+	long days;
+
+	return fr_date_parse(s, &days) == 0;
 }
 
 /* Sets one option from its argument; EXIT_OK or a usage error. */
 static int set_option(struct extract_opts *o, int opt, const char *arg)
 {
-	char *end;
 	long k;
 
 	switch (opt) {
@@ -80,12 +79,10 @@ static int set_option(struct extract_opts *o, int opt, const char *arg)
 				    : bad(opt == OPT_FROM ? "--from" : "--to",
 					  "must be a date YYYY-MM-DD");
 	case OPT_K:
-		errno = 0;
-		k = strtol(arg, &end, 10);
+		if (cli_whole(arg, 2, 100, &k) != 0)
+			return bad("--k", "must be an integer from 2 to 100");
 		o->k = (int)k;
-		return errno == 0 && end != arg && *end == '\0' && k >= 2 && k <= 100
-			       ? EXIT_OK
-			       : bad("--k", "must be an integer from 2 to 100");
+		return EXIT_OK;
 	case OPT_DATES:
 		o->month = strcmp(arg, "month") == 0;
 		return o->month || strcmp(arg, "shift") == 0

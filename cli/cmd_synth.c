@@ -3,7 +3,6 @@
 
 #include "fremdrift/synth.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -24,20 +23,6 @@ static int usage(void)
 	return EXIT_OK;
 }
 
-/* 0 if s is a whole number from lo to hi (into *out), else -1. */
-static int whole(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (end == s || *end != '\0' || errno != 0 || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 int cmd_synth(int argc, char **argv, const struct fr_config *cfg)
 {
 	struct synth_opts o = {.citizens = 1000, .seed = 1};
@@ -53,13 +38,13 @@ int cmd_synth(int argc, char **argv, const struct fr_config *cfg)
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (c == 'h')
 			return usage();
-		if (c == 'c' && whole(optarg, 1, SYNTH_MAX_CITIZENS,
+		if (c == 'c' && cli_whole(optarg, 1, SYNTH_MAX_CITIZENS,
 				      &o.citizens) != 0)
 			return cli_usage_error("synth", "--citizens must be a "
 						       "whole number from 1 to "
 						       "%ld",
 					       SYNTH_MAX_CITIZENS);
-		if (c == 's' && whole(optarg, LONG_MIN, LONG_MAX, &o.seed) != 0)
+		if (c == 's' && cli_whole(optarg, LONG_MIN, LONG_MAX, &o.seed) != 0)
 			return cli_usage_error("synth",
 					       "--seed must be a whole number");
 		if (c != 'c' && c != 's')

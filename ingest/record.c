@@ -126,23 +126,26 @@ static int check_clock(const char *s)
 }
 
 /* Steps *p over a fraction of a second, if one is there: '.' and 1 to 9
- * digits. */
-static int skip_fraction(const char *s, size_t len, size_t *p)
+ * digits. A leap second (leap: the clock said 60) may have no fraction
+ * but zeros: PostgreSQL refuses 23:59:60.5. */
+static int skip_fraction(const char *s, size_t len, size_t *p, int leap)
 {
 	size_t q = *p, start;
+	int nonzero = 0;
 
 	if (q >= len || s[q] != '.')
 		return 0;
 	start = ++q;
 	while (q < len && s[q] >= '0' && s[q] <= '9')
-		q++;
-	if (q == start || q - start > 9)
+		nonzero |= s[q++] != '0';
+	if (q == start || q - start > 9 || (leap && nonzero))
 		return FR_EINVAL;
 	*p = q;
 	return 0;
 }
 
-/* The n bytes ending a timestamp: "Z" or an offset +hh:mm / -hh:mm. */
+/* The n bytes ending a timestamp: "Z" or an offset +hh:mm / -hh:mm, at
+ * most 15:59 either way as PostgreSQL allows (MAX_TZDISP_HOUR). */
 static int check_offset(const char *s, size_t n)
 {
 	int oh, om;
@@ -150,7 +153,7 @@ static int check_offset(const char *s, size_t n)
 	if (n == 1 && (s[0] == 'Z' || s[0] == 'z'))
 		return 0;
 	if (n != 6 || (s[0] != '+' && s[0] != '-') || digits(s + 1, 2, &oh) ||
-	    s[3] != ':' || digits(s + 4, 2, &om) || oh > 23 || om > 59)
+	    s[3] != ':' || digits(s + 4, 2, &om) || oh > 15 || om > 59)
 		return FR_EINVAL;
 	return 0;
 }
@@ -164,7 +167,8 @@ int rec_check_time(const char *s, size_t len, int allow_date)
 	if (len == 10)
 		return allow_date ? 0 : FR_EINVAL;
 	if (len < 20 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-	    check_clock(s + 11) || skip_fraction(s, len, &p))
+	    check_clock(s + 11) ||
+	    skip_fraction(s, len, &p, s[17] == '6' && s[18] == '0'))
 		return FR_EINVAL;
 	return check_offset(s + p, len - p);
 }
@@ -554,8 +558,8 @@ static int read_answered_at(struct build *b)
 		return FR_EINVAL;
 	if (rec_check_time(r->answered_at, strlen(r->answered_at), 0))
 		return fail(b, "answered_at",
-			    "must be an RFC 3339 timestamp with offset, "
-			    "e.g. 2026-03-01T10:15:00+01:00");
+			    "must be an RFC 3339 timestamp with offset (at most "
+			    "+-15:59), e.g. 2026-03-01T10:15:00+01:00");
 	return 0;
 }
 
@@ -748,7 +752,7 @@ static int read_at(struct build *b)
 		return FR_EINVAL;
 	if (rec_check_time(r->at, strlen(r->at), 1))
 		return fail(b, "at", "must be a date (2026-03-01) or an RFC 3339 "
-				     "timestamp with offset");
+				     "timestamp with offset (at most +-15:59)");
 	return 0;
 }
 

@@ -59,7 +59,14 @@ static void test_times(void **state)
 		"2026-03-01T10:15:00", "2026-02-29T10:00:00Z", "2026-13-01T10:00:00Z",
 		"2026-03-01T24:00:00Z", "2026-03-01T10:60:00Z", "26-03-01T10:00:00Z",
 		"2026-03-01T10:15:00+1:00", "2026-03-01T10:15:00.Z",
-		"1899-12-31T00:00:00Z", "2026-03-01T10:15:00+01:00x"};
+		"1899-12-31T00:00:00Z", "2026-03-01T10:15:00+01:00x",
+		/* PostgreSQL refuses these (issue 12, defect 1): offsets beyond
+		 * 15:59 and a leap second with a fraction. */
+		"2026-02-01T10:00:00-18:00", "2026-02-01T10:00:00+16:00",
+		"2026-12-31T23:59:60.5Z", "2026-12-31T23:59:60.000001+01:00"};
+	static const char *const pg_good[] = {
+		"2026-02-01T10:00:00-15:59", "2026-02-01T10:00:00+15:59",
+		"2026-12-31T23:59:60Z", "2026-12-31T23:59:60.000Z"};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
@@ -67,6 +74,9 @@ static void test_times(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
 		if (rec_check_time(bad[i], strlen(bad[i]), 1) == 0)
 			fail_msg("accepted %s", bad[i]);
+	for (size_t i = 0; i < sizeof(pg_good) / sizeof(*pg_good); i++)
+		if (rec_check_time(pg_good[i], strlen(pg_good[i]), 0) != 0)
+			fail_msg("refused %s", pg_good[i]);
 	assert_int_equal(rec_check_time("2026-03-01", 10, 1), 0);
 	assert_int_equal(rec_check_time("2026-03-01", 10, 0), FR_EINVAL);
 }

@@ -228,6 +228,13 @@ static int fail(struct build *b, const char *field, const char *fmt, ...)
 	return FR_EINVAL;
 }
 
+/* Text outside the cpr field must not hold a CPR number: it would be
+ * stored and shown verbatim. The reason never echoes it. */
+#define CPR_SHAPED_REASON                                                      \
+	"holds something shaped like a CPR number; a CPR number belongs only " \
+	"in the cpr field"
+#define CPR_SHAPED_NAME "(a name shaped like a CPR number)"
+
 static int read_text(struct build *b, int f, const struct rec_value *v,
 		     char *dst, size_t max)
 {
@@ -240,6 +247,8 @@ static int read_text(struct build *b, int f, const struct rec_value *v,
 	if (!rec_text_ok(v->s, v->len))
 		return fail(b, field_names[f],
 			    "not valid UTF-8 text (or holds control characters)");
+	if (cpr_shaped(v->s, v->len))
+		return fail(b, field_names[f], CPR_SHAPED_REASON);
 	memcpy(dst, v->s, v->len);
 	dst[v->len] = '\0';
 	return 0;
@@ -362,6 +371,22 @@ static int read_answer(struct build *b, const char *field, int item,
 	return 0;
 }
 
+/* A field name from the input, fit for a rejection message: at most max
+ * bytes, "?" when it is not text, and never a CPR-shaped name (size must
+ * hold CPR_SHAPED_NAME). */
+static void shown_name(const struct rec_field *fl, char *dst, size_t size,
+		       size_t max)
+{
+	if (cpr_shaped(fl->name, fl->nlen)) {
+		snprintf(dst, size, "%s", CPR_SHAPED_NAME);
+		return;
+	}
+	snprintf(dst, size, "%.*s", (int)(fl->nlen > max ? max : fl->nlen),
+		 fl->name);
+	if (!rec_text_ok(dst, strlen(dst)))
+		strcpy(dst, "?");
+}
+
 /* JSON "answers": {"b01": 4, "b02": null, ...} */
 static int read_answers_object(struct build *b, const struct rec_value *v)
 {
@@ -370,12 +395,10 @@ static int read_answers_object(struct build *b, const struct rec_value *v)
 	for (int i = 0; i < v->npairs; i++) {
 		const struct rec_field *pr = &v->pairs[i];
 		int item = instr_find_item(b->r->instr, pr->name, pr->nlen);
-		char field[64];
+		char field[64], shown[52];
 
-		snprintf(field, sizeof(field), "answers.%.*s",
-			 (int)(pr->nlen > 50 ? 50 : pr->nlen), pr->name);
-		if (!rec_text_ok(field, strlen(field)))
-			strcpy(field, "answers.?");
+		shown_name(pr, shown, sizeof(shown), 50);
+		snprintf(field, sizeof(field), "answers.%s", shown);
 		if (item < 0)
 			return fail(b, field, "unknown item for this instrument "
 					      "version");
@@ -417,16 +440,6 @@ static int is_word(const struct rec_value *v, const char *word)
 	return v->type == RV_STRING && v->len == n && memcmp(v->s, word, n) == 0;
 }
 
-/* A field name from the input, fit for a rejection message: at most max
- * bytes, "?" when it is not text. */
-static void shown_name(const struct rec_field *fl, char *dst, size_t size,
-		       size_t max)
-{
-	snprintf(dst, size, "%.*s", (int)(fl->nlen > max ? max : fl->nlen),
-		 fl->name);
-	if (!rec_text_ok(dst, strlen(dst)))
-		strcpy(dst, "?");
-}
 
 /* Sorts the fields out first, as records may list them in any order. */
 static int sort_fields(struct build *b)

@@ -312,6 +312,61 @@ static void test_counts_of_database_duplicates(void **state)
 	assert_string_equal(got, "1 50000 0");
 }
 
+/*
+ * Defect 5: CPR-shaped text in id, course or an unknown JSON key, answers
+ * key or CSV column is rejected, and neither the answer, the rejects file,
+ * stderr nor the database holds its digits.
+ */
+static void test_cpr_shaped_text_never_echoed(void **state)
+{
+	static const char body[] =
+		EVT_AT("c-0101901234", "V", "2026-02-01") "\n"
+		EVT_AT("c-2", "K 010190-1234", "2026-02-01") "\n"
+		"{\"kind\":\"event\",\"0101901234\":1}\n"
+		"{\"kind\":\"response\",\"id\":\"c-3\",\"cpr\":\"" CPR "\","
+		"\"instrument\":\"borger\",\"version\":1,\"respondent\":"
+		"\"citizen\",\"answered_at\":\"2026-03-01T10:00:00+01:00\","
+		"\"answers\":{\"0101901234\":4}}";
+	static const char csv[] =
+		"kind,id,cpr,instrument,version,respondent,answered_at,"
+		"0101901234\nresponse,c-4," CPR ",borger,1,citizen,"
+		"2026-03-01T10:00:00+01:00,4\n";
+	char path[256], rej[256], *resp = NULL, *text;
+	const char *args[] = {"ingest", "--rejects", rej, path, NULL};
+	struct h_result r;
+	int fd = send_post(body);
+
+	(void)state;
+	assert_int_equal(h_read_response(fd, &resp, 10000), 200);
+	close(fd);
+	assert_non_null(strstr(resp, "\"accepted\":0"));
+	assert_null(strstr(resp, "010190"));
+	free(resp);
+	snprintf(path, sizeof(path), "%s/cprcol.csv", h_tmpdir());
+	snprintf(rej, sizeof(rej), "%s/cprcol.rejects", h_tmpdir());
+	{
+		FILE *f = fopen(path, "w");
+
+		assert_non_null(f);
+		fputs(csv, f);
+		fclose(f);
+	}
+	r = h_run(args, env, NULL, 0);
+	assert_int_equal(r.status, 3);
+	assert_null(strstr(r.err, "010190"));
+	h_result_free(&r);
+	text = read_all(rej);
+	assert_non_null(strstr(text, "CPR"));
+	assert_null(strstr(text, "010190"));
+	free(text);
+	assert_int_equal(count("SELECT count(*) FROM fremdrift.events e WHERE "
+			       "e::text LIKE '%010190%'"),
+			 0);
+	assert_int_equal(count("SELECT count(*) FROM fremdrift.events WHERE "
+			       "id LIKE 'c-%'"),
+			 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_http_db_refused),
 		cmocka_unit_test(test_file_poison_line),
 		cmocka_unit_test(test_counts_of_database_duplicates),
+		cmocka_unit_test(test_cpr_shaped_text_never_echoed),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -81,6 +81,47 @@ int cpr_date_valid(int year, int month, int day)
 	return day <= mdays[month - 1];
 }
 
+/* 1 if the six digits at s read as a day DDMMYY (a replacement day + 60
+ * too). 2000 + YY is a leap year exactly when some century's is. */
+static int ddmmyy(const char *s)
+{
+	int d = (s[0] - '0') * 10 + (s[1] - '0');
+	int m = (s[2] - '0') * 10 + (s[3] - '0');
+	int y = (s[4] - '0') * 10 + (s[5] - '0');
+
+	return cpr_date_valid(2000 + y, m, d > 60 ? d - 60 : d);
+}
+
+static int all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+int cpr_shaped(const char *s, size_t len)
+{
+	size_t run = 0;
+
+	/* One pass; the date is looked at only after six digits in a row,
+	 * which ids and codes seldom hold. */
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9') {
+			run = 0;
+			continue;
+		}
+		if (++run < 6 || !ddmmyy(s + i - 5))
+			continue;
+		if (len - i > 4 && all_digits(s + i + 1, 4))
+			return 1;
+		if (len - i > 5 && (s[i + 1] == '-' || s[i + 1] == ' ') &&
+		    all_digits(s + i + 2, 4))
+			return 1;
+	}
+	return 0;
+}
+
 void cpr_today(struct cpr_date *out)
 {
 	time_t now = time(NULL);

@@ -47,6 +47,9 @@ void batch_free(struct batch *b)
 	free(b->ev_owner);
 	free(b->resp_dup);
 	free(b->ev_dup);
+	free(b->resp_where);
+	free(b->ev_where);
+	free(b->refused);
 	free(b->slots);
 	memset(b, 0, sizeof(*b));
 }
@@ -58,6 +61,7 @@ void batch_reset(struct batch *b)
 	fr_buf_reset(&b->keys);
 	b->nresp = b->nev = 0;
 	b->in_batch_dups = 0;
+	b->nrefused = 0;
 	if (b->slots)
 		memset(b->slots, 0, b->nslots * sizeof(*b->slots));
 	b->nkeys = 0;
@@ -345,7 +349,8 @@ static int seen_key(struct batch *b, const struct record *r)
 	return 0;
 }
 
-static void ensure_rows(int **owner, unsigned char **dup, int *cap, int need)
+static void ensure_rows(int **owner, long long **where, unsigned char **dup,
+			int *cap, int need)
 {
 	if (need <= *cap)
 		return;
@@ -353,34 +358,56 @@ static void ensure_rows(int **owner, unsigned char **dup, int *cap, int need)
 	if (*cap < need)
 		*cap = need;
 	*owner = fr_xrealloc(*owner, (size_t)*cap * sizeof(int));
+	*where = fr_xrealloc(*where, (size_t)*cap * sizeof(long long));
 	*dup = fr_xrealloc(*dup, (size_t)*cap);
 }
 
-int batch_add(struct batch *b, const struct record *r, int owner)
+int batch_add_at(struct batch *b, const struct record *r, int owner,
+		 long long where)
 {
+	int is_resp = r->kind == REC_RESPONSE;
+	int *n = is_resp ? &b->nresp : &b->nev;
 	int rc;
 
 	if (seen_key(b, r)) {
 		b->in_batch_dups++;
 		return 1;
 	}
-	if (r->kind == REC_RESPONSE) {
-		rc = batch_format_response(&b->resp, r);
-		if (rc != 0)
-			return rc;
-		ensure_rows(&b->resp_owner, &b->resp_dup, &b->cap_resp,
-			    b->nresp + 1);
-		b->resp_owner[b->nresp] = owner;
-		b->resp_dup[b->nresp] = 0;
-		b->nresp++;
-	} else {
-		rc = batch_format_event(&b->ev, r);
-		if (rc != 0)
-			return rc;
-		ensure_rows(&b->ev_owner, &b->ev_dup, &b->cap_ev, b->nev + 1);
-		b->ev_owner[b->nev] = owner;
-		b->ev_dup[b->nev] = 0;
-		b->nev++;
-	}
+	rc = is_resp ? batch_format_response(&b->resp, r)
+		     : batch_format_event(&b->ev, r);
+	if (rc != 0)
+		return rc;
+	if (is_resp)
+		ensure_rows(&b->resp_owner, &b->resp_where, &b->resp_dup,
+			    &b->cap_resp, *n + 1);
+	else
+		ensure_rows(&b->ev_owner, &b->ev_where, &b->ev_dup, &b->cap_ev,
+			    *n + 1);
+	(is_resp ? b->resp_owner : b->ev_owner)[*n] = owner;
+	(is_resp ? b->resp_where : b->ev_where)[*n] = where;
+	(is_resp ? b->resp_dup : b->ev_dup)[*n] = 0;
+	(*n)++;
 	return 0;
+}
+
+int batch_add(struct batch *b, const struct record *r, int owner)
+{
+	return batch_add_at(b, r, owner, -1);
+}
+
+void batch_refuse(struct batch *b, int is_resp, int row, const char *field,
+		  const char *reason)
+{
+	struct batch_refusal *f;
+
+	if (b->nrefused == b->cap_refused) {
+		b->cap_refused = b->cap_refused ? b->cap_refused * 2 : 16;
+		b->refused = fr_xrealloc(b->refused, (size_t)b->cap_refused *
+							     sizeof(*b->refused));
+	}
+	f = &b->refused[b->nrefused++];
+	f->is_resp = is_resp;
+	f->row = row;
+	snprintf(f->field, sizeof(f->field), "%s", field ? field : "");
+	snprintf(f->reason, sizeof(f->reason), "%s", reason);
 }

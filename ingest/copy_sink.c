@@ -10,6 +10,7 @@ enum step {
 	S_BEGIN, S_COPY_R, S_COPY_E, S_BOOK, /* S_BOOK ends with COMMIT */
 	S_ROLLBACK,
 	S_F_BEGIN, S_F_COPY_R, S_F_COPY_E, S_F_DUPS, S_F_INSERT, S_F_BOOK,
+	S_P_BEGIN, S_P_COPY_R, S_P_COPY_E, S_P_RUN, S_P_BOOK,
 	S_WAIT_UP, /* connection lost: waiting for it to come back */
 	S_CHECK    /* asking whether a COMMIT whose answer was lost landed */
 };
@@ -22,13 +23,77 @@ struct sink {
 	enum step step;
 	int commit_sent; /* a COMMIT went out whose answer may be lost */
 	int slow;        /* this batch takes the duplicate path */
+	int rows;        /* this batch takes the row-by-row path */
 	int db_dups;
+	int db_refused;  /* rows the database refused (the row-by-row path) */
 	struct fr_buf sql; /* the bookkeeping statement */
+	/* The row-by-row path's statements, made once in sink_new. */
+	struct fr_buf rows_ddl, rows_run;
 	/* The pgc_session in which the staging tables were committed. */
-	unsigned staged_session;
+	unsigned staged_session, rows_session;
 };
 
 #define SQL_MAX 4096
+
+/*
+ * The row-by-row path (a row the database refuses: a type's range, a
+ * constraint). The batch's COPY text goes into staging tables of text
+ * columns, which take any row, and each row is then inserted on its own in
+ * a subtransaction: a row refused for a reason of its own (SQLSTATE class
+ * 22, 23 or 54) is noted in stage_out with its column when PostgreSQL names
+ * one, never its value; any other error (a serialisation failure, a full
+ * disk) fails the whole statement as before. Slow, and only ever taken by
+ * a batch holding such a row.
+ */
+static void rows_table_sql(struct fr_buf *o, const char *name,
+			   const char *columns)
+{
+	fr_buf_printf(o, "CREATE TEMP TABLE %s (seq int GENERATED ALWAYS AS "
+			 "IDENTITY", name);
+	for (const char *p = columns; *p;) {
+		size_t n = strcspn(p, ",");
+
+		fr_buf_printf(o, ", %.*s text", (int)n, p);
+		p += n;
+		p += strspn(p, ", ");
+	}
+	fr_buf_printf(o, "); ");
+}
+
+static void rows_loop_sql(struct fr_buf *o, const char *stage,
+			  const char *table, const char *columns, char kind)
+{
+	fr_buf_printf(
+		o,
+		"FOR s IN SELECT t.seq, to_json(t) AS j FROM %s t ORDER BY "
+		"t.seq LOOP BEGIN INSERT INTO %s (%s) SELECT %s FROM "
+		"json_populate_record(NULL::%s, s.j) ON CONFLICT DO NOTHING; "
+		"GET DIAGNOSTICS n = ROW_COUNT; IF n = 0 THEN INSERT INTO "
+		"stage_out VALUES ('%c', s.seq, 'dup', NULL); END IF; "
+		"EXCEPTION WHEN others THEN GET STACKED DIAGNOSTICS e = "
+		"RETURNED_SQLSTATE, c = COLUMN_NAME; IF left(e, 2) NOT IN "
+		"('22', '23', '54') THEN RAISE; END IF; INSERT INTO stage_out "
+		"VALUES ('%c', s.seq, e, c); END; END LOOP; ",
+		stage, table, columns, columns, table, kind, kind);
+}
+
+static void rows_sql(struct sink *s)
+{
+	fr_buf_init(&s->rows_ddl, SQL_MAX);
+	fr_buf_init(&s->rows_run, 2 * SQL_MAX);
+	rows_table_sql(&s->rows_ddl, "stage_rt", batch_response_columns);
+	rows_table_sql(&s->rows_ddl, "stage_et", batch_event_columns);
+	fr_buf_printf(&s->rows_ddl, "CREATE TEMP TABLE stage_out (kind "
+				    "\"char\", seq int, what text, col text); ");
+	fr_buf_printf(&s->rows_run, "DO $fr$DECLARE s record; n int; e text; "
+				    "c text; BEGIN ");
+	rows_loop_sql(&s->rows_run, "stage_rt", "fremdrift.responses",
+		      batch_response_columns, 'r');
+	rows_loop_sql(&s->rows_run, "stage_et", "fremdrift.events",
+		      batch_event_columns, 'e');
+	fr_buf_printf(&s->rows_run, "END$fr$; SELECT kind, seq, what, "
+				    "coalesce(col, '') FROM stage_out");
+}
 
 struct sink *sink_new(struct pgc *pg)
 {
@@ -36,12 +101,15 @@ struct sink *sink_new(struct pgc *pg)
 
 	s->pg = pg;
 	fr_buf_init(&s->sql, SQL_MAX);
+	rows_sql(s);
 	return s;
 }
 
 void sink_free(struct sink *s)
 {
 	fr_buf_free(&s->sql);
+	fr_buf_free(&s->rows_ddl);
+	fr_buf_free(&s->rows_run);
 	free(s);
 }
 int sink_busy(const struct sink *s) { return s->step != S_IDLE; }
@@ -109,7 +177,7 @@ static int bookkeeping_sql(struct sink *s)
 			   (unsigned long long)b->id);
 	rc = rc ? rc : put_literal(o, b->origin);
 	rc = rc ? rc : fr_buf_printf(o, ", %d, %d); ",
-				     batch_count(b) - s->db_dups,
+				     batch_count(b) - s->db_dups - s->db_refused,
 				     b->in_batch_dups + s->db_dups);
 	if (b->file.active) {
 		rc = rc ? rc : fr_buf_printf(
@@ -127,8 +195,9 @@ static int bookkeeping_sql(struct sink *s)
 			   "EXCLUDED.duplicates, rejected = EXCLUDED.rejected, "
 			   "done = EXCLUDED.done, updated_at = now(); ",
 			b->file.offset, b->file.line,
-			b->file.accepted - s->db_dups,
-			b->file.duplicates + s->db_dups, b->file.rejected,
+			b->file.accepted - s->db_dups - s->db_refused,
+			b->file.duplicates + s->db_dups,
+			b->file.rejected + s->db_refused,
 			b->file.done ? "true" : "false");
 	}
 	return rc ? rc : fr_buf_printf(o, "COMMIT");
@@ -152,6 +221,39 @@ static int staged(const struct sink *s)
 {
 	return s->staged_session != 0 &&
 	       s->staged_session == pgc_session(s->pg);
+}
+
+#define ROWS_TRUNCATE_SQL "TRUNCATE stage_rt, stage_et, stage_out RESTART IDENTITY"
+
+/* The row-by-row path's statements of step (0 when it has none). */
+static int send_rows_step(struct sink *s)
+{
+	struct batch *b = s->b;
+	char sql[2048];
+	int mine = s->step == S_P_COPY_R;
+
+	switch (s->step) {
+	case S_P_BEGIN:
+		fr_buf_reset(&s->sql);
+		fr_buf_printf(&s->sql, "%s; %s%s", BEGIN_SQL,
+			      s->rows_session != 0 &&
+					      s->rows_session == pgc_session(s->pg)
+				      ? ""
+				      : s->rows_ddl.data,
+			      ROWS_TRUNCATE_SQL);
+		return pgc_exec(s->pg, s->sql.data, on_result, s);
+	case S_P_COPY_R:
+	case S_P_COPY_E:
+		snprintf(sql, sizeof(sql), "COPY %s (%s) FROM STDIN",
+			 mine ? "stage_rt" : "stage_et",
+			 mine ? batch_response_columns : batch_event_columns);
+		return pgc_copy(s->pg, sql, mine ? b->resp.data : b->ev.data,
+				mine ? b->resp.len : b->ev.len, on_result, s);
+	case S_P_RUN:
+		return pgc_exec(s->pg, s->rows_run.data, on_result, s);
+	default:
+		return 0;
+	}
 }
 
 /* Sends the statement of the current step. */
@@ -183,8 +285,15 @@ static void send_step(struct sink *s)
 			 batch_event_columns);
 		rc = pgc_copy(s->pg, sql, b->ev.data, b->ev.len, on_result, s);
 		break;
+	case S_P_BEGIN:
+	case S_P_COPY_R:
+	case S_P_COPY_E:
+	case S_P_RUN:
+		rc = send_rows_step(s);
+		break;
 	case S_BOOK:
 	case S_F_BOOK:
+	case S_P_BOOK:
 		/* The batch's bookkeeping and COMMIT in one message, so the
 		 * values are literals (a simple query takes no parameters). */
 		if (bookkeeping_sql(s) != 0) {
@@ -248,13 +357,17 @@ static void send_step(struct sink *s)
 static void restart(struct sink *s)
 {
 	s->db_dups = 0;
+	s->db_refused = 0;
+	s->b->nrefused = 0;
 	/* The arrays are NULL until a row of their kind was added. */
 	if (s->b->nresp > 0)
 		memset(s->b->resp_dup, 0, (size_t)s->b->nresp);
 	if (s->b->nev > 0)
 		memset(s->b->ev_dup, 0, (size_t)s->b->nev);
 	s->commit_sent = 0;
-	if (s->slow)
+	if (s->rows)
+		s->step = S_P_BEGIN;
+	else if (s->slow)
 		s->step = S_F_BEGIN;
 	else if (s->b->nresp > 0)
 		s->step = S_COPY_R; /* carries the BEGIN */
@@ -277,8 +390,21 @@ static enum step next_step(struct sink *s)
 	case S_F_COPY_E: return S_F_DUPS;
 	case S_F_DUPS: return S_F_INSERT;
 	case S_F_INSERT: return S_F_BOOK;
+	case S_P_BEGIN: return S_P_COPY_R;
+	case S_P_COPY_R: return S_P_COPY_E;
+	case S_P_COPY_E: return S_P_RUN;
+	case S_P_RUN: return S_P_BOOK;
 	default: return S_IDLE;
 	}
+}
+
+/* 1 if state is an error that lies in one row's values: a data
+ * exception (22), an integrity constraint (23) or a program limit such as
+ * an index row too big (54). */
+static int row_error(const char *state)
+{
+	return strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0 ||
+	       strncmp(state, "54", 2) == 0;
 }
 
 /* A statement failed: replay what is worth replaying, or give up. */
@@ -289,11 +415,20 @@ static void on_error(struct sink *s, PGresult *res)
 	 * which do not belong in a log. */
 	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	char msg[512];
+	int dup = strcmp(state, "23505") == 0 && !s->slow && !s->rows;
+	int bad_row = !dup && !s->rows && row_error(state);
 
-	if ((strcmp(state, "23505") == 0 && !s->slow) ||
-	    strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0) {
-		/* Some rows are stored already (the duplicate path), or a
+	if (dup || bad_row || strcmp(state, "40001") == 0 ||
+	    strcmp(state, "40P01") == 0) {
+		/* Some rows are stored already (the duplicate path), a row
+		 * the database refuses (the row-by-row path), or a
 		 * serialisation or deadlock failure, worth a replay. */
+		s->slow |= dup;
+		s->rows |= bad_row;
+		if (bad_row)
+			log_warning("sink", "a row was refused (SQLSTATE %s); "
+					    "writing the batch row by row",
+				    state);
 		s->step = S_ROLLBACK;
 		send_step(s);
 		return;
@@ -319,13 +454,42 @@ static void mark_dups(struct sink *s, PGresult *res)
 	}
 }
 
+/* The rows the row-by-row path found stored already or refused
+ * (S_P_RUN: kind, seq, what, column). */
+static void mark_rows(struct sink *s, PGresult *res)
+{
+	for (int r = 0; r < PQntuples(res); r++) {
+		int seq = atoi(PQgetvalue(res, r, 1)) - 1;
+		int is_resp = PQgetvalue(res, r, 0)[0] == 'r';
+		const char *what = PQgetvalue(res, r, 2);
+		unsigned char *dup = is_resp ? s->b->resp_dup : s->b->ev_dup;
+		char reason[64];
+
+		if (seq < 0 || seq >= (is_resp ? s->b->nresp : s->b->nev))
+			continue;
+		if (strcmp(what, "dup") == 0) {
+			dup[seq] = 1;
+			s->db_dups++;
+			continue;
+		}
+		snprintf(reason, sizeof(reason),
+			 "refused by the database (SQLSTATE %.5s)", what);
+		batch_refuse(s->b, is_resp, seq, PQgetvalue(res, r, 3), reason);
+		s->db_refused++;
+	}
+}
+
 /* On to the next step, skipping a COPY with nothing to copy. */
 static void advance(struct sink *s)
 {
 	s->step = next_step(s);
-	if ((s->step == S_COPY_R || s->step == S_F_COPY_R) && s->b->nresp == 0)
+	if ((s->step == S_COPY_R || s->step == S_F_COPY_R ||
+	     s->step == S_P_COPY_R) &&
+	    s->b->nresp == 0)
 		s->step = next_step(s);
-	if ((s->step == S_COPY_E || s->step == S_F_COPY_E) && s->b->nev == 0)
+	if ((s->step == S_COPY_E || s->step == S_F_COPY_E ||
+	     s->step == S_P_COPY_E) &&
+	    s->b->nev == 0)
 		s->step = next_step(s);
 	send_step(s);
 }
@@ -348,7 +512,6 @@ static void on_result(struct pgc *c, PGresult *res, const char *error,
 		return;
 	}
 	if (s->step == S_ROLLBACK) {
-		s->slow = 1;
 		restart(s);
 		return;
 	}
@@ -370,9 +533,16 @@ static void on_result(struct pgc *c, PGresult *res, const char *error,
 	case S_F_DUPS:
 		mark_dups(s, res);
 		break;
+	case S_P_RUN:
+		mark_rows(s, res);
+		break;
 	case S_F_BOOK:
 		s->staged_session = pgc_session(s->pg);
 		finish(s, 0, NULL); /* bookkeeping and COMMIT went together */
+		return;
+	case S_P_BOOK:
+		s->rows_session = pgc_session(s->pg);
+		finish(s, 0, NULL);
 		return;
 	case S_BOOK:
 		finish(s, 0, NULL);
@@ -391,6 +561,7 @@ int sink_submit(struct sink *s, struct batch *b, sink_done_cb cb, void *data)
 	s->cb = cb;
 	s->data = data;
 	s->slow = 0;
+	s->rows = 0;
 	restart(s);
 	return 0;
 }

@@ -58,6 +58,11 @@ struct ingest {
 	int tty;
 	uint64_t file_started_ms, down_since;
 	long long total_acc, total_dup, total_rej;
+	/* What the database found in this file's committed batches that the
+	 * parser counted as accepted: duplicates of rows stored before, and
+	 * rows it refused. Kept apart from the parser's counts, which a pool
+	 * thread is updating meanwhile. */
+	long long db_dups, db_refused;
 	int exit_code;
 	int stopping;
 	int opened_rejects;
@@ -192,6 +197,12 @@ static void submit_ready(struct ingest *in)
 			if (o->state == 2 && o->batch.file.offset < s->batch.file.offset)
 				s = o;
 			s->state = 3;
+			/* The parser's totals know nothing of what the
+			 * database found in the batches before this one; the
+			 * checkpoint must. */
+			s->batch.file.accepted -= in->db_dups + in->db_refused;
+			s->batch.file.duplicates += in->db_dups;
+			s->batch.file.rejected += in->db_refused;
 			sink_submit(in->sink, &s->batch, on_written, in);
 			return;
 		}
@@ -226,6 +237,9 @@ static void file_finished(struct ingest *in)
 	uint64_t ms = uv_now(in->loop) - in->file_started_ms;
 
 	clear_progress(in);
+	in->fp.accepted -= in->db_dups + in->db_refused;
+	in->fp.duplicates += in->db_dups;
+	in->fp.rejected += in->db_refused;
 	snprintf(line, sizeof(line),
 		 "%s: %lld accepted, %lld duplicates, %lld rejected%s "
 		 "(%lld lines in %.1f s)\n",
@@ -266,8 +280,16 @@ static void on_written(struct batch *b, int rc, const char *error, void *data)
 	for (int i = 0; i < b->nev; i++)
 		dups += b->ev_dup[i];
 	/* The parser counted them as accepted; the database knew better. */
-	in->fp.accepted -= dups;
-	in->fp.duplicates += dups;
+	in->db_dups += dups;
+	in->db_refused += b->nrefused;
+	for (int i = 0; i < b->nrefused; i++) {
+		const struct batch_refusal *f = &b->refused[i];
+
+		file_reject_line(&s->rejects, in->fp.multi ? in->fp.path : NULL,
+				 f->is_resp ? b->resp_where[f->row]
+					    : b->ev_where[f->row],
+				 0, f->field, f->reason);
+	}
 	write_rejects(in, &s->rejects);
 	{
 		int done = b->file.done;
@@ -368,6 +390,7 @@ static void next_file(struct ingest *in)
 	}
 	in->fp.multi = in->nfiles > 1;
 	in->file_open = 1;
+	in->db_dups = in->db_refused = 0;
 	in->file_started_ms = uv_now(in->loop);
 	if (in->fingerprint[0]) {
 		const char *params[1] = {in->fingerprint};

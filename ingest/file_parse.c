@@ -326,7 +326,7 @@ static void one_record(struct file_parser *fp, struct rec_ctx *ctx,
 				 err.msg);
 		return;
 	}
-	rc = batch_add(b, &r, 0);
+	rc = batch_add_at(b, &r, 0, line);
 	if (rc == 0)
 		fp->accepted++;
 	else if (rc == 1)

@@ -126,23 +126,26 @@ static int check_clock(const char *s)
 }
 
 /* Steps *p over a fraction of a second, if one is there: '.' and 1 to 9
- * digits. */
-static int skip_fraction(const char *s, size_t len, size_t *p)
+ * digits. A leap second (leap: the clock said 60) may have no fraction
+ * but zeros: PostgreSQL refuses 23:59:60.5. */
+static int skip_fraction(const char *s, size_t len, size_t *p, int leap)
 {
 	size_t q = *p, start;
+	int nonzero = 0;
 
 	if (q >= len || s[q] != '.')
 		return 0;
 	start = ++q;
 	while (q < len && s[q] >= '0' && s[q] <= '9')
-		q++;
-	if (q == start || q - start > 9)
+		nonzero |= s[q++] != '0';
+	if (q == start || q - start > 9 || (leap && nonzero))
 		return FR_EINVAL;
 	*p = q;
 	return 0;
 }
 
-/* The n bytes ending a timestamp: "Z" or an offset +hh:mm / -hh:mm. */
+/* The n bytes ending a timestamp: "Z" or an offset +hh:mm / -hh:mm, at
+ * most 15:59 either way as PostgreSQL allows (MAX_TZDISP_HOUR). */
 static int check_offset(const char *s, size_t n)
 {
 	int oh, om;
@@ -150,7 +153,7 @@ static int check_offset(const char *s, size_t n)
 	if (n == 1 && (s[0] == 'Z' || s[0] == 'z'))
 		return 0;
 	if (n != 6 || (s[0] != '+' && s[0] != '-') || digits(s + 1, 2, &oh) ||
-	    s[3] != ':' || digits(s + 4, 2, &om) || oh > 23 || om > 59)
+	    s[3] != ':' || digits(s + 4, 2, &om) || oh > 15 || om > 59)
 		return FR_EINVAL;
 	return 0;
 }
@@ -164,7 +167,8 @@ int rec_check_time(const char *s, size_t len, int allow_date)
 	if (len == 10)
 		return allow_date ? 0 : FR_EINVAL;
 	if (len < 20 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-	    check_clock(s + 11) || skip_fraction(s, len, &p))
+	    check_clock(s + 11) ||
+	    skip_fraction(s, len, &p, s[17] == '6' && s[18] == '0'))
 		return FR_EINVAL;
 	return check_offset(s + p, len - p);
 }
@@ -224,6 +228,13 @@ static int fail(struct build *b, const char *field, const char *fmt, ...)
 	return FR_EINVAL;
 }
 
+/* Text outside the cpr field must not hold a CPR number: it would be
+ * stored and shown verbatim. The reason never echoes it. */
+#define CPR_SHAPED_REASON                                                      \
+	"holds something shaped like a CPR number; a CPR number belongs only " \
+	"in the cpr field"
+#define CPR_SHAPED_NAME "(a name shaped like a CPR number)"
+
 static int read_text(struct build *b, int f, const struct rec_value *v,
 		     char *dst, size_t max)
 {
@@ -236,6 +247,8 @@ static int read_text(struct build *b, int f, const struct rec_value *v,
 	if (!rec_text_ok(v->s, v->len))
 		return fail(b, field_names[f],
 			    "not valid UTF-8 text (or holds control characters)");
+	if (cpr_shaped(v->s, v->len))
+		return fail(b, field_names[f], CPR_SHAPED_REASON);
 	memcpy(dst, v->s, v->len);
 	dst[v->len] = '\0';
 	return 0;
@@ -358,6 +371,22 @@ static int read_answer(struct build *b, const char *field, int item,
 	return 0;
 }
 
+/* A field name from the input, fit for a rejection message: at most max
+ * bytes, "?" when it is not text, and never a CPR-shaped name (size must
+ * hold CPR_SHAPED_NAME). */
+static void shown_name(const struct rec_field *fl, char *dst, size_t size,
+		       size_t max)
+{
+	if (cpr_shaped(fl->name, fl->nlen)) {
+		snprintf(dst, size, "%s", CPR_SHAPED_NAME);
+		return;
+	}
+	snprintf(dst, size, "%.*s", (int)(fl->nlen > max ? max : fl->nlen),
+		 fl->name);
+	if (!rec_text_ok(dst, strlen(dst)))
+		strcpy(dst, "?");
+}
+
 /* JSON "answers": {"b01": 4, "b02": null, ...} */
 static int read_answers_object(struct build *b, const struct rec_value *v)
 {
@@ -366,12 +395,10 @@ static int read_answers_object(struct build *b, const struct rec_value *v)
 	for (int i = 0; i < v->npairs; i++) {
 		const struct rec_field *pr = &v->pairs[i];
 		int item = instr_find_item(b->r->instr, pr->name, pr->nlen);
-		char field[64];
+		char field[64], shown[52];
 
-		snprintf(field, sizeof(field), "answers.%.*s",
-			 (int)(pr->nlen > 50 ? 50 : pr->nlen), pr->name);
-		if (!rec_text_ok(field, strlen(field)))
-			strcpy(field, "answers.?");
+		shown_name(pr, shown, sizeof(shown), 50);
+		snprintf(field, sizeof(field), "answers.%s", shown);
 		if (item < 0)
 			return fail(b, field, "unknown item for this instrument "
 					      "version");
@@ -413,16 +440,6 @@ static int is_word(const struct rec_value *v, const char *word)
 	return v->type == RV_STRING && v->len == n && memcmp(v->s, word, n) == 0;
 }
 
-/* A field name from the input, fit for a rejection message: at most max
- * bytes, "?" when it is not text. */
-static void shown_name(const struct rec_field *fl, char *dst, size_t size,
-		       size_t max)
-{
-	snprintf(dst, size, "%.*s", (int)(fl->nlen > max ? max : fl->nlen),
-		 fl->name);
-	if (!rec_text_ok(dst, strlen(dst)))
-		strcpy(dst, "?");
-}
 
 /* Sorts the fields out first, as records may list them in any order. */
 static int sort_fields(struct build *b)
@@ -554,8 +571,8 @@ static int read_answered_at(struct build *b)
 		return FR_EINVAL;
 	if (rec_check_time(r->answered_at, strlen(r->answered_at), 0))
 		return fail(b, "answered_at",
-			    "must be an RFC 3339 timestamp with offset, "
-			    "e.g. 2026-03-01T10:15:00+01:00");
+			    "must be an RFC 3339 timestamp with offset (at most "
+			    "+-15:59), e.g. 2026-03-01T10:15:00+01:00");
 	return 0;
 }
 
@@ -748,7 +765,7 @@ static int read_at(struct build *b)
 		return FR_EINVAL;
 	if (rec_check_time(r->at, strlen(r->at), 1))
 		return fail(b, "at", "must be a date (2026-03-01) or an RFC 3339 "
-				     "timestamp with offset");
+				     "timestamp with offset (at most +-15:59)");
 	return 0;
 }
 

@@ -142,7 +142,7 @@ static void add_record(struct rreq *r, struct side *side, int owner,
 		reject(r, index, &e);
 		return;
 	}
-	rc = batch_add(&side->batch, rec, owner);
+	rc = batch_add_at(&side->batch, rec, owner, index);
 	if (rc == 0) {
 		r->accepted++;
 		r->rows++;
@@ -273,6 +273,20 @@ static void on_written(struct batch *b, int rc, const char *error, void *data)
 			side->reqs[b->ev_owner[i]]->duplicates++;
 			side->reqs[b->ev_owner[i]]->accepted--;
 		}
+	/* A row the database refused is rejected in its own request; the
+	 * others in the batch are stored all the same. */
+	for (int i = 0; i < b->nrefused; i++) {
+		const struct batch_refusal *f = &b->refused[i];
+		struct rreq *r = side->reqs[f->is_resp ? b->resp_owner[f->row]
+						       : b->ev_owner[f->row]];
+		struct fr_err e;
+
+		fr_err_set(&e, FR_EINVAL, f->field, "%s", f->reason);
+		r->accepted--;
+		reject(r, (long)(f->is_resp ? b->resp_where[f->row]
+					    : b->ev_where[f->row]),
+		       &e);
+	}
 	for (int i = 0; i < side->nreqs; i++) {
 		if (rc == 0)
 			answer(side->reqs[i]);

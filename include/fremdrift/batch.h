@@ -36,14 +36,27 @@ struct batch_file {
 	int done;             /* the last batch of the file */
 };
 
+/* A row the database refused (the sink's row-by-row path). */
+struct batch_refusal {
+	int is_resp;      /* 1: a response row, 0: an event row */
+	int row;          /* its index among the batch's rows of that kind */
+	char field[32];   /* the column PostgreSQL named, or "" */
+	char reason[64];  /* never the value */
+};
+
 struct batch {
 	uint64_t id;            /* random; recorded in fremdrift.ingest_batches */
 	const char *origin;     /* "http" or "file" */
 	struct fr_buf resp, ev; /* COPY text */
 	int nresp, nev;
 	int *resp_owner, *ev_owner;
+	long long *resp_where, *ev_where; /* the maker's position of each row */
 	unsigned char *resp_dup, *ev_dup; /* set by the sink for db duplicates */
 	int cap_resp, cap_ev;
+	/* Rows the database refused, set by the sink (neither stored nor
+	 * duplicates); grown only when a batch has such a row. */
+	struct batch_refusal *refused;
+	int nrefused, cap_refused;
 	int in_batch_dups;      /* duplicates caught within the batch */
 	/* (source, id) seen in this batch: open addressing over key offsets */
 	struct fr_buf keys;
@@ -74,6 +87,16 @@ size_t batch_bytes(const struct batch *b);
  * is full (not added).
  */
 int batch_add(struct batch *b, const struct record *r, int owner);
+
+/* The same, remembering where (a record index in a request, a file's line)
+ * so that a row the database refuses can be reported where it came from. */
+int batch_add_at(struct batch *b, const struct record *r, int owner,
+		 long long where);
+
+/* Notes that row (of responses when is_resp, else events) was refused
+ * (the sink's business; field and reason are copied). */
+void batch_refuse(struct batch *b, int is_resp, int row, const char *field,
+		  const char *reason);
 
 /* Appends the COPY text of one response or event row to out. */
 int batch_format_response(struct fr_buf *out, const struct record *r);

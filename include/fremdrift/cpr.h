@@ -71,6 +71,14 @@ int cpr_date_valid(int year, int month, int day);
 /* Today's local date. */
 void cpr_today(struct cpr_date *out);
 
+/*
+ * 1 if the len bytes at s (borrowed) hold something shaped like a CPR
+ * number anywhere: six digits forming a day DDMMYY (day + 60 too), then
+ * four digits, straight on or after one '-' or ' '. For refusing such text
+ * outside the cpr field, and for never echoing it. Any thread.
+ */
+int cpr_shaped(const char *s, size_t len);
+
 /* Overwrites c so that no digit of the number stays in memory. */
 void cpr_wipe(struct cpr *c);
 

@@ -59,7 +59,14 @@ static void test_times(void **state)
 		"2026-03-01T10:15:00", "2026-02-29T10:00:00Z", "2026-13-01T10:00:00Z",
 		"2026-03-01T24:00:00Z", "2026-03-01T10:60:00Z", "26-03-01T10:00:00Z",
 		"2026-03-01T10:15:00+1:00", "2026-03-01T10:15:00.Z",
-		"1899-12-31T00:00:00Z", "2026-03-01T10:15:00+01:00x"};
+		"1899-12-31T00:00:00Z", "2026-03-01T10:15:00+01:00x",
+		/* PostgreSQL refuses these (issue 12, defect 1): offsets beyond
+		 * 15:59 and a leap second with a fraction. */
+		"2026-02-01T10:00:00-18:00", "2026-02-01T10:00:00+16:00",
+		"2026-12-31T23:59:60.5Z", "2026-12-31T23:59:60.000001+01:00"};
+	static const char *const pg_good[] = {
+		"2026-02-01T10:00:00-15:59", "2026-02-01T10:00:00+15:59",
+		"2026-12-31T23:59:60Z", "2026-12-31T23:59:60.000Z"};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
@@ -67,8 +74,67 @@ static void test_times(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
 		if (rec_check_time(bad[i], strlen(bad[i]), 1) == 0)
 			fail_msg("accepted %s", bad[i]);
+	for (size_t i = 0; i < sizeof(pg_good) / sizeof(*pg_good); i++)
+		if (rec_check_time(pg_good[i], strlen(pg_good[i]), 0) != 0)
+			fail_msg("refused %s", pg_good[i]);
 	assert_int_equal(rec_check_time("2026-03-01", 10, 1), 0);
 	assert_int_equal(rec_check_time("2026-03-01", 10, 0), FR_EINVAL);
+}
+
+/* True if s holds a run of six digits or more. */
+static int has_digits6(const char *s)
+{
+	return strpbrk(s, "0123456789") &&
+	       strspn(strpbrk(s, "0123456789"), "0123456789") >= 6;
+}
+
+/*
+ * Issue 12, defect 5: CPR-shaped text in any text field is rejected with a
+ * reason that does not echo it, and a CPR-shaped name (a JSON key, an
+ * answers key, a CSV column) is never shown as the field.
+ */
+static void test_cpr_shaped_text(void **state)
+{
+#define R(id, course, extra)                                                   \
+	"{\"kind\":\"event\",\"id\":\"" id "\",\"cpr\":\"670761-4285\","  \
+	"\"course\":\"" course "\",\"at\":\"2026-02-01\",\"type\":"       \
+	"\"course_ended\",\"exit_status\":\"education\"" extra "}"
+	static const struct {
+		const char *json, *field;
+	} cases[] = {
+		{R("x 0101901234", "K", ""), "id"},
+		{R("010190-1234", "K", ""), "id"},
+		{R("a", "K 670761 4285", ""), "course"},
+		{R("a", "K", ",\"source\":\"s0101901234\""), "source"},
+		{R("a", "K", ",\"0101901234\":1"), NULL},
+		{"{\"kind\":\"response\",\"id\":\"r1\",\"cpr\":\"670761-4285\","
+		 "\"instrument\":\"borger\",\"version\":1,\"respondent\":"
+		 "\"citizen\",\"answered_at\":\"2026-03-01T10:00:00+01:00\","
+		 "\"answers\":{\"010190-1234\":4}}",
+		 NULL},
+	};
+	static const char *const fine[] = {
+		R("9999991234", "K", ""),     /* no such date */
+		R("a", "K 01019012", ""),     /* eight digits */
+		R("a", "K", ",\"source\":\"s321390-1234\"")};
+	struct record r;
+	struct fr_err err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		fr_err_clear(&err);
+		if (rec_parse_json(cases[i].json, strlen(cases[i].json), &ctx, &r,
+				   &err) == 0)
+			fail_msg("accepted case %zu", i);
+		if (cases[i].field)
+			assert_string_equal(err.field, cases[i].field);
+		if (has_digits6(err.field) || has_digits6(err.msg))
+			fail_msg("case %zu echoes: %s / %s", i, err.field, err.msg);
+	}
+	for (size_t i = 0; i < sizeof(fine) / sizeof(*fine); i++)
+		if (rec_parse_json(fine[i], strlen(fine[i]), &ctx, &r, &err) != 0)
+			fail_msg("refused fine case %zu: %s", i, err.msg);
+#undef R
 }
 
 static void test_iso_weeks(void **state)
@@ -311,6 +377,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_iso_weeks),
+		cmocka_unit_test(test_cpr_shaped_text),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_scoring),
 		cmocka_unit_test(test_csv_event_and_format),

@@ -299,6 +299,31 @@ static void test_idle_connection_makes_room(void **state)
 		close(fds[i]);
 }
 
+/* When every connection is in the middle of a request, none is closed:
+ * the newcomer is told to come back. */
+static void test_all_busy(void **state)
+{
+	int fds[8], extra;
+	char *resp = NULL;
+
+	(void)state;
+	settle();
+	for (int i = 0; i < 8; i++) {
+		fds[i] = connect_from(i < 4 ? "127.0.0.7" : "127.0.0.8");
+		assert_true(fds[i] >= 0);
+		send_text(fds[i], "GET /hea");
+	}
+	h_sleep_ms(200);
+	extra = connect_from("127.0.0.9");
+	assert_true(extra >= 0);
+	assert_int_equal(h_read_response(extra, &resp, 3000), 503);
+	assert_non_null(strstr(resp, "Retry-After"));
+	free(resp);
+	close(extra);
+	for (int i = 0; i < 8; i++)
+		close(fds[i]);
+}
+
 static void test_per_client_limit(void **state)
 {
 	int fds[4], extra;
@@ -335,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_refused_on_headers),
 		cmocka_unit_test(test_bodies_in_flight_capped),
 		cmocka_unit_test(test_idle_connection_makes_room),
+		cmocka_unit_test(test_all_busy),
 		cmocka_unit_test(test_per_client_limit),
 	};
 

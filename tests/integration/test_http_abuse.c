@@ -115,6 +115,40 @@ static void settle(void)
 	assert_int_equal(h_wait_status(port, "/health", 200, 5000), 200);
 }
 
+/* Opens n connections from address a (b for the second half), each
+ * sending text (may be empty), and lets the server see them. */
+static void open_many(int *fds, int n, const char *a, const char *b,
+		      const char *text)
+{
+	for (int i = 0; i < n; i++) {
+		fds[i] = connect_from(i < n / 2 ? a : b);
+		assert_true(fds[i] >= 0);
+		if (*text)
+			send_text(fds[i], text);
+		h_sleep_ms(20);
+	}
+	h_sleep_ms(200);
+}
+
+/* A connection from address that the server refuses with status. */
+static void expect_refused(const char *address, int status)
+{
+	char *resp = NULL;
+	int fd = connect_from(address);
+
+	assert_true(fd >= 0);
+	assert_int_equal(h_read_response(fd, &resp, 3000), status);
+	assert_non_null(strstr(resp, "Retry-After"));
+	free(resp);
+	close(fd);
+}
+
+static void close_many(int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+}
+
 static int raw(const char *text)
 {
 	return h_http(port, text, strlen(text), NULL);
@@ -281,12 +315,7 @@ static void test_idle_connection_makes_room(void **state)
 	(void)state;
 	settle();
 	/* Fill the cap of 8 with silent connections from two addresses. */
-	for (int i = 0; i < 8; i++) {
-		fds[i] = connect_from(i < 4 ? "127.0.0.2" : "127.0.0.3");
-		assert_true(fds[i] >= 0);
-		h_sleep_ms(20);
-	}
-	h_sleep_ms(200);
+	open_many(fds, 8, "127.0.0.2", "127.0.0.3", "");
 	/* A newcomer is served; the longest-idle connection makes room. */
 	last = connect_from("127.0.0.4");
 	assert_true(last >= 0);
@@ -295,60 +324,36 @@ static void test_idle_connection_makes_room(void **state)
 	free(resp);
 	assert_true(peer_closed(fds[0]));
 	close(last);
-	for (int i = 0; i < 8; i++)
-		close(fds[i]);
+	close_many(fds, 8);
 }
 
 /* When every connection is in the middle of a request, none is closed:
  * the newcomer is told to come back. */
 static void test_all_busy(void **state)
 {
-	int fds[8], extra;
-	char *resp = NULL;
+	int fds[8];
 
 	(void)state;
 	settle();
-	for (int i = 0; i < 8; i++) {
-		fds[i] = connect_from(i < 4 ? "127.0.0.7" : "127.0.0.8");
-		assert_true(fds[i] >= 0);
-		send_text(fds[i], "GET /hea");
-	}
-	h_sleep_ms(200);
-	extra = connect_from("127.0.0.9");
-	assert_true(extra >= 0);
-	assert_int_equal(h_read_response(extra, &resp, 3000), 503);
-	assert_non_null(strstr(resp, "Retry-After"));
-	free(resp);
-	close(extra);
-	for (int i = 0; i < 8; i++)
-		close(fds[i]);
+	open_many(fds, 8, "127.0.0.7", "127.0.0.8", "GET /hea");
+	expect_refused("127.0.0.9", 503);
+	close_many(fds, 8);
 }
 
 static void test_per_client_limit(void **state)
 {
-	int fds[4], extra;
-	char *resp = NULL;
+	int fds[4], other;
 
 	(void)state;
 	settle();
-	for (int i = 0; i < 4; i++) {
-		fds[i] = connect_from("127.0.0.5");
-		assert_true(fds[i] >= 0);
-	}
-	h_sleep_ms(200);
-	extra = connect_from("127.0.0.5");
-	assert_true(extra >= 0);
-	assert_int_equal(h_read_response(extra, &resp, 3000), 429);
-	assert_non_null(strstr(resp, "Retry-After"));
-	free(resp);
-	close(extra);
+	open_many(fds, 4, "127.0.0.5", "127.0.0.5", "");
+	expect_refused("127.0.0.5", 429);
 	/* Another address is not affected. */
-	extra = connect_from("127.0.0.6");
-	send_text(extra, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
-	assert_int_equal(h_read_response(extra, NULL, 3000), 200);
-	close(extra);
-	for (int i = 0; i < 4; i++)
-		close(fds[i]);
+	other = connect_from("127.0.0.6");
+	send_text(other, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_int_equal(h_read_response(other, NULL, 3000), 200);
+	close(other);
+	close_many(fds, 4);
 }
 
 int main(void)

@@ -45,7 +45,7 @@ PURE_SRC := $(wildcard common/*.c) \
 	anonymize/cpr.c anonymize/pseudonym.c anonymize/keyfile.c \
 	measure/instrument.c measure/stats.c measure/catalog.c \
 	ingest/json_scan.c ingest/record.c ingest/file_parse.c ingest/batch.c \
-	ingest/synth.c
+	ingest/synth.c server/http_parse.c
 # Everything else that is not the command line: the database layer and
 # migrations, libpq on libuv, the server, refresh, extracts, rights.
 IO_SRC := $(filter-out $(PURE_SRC),$(wildcard db/*.c ingest/*.c \
@@ -64,7 +64,8 @@ CORE_LIB := $(BUILD)/libfremdrift_pure.a
 INGEST_LIB := $(BUILD)/libfremdrift_io.a
 CLI_LIB := $(BUILD)/libfremdrift_cli.a
 BIN := $(BUILD)/fremdrift
-PURE_LIBS := $(shell pkg-config --libs libcrypto jansson 2>/dev/null) -lcsv -lm
+PURE_LIBS := $(shell pkg-config --libs libcrypto jansson 2>/dev/null) -lcsv \
+	-lhttp_parser -lm
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)

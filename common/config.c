@@ -131,6 +131,26 @@ static char *abs_join(const char *dir, const char *name)
 	return b.data;
 }
 
+/* A whole number from lo to hi in variable name, if set. */
+static int count_var(const char *(*get)(const char *name, void *data),
+		     void *data, const char *name, long lo, long hi,
+		     unsigned *out, struct fr_err *err)
+{
+	const char *v = get(name, data);
+	char *end;
+	long n;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	n = strtol(v, &end, 10);
+	if (*end != '\0' || n < lo || n > hi)
+		return fr_err_set(err, FR_ECONFIG, name,
+				  "expected a whole number from %ld to %ld", lo,
+				  hi);
+	*out = (unsigned)n;
+	return 0;
+}
+
 int fr_config_load_from(struct fr_config *cfg,
 			const char *(*get)(const char *name, void *data),
 			void *data, struct fr_err *err)
@@ -144,6 +164,8 @@ int fr_config_load_from(struct fr_config *cfg,
 	cfg->http_idle_timeout_ms = 15000;
 	cfg->http_request_timeout_ms = 30000;
 	cfg->http_max_connections = 1024;
+	cfg->http_max_per_client = 64;
+	cfg->http_max_bodies_total = 64u << 20;
 	cfg->db_timeout_ms = 5000;
 	cfg->log_level = LOG_INFO;
 
@@ -194,25 +216,20 @@ int fr_config_load_from(struct fr_config *cfg,
 
 	SIZE_VAR("FREMDRIFT_HTTP_MAX_BODY", http_max_body)
 	SIZE_VAR("FREMDRIFT_HTTP_MAX_HEADER", http_max_header)
+	SIZE_VAR("FREMDRIFT_HTTP_MAX_BODIES_TOTAL", http_max_bodies_total)
 	DURATION_VAR("FREMDRIFT_HTTP_IDLE_TIMEOUT", http_idle_timeout_ms)
 	DURATION_VAR("FREMDRIFT_HTTP_REQUEST_TIMEOUT", http_request_timeout_ms)
 	DURATION_VAR("FREMDRIFT_DB_TIMEOUT", db_timeout_ms)
 #undef SIZE_VAR
 #undef DURATION_VAR
 
-	v = get("FREMDRIFT_HTTP_MAX_CONNECTIONS", data);
-	if (v && *v) {
-		char *end;
-		long n = strtol(v, &end, 10);
-
-		if (*end != '\0' || n < 1 || n > 100000) {
-			rc = fr_err_set(err, FR_ECONFIG,
-					"FREMDRIFT_HTTP_MAX_CONNECTIONS",
-					"expected a whole number from 1 to 100000");
-			goto fail;
-		}
-		cfg->http_max_connections = (unsigned)n;
-	}
+	rc = count_var(get, data, "FREMDRIFT_HTTP_MAX_CONNECTIONS", 1, 100000,
+		       &cfg->http_max_connections, err);
+	if (rc == 0)
+		rc = count_var(get, data, "FREMDRIFT_HTTP_MAX_PER_CLIENT", 0,
+			       100000, &cfg->http_max_per_client, err);
+	if (rc != 0)
+		goto fail;
 
 	v = get("FREMDRIFT_LOG_LEVEL", data);
 	if (v && *v && log_level_parse(v, &cfg->log_level) != 0) {

@@ -10,7 +10,7 @@ out="$here/build-fuzz"
 cc=$(command -v clang-14 || command -v clang)
 mkdir -p "$out"
 cflags="-std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I$here/include $(pkg-config --cflags libpq jansson)"
-libs="$(pkg-config --libs libcrypto jansson) -lcsv -lm"
+libs="$(pkg-config --libs libcrypto jansson) -lcsv -lhttp_parser -lm"
 cflags="$cflags -I$here/tests/fuzz"
 # The pure files, as the Makefile lists them: every target links them alone.
 pure=$(make -s -C "$here" --no-print-directory print-pure | sed "s|[^ ]*|$here/&|g")

@@ -1,42 +1,27 @@
 #include "fremdrift/http_server.h"
+#include "http_internal.h"
 #include "fremdrift/buf.h"
 #include "fremdrift/log.h"
 
-#include <http_parser.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#define MAX_HEADERS 64
 #define READ_CHUNK 65536
-
-struct http_hdr {
-	size_t name, value; /* offsets into req.hdrs */
-};
-
-struct http_req {
-	struct http_conn *conn;
-	struct fr_buf url;
-	struct fr_buf hdrs; /* "name\0value\0..." */
-	struct http_hdr hdr[MAX_HEADERS];
-	int nhdr;
-	int in_value;       /* the last header callback was a value */
-	size_t path_len;    /* url.data[0..path_len) is the path */
-	struct fr_buf body;
-	int complete;       /* the whole request has arrived */
-	int too_big;        /* body over the limit */
-	int headers_too_big;
-	const char *path, *query;
-};
+/* After refusing a request the client may still be sending it: read and
+ * discard this much, or for this long, so that closing does not reset the
+ * connection before the client has read the answer. */
+#define LINGER_BYTES (8u << 20)
+#define LINGER_MS 2000
 
 struct http_conn {
 	uv_tcp_t tcp;
 	uv_timer_t timer;
+	uv_shutdown_t shutdown;
 	struct http_server *srv;
 	struct http_conn *prev, *next;
-	http_parser parser;
 	struct http_req req;
 	struct fr_buf pending;   /* bytes received but not yet parsed */
 	char *readbuf;
@@ -44,9 +29,13 @@ struct http_conn {
 	int in_handler;          /* the handler has the request */
 	int closing;             /* uv_close called */
 	int close_after;         /* close once the current answer is written */
+	int linger;              /* ... after lingering (refused mid-request) */
+	int draining;            /* answered and shut down; discarding input */
 	int partial;             /* some bytes of a request have arrived */
+	size_t drained;
 	uint64_t request_start;
 	uint64_t last_read;
+	unsigned char addr[16];  /* the client's address, for the per-client cap */
 	int handles;             /* open handles: tcp and timer */
 };
 
@@ -54,6 +43,7 @@ struct http_server {
 	uv_loop_t *loop;
 	uv_tcp_t listener;
 	struct http_server_opts opts;
+	struct http__limits lim;
 	http_handler_cb handler;
 	void *data;
 	struct http_conn *conns;
@@ -64,8 +54,6 @@ struct http_server {
 	void (*close_cb)(void *);
 	void *close_data;
 };
-
-static http_parser_settings parser_settings;
 
 static void conn_process(struct http_conn *c, const char *data, size_t len);
 static void conn_close(struct http_conn *c);
@@ -95,168 +83,6 @@ const char *http_status_text(int status)
 	}
 }
 
-/* ---- request accessors ---- */
-
-const char *http_req_method(const struct http_req *r)
-{
-	return http_method_str((enum http_method)r->conn->parser.method);
-}
-
-const char *http_req_path(const struct http_req *r) { return r->path; }
-const char *http_req_query(const struct http_req *r) { return r->query; }
-
-const char *http_req_header(const struct http_req *r, const char *name)
-{
-	for (int i = 0; i < r->nhdr; i++)
-		if (strcasecmp(r->hdrs.data + r->hdr[i].name, name) == 0)
-			return r->hdrs.data + r->hdr[i].value;
-	return NULL;
-}
-
-const char *http_req_body(const struct http_req *r, size_t *len)
-{
-	*len = r->body.len;
-	return r->body.data ? r->body.data : "";
-}
-
-static void req_reset(struct http_req *r)
-{
-	fr_buf_reset(&r->url);
-	fr_buf_reset(&r->hdrs);
-	fr_buf_reset(&r->body);
-	r->nhdr = 0;
-	r->in_value = 0;
-	r->complete = 0;
-	r->too_big = 0;
-	r->headers_too_big = 0;
-	r->path = r->query = "";
-}
-
-/* ---- parser callbacks ---- */
-
-static int on_message_begin(http_parser *p)
-{
-	struct http_conn *c = p->data;
-
-	req_reset(&c->req);
-	return 0;
-}
-
-static int on_url(http_parser *p, const char *at, size_t len)
-{
-	struct http_conn *c = p->data;
-
-	/* http_parser's own header limit also covers the URL. */
-	if (fr_buf_append(&c->req.url, at, len) != 0) {
-		c->req.headers_too_big = 1;
-		return 1;
-	}
-	return 0;
-}
-
-/* Appends to the header store; past its cap the answer will be 431. */
-static int hdr_append(struct http_req *r, const char *at, size_t len)
-{
-	if (fr_buf_append(&r->hdrs, at, len) != 0) {
-		r->headers_too_big = 1;
-		return 1;
-	}
-	return 0;
-}
-
-static int on_header_field(http_parser *p, const char *at, size_t len)
-{
-	struct http_req *r = &((struct http_conn *)p->data)->req;
-
-	if (r->in_value || r->nhdr == 0) {
-		if (r->nhdr > 0 && hdr_append(r, "", 1) != 0)
-			return 1;
-		if (r->nhdr == MAX_HEADERS) {
-			r->headers_too_big = 1;
-			return 1;
-		}
-		r->hdr[r->nhdr].name = r->hdrs.len;
-		r->hdr[r->nhdr].value = 0;
-		r->nhdr++;
-		r->in_value = 0;
-	}
-	return hdr_append(r, at, len);
-}
-
-static int on_header_value(http_parser *p, const char *at, size_t len)
-{
-	struct http_req *r = &((struct http_conn *)p->data)->req;
-
-	if (r->nhdr == 0)
-		return 1;
-	if (!r->in_value) {
-		if (hdr_append(r, "", 1) != 0)
-			return 1;
-		r->hdr[r->nhdr - 1].value = r->hdrs.len;
-		r->in_value = 1;
-	}
-	return hdr_append(r, at, len);
-}
-
-static void write_raw(struct http_conn *c, const char *text);
-
-static int on_headers_complete(http_parser *p)
-{
-	struct http_conn *c = p->data;
-	struct http_req *r = &c->req;
-	const char *expect;
-	char *q;
-
-	/* Terminate the last name or value, and give empty headers a value. */
-	if (hdr_append(r, "", 1) != 0)
-		return -1;
-	if (r->nhdr > 0 && !r->in_value) {
-		r->hdr[r->nhdr - 1].value = r->hdrs.len - 1;
-	}
-	if (r->url.data == NULL)
-		fr_buf_append(&r->url, "", 0);
-	q = strchr(r->url.data, '?');
-	if (q) {
-		*q = '\0';
-		r->query = q + 1;
-	} else {
-		r->query = "";
-	}
-	r->path = r->url.data;
-	if (!(p->flags & F_CHUNKED) && p->content_length != ULLONG_MAX &&
-	    p->content_length > c->srv->opts.max_body) {
-		/* Refuse before reading a byte of the body. */
-		r->too_big = 1;
-		http_parser_pause(p, 1);
-		return 0;
-	}
-	expect = http_req_header(r, "expect");
-	if (expect && strcasecmp(expect, "100-continue") == 0)
-		write_raw(c, "HTTP/1.1 100 Continue\r\n\r\n");
-	return 0;
-}
-
-static int on_body(http_parser *p, const char *at, size_t len)
-{
-	struct http_conn *c = p->data;
-
-	if (fr_buf_append(&c->req.body, at, len) != 0) {
-		c->req.too_big = 1;
-		return 1;
-	}
-	return 0;
-}
-
-static int on_message_complete(http_parser *p)
-{
-	struct http_conn *c = p->data;
-
-	c->req.complete = 1;
-	/* One request at a time: stop here until it is answered. */
-	http_parser_pause(p, 1);
-	return 0;
-}
-
 /* ---- connection life ---- */
 
 static void conn_freed(uv_handle_t *h)
@@ -273,9 +99,7 @@ static void conn_freed(uv_handle_t *h)
 	if (c->next)
 		c->next->prev = c->prev;
 	s->nconns--;
-	fr_buf_free(&c->req.url);
-	fr_buf_free(&c->req.hdrs);
-	fr_buf_free(&c->req.body);
+	http__req_free(&c->req);
 	fr_buf_free(&c->pending);
 	free(c->readbuf);
 	free(c);
@@ -308,6 +132,7 @@ struct write_req {
 };
 
 static void conn_resume(struct http_conn *c);
+static void conn_linger(struct http_conn *c);
 
 static void on_write(uv_write_t *w, int status)
 {
@@ -325,7 +150,10 @@ static void on_write(uv_write_t *w, int status)
 	if (!resume)
 		return;
 	if (c->close_after) {
-		conn_close(c);
+		if (c->linger)
+			conn_linger(c);
+		else
+			conn_close(c);
 		return;
 	}
 	conn_resume(c);
@@ -375,6 +203,13 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 	(void)buf;
 	if (nread == 0)
 		return;
+	if (c->draining) {
+		/* Refused already: discard until the client stops or too much. */
+		c->drained += nread > 0 ? (size_t)nread : 0;
+		if (nread < 0 || c->drained > LINGER_BYTES)
+			conn_close(c);
+		return;
+	}
 	if (nread < 0) {
 		/* EOF or error: an unanswered request is still answered into
 		 * the void later; the handles close now. */
@@ -397,12 +232,14 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 		arm_timer(c);
 }
 
-/* Answers a protocol-level problem and closes the connection after it. */
+/* Answers a protocol-level problem and closes the connection after it,
+ * lingering first: the client may still be sending what was refused. */
 static void fail_request(struct http_conn *c, int status, const char *code,
 			 const char *message)
 {
 	c->in_handler = 1;
 	c->close_after = 1;
+	c->linger = 1;
 	if (c->reading) {
 		uv_read_stop((uv_stream_t *)&c->tcp);
 		c->reading = 0;
@@ -412,33 +249,23 @@ static void fail_request(struct http_conn *c, int status, const char *code,
 
 static void conn_process(struct http_conn *c, const char *data, size_t len)
 {
-	size_t n = http_parser_execute(&c->parser, &parser_settings, data, len);
-	enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+	struct http_req *r = &c->req;
+	size_t n = http__feed(r, data, len);
 
-	if (c->req.too_big) {
-		char msg[128];
-
-		snprintf(msg, sizeof(msg),
-			 "the request body is larger than the limit of %zu bytes",
-			 c->srv->opts.max_body);
-		fail_request(c, 413, "too_large", msg);
+	if (r->failed) {
+		fail_request(c, r->failed, r->fail_code, r->fail_msg);
 		return;
 	}
-	if (e != HPE_OK && e != HPE_PAUSED) {
-		if (e == HPE_HEADER_OVERFLOW || c->req.headers_too_big)
-			fail_request(c, 431, "headers_too_large",
-				     "the request line and headers are too large");
-		else
-			fail_request(c, 400, "bad_request",
-				     http_errno_description(e));
-		return;
+	if (r->expect_continue) {
+		r->expect_continue = 0;
+		write_raw(c, "HTTP/1.1 100 Continue\r\n\r\n");
 	}
 	if (n < len && fr_buf_append(&c->pending, data + n, len - n) != 0) {
 		fail_request(c, 431, "too_much_pipelined",
 			     "too many pipelined bytes");
 		return;
 	}
-	if (!c->req.complete)
+	if (!r->complete)
 		return;
 
 	/* A whole request: hand it over and read no more until answered. */
@@ -449,7 +276,7 @@ static void conn_process(struct http_conn *c, const char *data, size_t len)
 		uv_read_stop((uv_stream_t *)&c->tcp);
 		c->reading = 0;
 	}
-	if (!http_should_keep_alive(&c->parser) || c->srv->closing)
+	if (!http_should_keep_alive(&r->parser) || c->srv->closing)
 		c->close_after = 1;
 	c->srv->handler(&c->req, c->srv->data);
 }
@@ -459,8 +286,7 @@ static void conn_resume(struct http_conn *c)
 {
 	struct fr_buf rest = c->pending;
 
-	req_reset(&c->req);
-	http_parser_pause(&c->parser, 0);
+	http__req_next(&c->req);
 	if (c->srv->closing) {
 		conn_close(c);
 		return;
@@ -485,6 +311,10 @@ static void on_timer(uv_timer_t *t)
 {
 	struct http_conn *c = t->data;
 
+	if (c->draining) {
+		conn_close(c); /* lingered long enough */
+		return;
+	}
 	if (c->closing || c->in_handler)
 		return;
 	if (c->partial) {
@@ -513,6 +343,110 @@ static void arm_timer(struct http_conn *c)
 	uv_timer_start(&c->timer, on_timer, due > now ? due - now : 0, 0);
 }
 
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+	(void)req;
+	(void)status; /* the timer or the client's end closes the connection */
+}
+
+/*
+ * After refusing a request mid-way: the answer is written, so shut down
+ * our side and read and discard what the client still sends, for a short
+ * while. Closing at once would make the kernel answer the unread bytes
+ * with a reset that can destroy the answer before the client reads it.
+ */
+static void conn_linger(struct http_conn *c)
+{
+	c->draining = 1;
+	c->in_handler = 0;
+	if (uv_shutdown(&c->shutdown, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
+		conn_close(c);
+		return;
+	}
+	if (!c->reading &&
+	    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
+		c->reading = 1;
+	uv_timer_start(&c->timer, on_timer, LINGER_MS, 0);
+}
+
+/* Between requests or done with: a connection that may be closed to make
+ * room for a new one. */
+static int conn_evictable(const struct http_conn *c)
+{
+	return !c->closing && (c->draining || (!c->in_handler && !c->partial));
+}
+
+/* Closes the connection that has been quiet the longest; 0 if there was
+ * one. Called only at the cap, so the walk costs nothing on the way of an
+ * ordinary request. */
+static int evict_idle(struct http_server *s, const struct http_conn *newcomer)
+{
+	struct http_conn *oldest = NULL;
+
+	for (struct http_conn *c = s->conns; c; c = c->next)
+		if (c != newcomer && conn_evictable(c) &&
+		    (oldest == NULL || c->last_read <= oldest->last_read))
+			oldest = c;
+	if (oldest == NULL)
+		return -1;
+	log_debug("http", "closing the longest-idle connection to make room");
+	conn_close(oldest);
+	return 0;
+}
+
+/* Remembers the client's address; returns how many open connections
+ * (this one included) come from it. */
+static unsigned from_same_client(struct http_server *s, struct http_conn *c)
+{
+	struct sockaddr_storage a;
+	int len = sizeof(a);
+	unsigned n = 0;
+
+	memset(&a, 0, sizeof(a));
+	uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&a, &len);
+	if (a.ss_family == AF_INET6)
+		memcpy(c->addr, &((struct sockaddr_in6 *)&a)->sin6_addr, 16);
+	else
+		memcpy(c->addr, &((struct sockaddr_in *)&a)->sin_addr, 4);
+	for (struct http_conn *o = s->conns; o; o = o->next)
+		n += !o->closing && memcmp(o->addr, c->addr, 16) == 0;
+	return n;
+}
+
+/* Refuses a new connection with status, lingering so the client sees it. */
+static void refuse_connection(struct http_conn *c, int status,
+			      const char *code, const char *message)
+{
+	c->in_handler = 1;
+	c->close_after = 1;
+	c->linger = 1;
+	http_respond_error(&c->req, status, code, message);
+}
+
+/* The caps on connections: in all, and per client address. */
+static int admit(struct http_server *s, struct http_conn *c)
+{
+	if (s->opts.max_per_client > 0 &&
+	    from_same_client(s, c) > s->opts.max_per_client) {
+		log_warning("http", "per-client connection limit of %u reached",
+			    s->opts.max_per_client);
+		refuse_connection(c, 429, "too_many_connections",
+				  "too many open connections from your "
+				  "address; try again");
+		return -1;
+	}
+	if (s->nconns > s->opts.max_connections && evict_idle(s, c) != 0) {
+		/* Every connection is busy: say so rather than leave the
+		 * client hanging. */
+		log_warning("http", "connection limit of %u reached",
+			    s->opts.max_connections);
+		refuse_connection(c, 503, "busy",
+				  "too many open connections; try again");
+		return -1;
+	}
+	return 0;
+}
+
 static void on_connection(uv_stream_t *listener, int status)
 {
 	struct http_server *s = listener->data;
@@ -529,41 +463,26 @@ static void on_connection(uv_stream_t *listener, int status)
 	c->tcp.data = c;
 	c->timer.data = c;
 	c->handles = 2;
+	c->last_read = uv_now(s->loop);
 	c->next = s->conns;
 	if (s->conns)
 		s->conns->prev = c;
 	s->conns = c;
 	s->nconns++;
-	fr_buf_init(&c->req.url, s->opts.max_header);
-	fr_buf_init(&c->req.hdrs, s->opts.max_header);
-	fr_buf_init(&c->req.body, s->opts.max_body);
+	http__req_init(&c->req, &s->lim, s->opts.max_header, c);
 	fr_buf_init(&c->pending, s->opts.max_body + s->opts.max_header);
-	c->req.conn = c;
-	c->req.path = c->req.query = "";
-	http_parser_init(&c->parser, HTTP_REQUEST);
-	c->parser.data = c;
-
-	if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
-		conn_close(c);
-		return;
-	}
+	if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0)
+		goto fail;
 	uv_tcp_nodelay(&c->tcp, 1);
-	if (s->nconns > s->opts.max_connections) {
-		/* Over the cap: say so rather than leave the client hanging. */
-		log_warning("http", "connection limit of %u reached",
-			    s->opts.max_connections);
-		c->in_handler = 1;
-		c->close_after = 1;
-		http_respond_error(&c->req, 503, "busy",
-				   "too many open connections; try again");
-		return;
-	}
-	if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) {
-		conn_close(c);
-		return;
-	}
+	if (admit(s, c) != 0)
+		return; /* answered; closes after lingering */
+	if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0)
+		goto fail;
 	c->reading = 1;
 	arm_timer(c);
+	return;
+fail:
+	conn_close(c);
 }
 
 int http_respond(struct http_req *r, int status, const char *content_type,
@@ -619,7 +538,9 @@ int http_respond_error(struct http_req *r, int status, const char *code,
 		return http_respond(r, 500, "application/json", NULL,
 				    "{\"error\":\"internal\"}", 20);
 	rc = http_respond(r, status, "application/json",
-			  status == 503 ? "Retry-After: 1\r\n" : NULL, text,
+			  status == 503 || status == 429 ? "Retry-After: 1\r\n"
+							   : NULL,
+			  text,
 			  strlen(text));
 	free(text);
 	return rc;
@@ -642,13 +563,6 @@ int http_server_start(uv_loop_t *loop, const struct http_server_opts *opts,
 		return fr_err_set(err, FR_ECONFIG, "FREMDRIFT_HTTP",
 				  "%s is not an IP address", opts->host);
 
-	parser_settings.on_message_begin = on_message_begin;
-	parser_settings.on_url = on_url;
-	parser_settings.on_header_field = on_header_field;
-	parser_settings.on_header_value = on_header_value;
-	parser_settings.on_headers_complete = on_headers_complete;
-	parser_settings.on_body = on_body;
-	parser_settings.on_message_complete = on_message_complete;
 	http_parser_set_max_header_size((uint32_t)opts->max_header);
 
 	s = fr_xcalloc(1, sizeof(*s));
@@ -657,6 +571,11 @@ int http_server_start(uv_loop_t *loop, const struct http_server_opts *opts,
 	s->opts.host = NULL;
 	s->handler = handler;
 	s->data = data;
+	s->lim.max_body = opts->max_body;
+	s->lim.max_bodies_total = opts->max_bodies_total ? opts->max_bodies_total
+							 : SIZE_MAX;
+	s->lim.headers_cb = opts->on_headers;
+	s->lim.headers_data = data;
 	uv_tcp_init(loop, &s->listener);
 	s->listener.data = s;
 	s->listener_open = 1;

@@ -356,6 +356,30 @@ static void after_auth(const char *source, const char *role, void *data)
 	take(api, r);
 }
 
+int rapi_check_headers(struct http_req *req, const char **code,
+		       const char **message)
+{
+	const char *a = http_req_header(req, "authorization");
+	size_t n;
+
+	if (strcmp(http_req_method(req), "POST") != 0)
+		return 0; /* answered 405 without a body */
+	if (a == NULL || strncasecmp(a, "Bearer ", 7) != 0)
+		goto fail;
+	a += 7;
+	while (*a == ' ')
+		a++;
+	n = strspn(a + 3, "0123456789abcdef");
+	if (strncmp(a, "fr_", 3) != 0 || n != 64 || a[3 + n] != '\0')
+		goto fail;
+	return 0;
+fail:
+	*code = "unauthorized";
+	*message = "a valid ingest token is required "
+		   "(Authorization: Bearer <token>)";
+	return 401;
+}
+
 void rapi_handle(struct records_api *api, struct http_req *req)
 {
 	const char *ct = http_req_header(req, "content-type");

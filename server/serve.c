@@ -101,6 +101,16 @@ static void handle_health(struct serve *s, struct http_req *req)
 	}
 }
 
+/* Before a body is read: refuse what could only be refused after it. */
+static int on_headers(struct http_req *req, void *data, const char **code,
+		      const char **message)
+{
+	(void)data;
+	if (strcmp(http_req_path(req), "/api/v1/records") == 0)
+		return rapi_check_headers(req, code, message);
+	return 0;
+}
+
 static void on_request(struct http_req *req, void *data)
 {
 	struct serve *s = data;
@@ -258,6 +268,9 @@ int serve_run(const struct fr_config *cfg)
 	hopts.idle_timeout_ms = cfg->http_idle_timeout_ms;
 	hopts.request_timeout_ms = cfg->http_request_timeout_ms;
 	hopts.max_connections = cfg->http_max_connections;
+	hopts.max_per_client = cfg->http_max_per_client;
+	hopts.max_bodies_total = cfg->http_max_bodies_total;
+	hopts.on_headers = on_headers;
 	if (http_server_start(s.loop, &hopts, on_request, &s, &s.http, &err) !=
 	    0) {
 		log_error("serve", "%s", err.msg);

@@ -25,6 +25,8 @@ struct fr_config {
 	unsigned http_idle_timeout_ms;    /* FREMDRIFT_HTTP_IDLE_TIMEOUT */
 	unsigned http_request_timeout_ms; /* FREMDRIFT_HTTP_REQUEST_TIMEOUT */
 	unsigned http_max_connections;    /* FREMDRIFT_HTTP_MAX_CONNECTIONS */
+	unsigned http_max_per_client;     /* FREMDRIFT_HTTP_MAX_PER_CLIENT */
+	size_t http_max_bodies_total;     /* FREMDRIFT_HTTP_MAX_BODIES_TOTAL */
 	unsigned db_timeout_ms;           /* FREMDRIFT_DB_TIMEOUT */
 	enum log_level log_level;         /* FREMDRIFT_LOG_LEVEL */
 };

@@ -4,10 +4,18 @@
  *
  * - Keep-alive and pipelining; one request per connection is handled at a
  *   time, and reading stops while it is (backpressure on a slow handler).
+ * - Strict framing (400): CRLF line ends, no folded header lines, no
+ *   white space before a header's colon, "METHOD SP target SP HTTP/1.x",
+ *   CRLF after each chunk's data; what a proxy could read differently.
  * - Limits: header size (431), body size (413, checked against
- *   Content-Length before the body is read), an idle timeout between
- *   requests, a deadline for receiving a whole request (408 against slow
- *   clients), and a cap on open connections (503).
+ *   Content-Length before the body is read), the body bytes of all
+ *   requests together (503), an idle timeout between requests, a deadline
+ *   for receiving a whole request (408 against slow clients), a cap on
+ *   open connections (the longest-idle one is closed to make room; 503 if
+ *   all are busy) and on connections per client address (429).
+ * - A request refused before its body was read is answered, then the
+ *   server shuts down its side and discards input for a moment (up to
+ *   2 s or 8 MiB), so the client reads the answer instead of a reset.
  * - Errors are JSON: {"error":"<code>","message":"..."}.
  *
  * Threads: loop thread only. A struct http_req is owned by the server; the
@@ -34,6 +42,17 @@ struct http_server_opts {
 	unsigned idle_timeout_ms;    /* between requests and between reads */
 	unsigned request_timeout_ms; /* first byte to complete request */
 	unsigned max_connections;
+	unsigned max_per_client;     /* per client address; 0: no cap */
+	size_t max_bodies_total;     /* all bodies held together; 0: no cap */
+	/*
+	 * May be NULL. Called with each request once its headers are in and
+	 * before its body is read (the accessors below work; the body is
+	 * empty), with the handler's data. Returns 0 to read on, or an HTTP
+	 * status to refuse the request with, setting *code and *message to
+	 * static strings; the connection is then closed after the answer.
+	 */
+	int (*on_headers)(struct http_req *req, void *data, const char **code,
+			  const char **message);
 };
 
 typedef void (*http_handler_cb)(struct http_req *req, void *data);

@@ -31,6 +31,16 @@ struct records_api *rapi_new(uv_loop_t *loop, struct pgc *pg,
 /* Handles one request to /api/v1/records (any method). */
 void rapi_handle(struct records_api *api, struct http_req *req);
 
+/*
+ * Checks a request to /api/v1/records on its headers alone, before its
+ * body is read: returns 0, or 401 with *code and *message (static) when
+ * the Authorization header cannot hold a token (not "Bearer fr_" and 64
+ * hex digits). The token itself is looked up once the body is in
+ * (rapi_handle), since that look-up is asynchronous. Loop thread.
+ */
+int rapi_check_headers(struct http_req *req, const char **code,
+		       const char **message);
+
 /* Call when the database connection comes back (replays a lost batch). */
 void rapi_connection_up(struct records_api *api);
 

@@ -151,7 +151,9 @@ static void test_body_too_large(void **state)
 	/* A chunked body that grows past the limit. */
 	n = snprintf(chunked, sizeof(chunked),
 		     "POST /api/v1/records HTTP/1.1\r\nHost: x\r\n"
+		     "Authorization: Bearer fr_%064d\r\n"
 		     "Transfer-Encoding: chunked\r\n\r\n%x\r\n",
+		     0,
 		     70000);
 	memset(chunked + n, 'a', 70000);
 	n += 70000;
@@ -247,10 +249,11 @@ static void test_connection_limit(void **state)
 		assert_true(fds[i] >= 0);
 	}
 	h_sleep_ms(100);
+	/* At the cap the longest-idle connection makes room (issue 12). */
 	extra = h_connect(port);
 	assert_true(extra >= 0);
-	assert_int_equal(h_read_response(extra, &resp, 3000), 503);
-	assert_non_null(strstr(resp, "Retry-After"));
+	assert_int_equal(send(extra, "GET /health HTTP/1.1\r\n\r\n", 24, 0), 24);
+	assert_int_equal(h_read_response(extra, &resp, 3000), 200);
 	free(resp);
 	close(extra);
 	for (int i = 0; i < 8; i++)

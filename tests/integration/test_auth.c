@@ -49,6 +49,29 @@ static long sql(const char *text)
 	return n;
 }
 
+/*
+ * Test tokens have names ("tok-7"); the server refuses anything not shaped
+ * like a token ("fr_" and 64 hex digits) before looking it up, so a name
+ * becomes "fr_", its bytes in hex, padded with zeros: SHAPED in SQL,
+ * shaped() in C.
+ */
+#define SHAPED(expr)                                                           \
+	"'fr_' || rpad(encode(convert_to(" expr ", 'UTF8'), 'hex'), 64, '0')"
+
+static const char *shaped(const char *name)
+{
+	static char out[3 + 64 + 1];
+	size_t n = 0;
+
+	n += (size_t)sprintf(out, "fr_");
+	for (const char *p = name; *p && n < 3 + 64; p++)
+		n += (size_t)sprintf(out + n, "%02x", (unsigned char)*p);
+	while (n < 3 + 64)
+		out[n++] = '0';
+	out[n] = '\0';
+	return out;
+}
+
 static int setup(void **state)
 {
 	const char *sargs[] = {"serve", NULL};
@@ -57,13 +80,12 @@ static int setup(void **state)
 	if (h_site_new(&site, "it_auth") != 0)
 		return -1;
 	sql("INSERT INTO fremdrift.api_tokens (token_sha256, source, role) "
-	    "SELECT sha256(convert_to('tok-' || g, 'UTF8')), 'app', 'ingest' "
-	    "FROM generate_series(1, 300) g");
+	    "SELECT sha256(convert_to(" SHAPED("'tok-' || g") ", 'UTF8')), "
+	    "'app', 'ingest' FROM generate_series(1, 300) g");
 	sql("INSERT INTO fremdrift.api_tokens (token_sha256, source, role) "
-	    "VALUES (sha256(convert_to('tok-victim', 'UTF8')), 'victim', "
-	    "'ingest'), (sha256(convert_to('tok-dash', 'UTF8')), 'board', "
-	    "'dashboard'), (sha256(convert_to('tok-gone', 'UTF8')), 'gone', "
-	    "'ingest')");
+	    "SELECT sha256(convert_to(" SHAPED("n") ", 'UTF8')), s, r FROM "
+	    "(VALUES ('tok-victim', 'victim', 'ingest'), ('tok-dash', "
+	    "'board', 'dashboard'), ('tok-gone', 'gone', 'ingest')) t(n, s, r)");
 	port = h_free_port();
 	snprintf(env_http, sizeof(env_http), "FREMDRIFT_HTTP=127.0.0.1:%d", port);
 	snprintf(log_path, sizeof(log_path), "%s/auth.log", h_tmpdir());
@@ -88,7 +110,7 @@ static char *post_request(const char *token, const char *body, int *len)
 		       "Connection: close\r\nAuthorization: Bearer %s\r\n"
 		       "Content-Type: application/x-ndjson\r\n"
 		       "Content-Length: %zu\r\n\r\n",
-		       token, n);
+		       shaped(token), n);
 	memcpy(req + *len, body, n);
 	*len += (int)n;
 	return req;
@@ -111,7 +133,7 @@ static int get(const char *token, const char *path)
 	snprintf(req, sizeof(req),
 		 "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s%s%s\r\n",
 		 path, token ? "Authorization: Bearer " : "",
-		 token ? token : "", token ? "\r\n" : "");
+		 token ? shaped(token) : "", token ? "\r\n" : "");
 	return h_http(port, req, strlen(req), NULL);
 }
 

@@ -100,26 +100,101 @@ static int all_digits(const char *s, size_t n)
 	return 1;
 }
 
-int cpr_shaped(const char *s, size_t len)
+/*
+ * The value of a decimal digit at p, in any of the scripts a person may
+ * type one in (ASCII, fullwidth, Arabic-Indic, extended Arabic-Indic),
+ * with its byte length in *n; -1 when p holds no digit.
+ */
+static int digit_at(const unsigned char *p, const unsigned char *end, int *n)
+{
+	*n = 1;
+	if (*p >= '0' && *p <= '9')
+		return *p - '0';
+	if (end - p >= 3 && p[0] == 0xef && p[1] == 0xbc && p[2] >= 0x90 &&
+	    p[2] <= 0x99) {
+		*n = 3;
+		return p[2] - 0x90;
+	}
+	if (end - p >= 2 && ((p[0] == 0xd9 && p[1] >= 0xa0 && p[1] <= 0xa9) ||
+			     (p[0] == 0xdb && p[1] >= 0xb0 && p[1] <= 0xb9))) {
+		*n = 2;
+		return p[1] - (p[0] == 0xd9 ? 0xa0 : 0xb0);
+	}
+	return -1;
+}
+
+static int ascii_letter(unsigned char c)
+{
+	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+/*
+ * Writes at most max symbols of the text at p into t: '0'-'9' for a digit
+ * of any script, 'a' for an ASCII letter, '-' for any other character
+ * (space, punctuation, a control character, a non-ASCII letter or sign:
+ * whatever a person might put between the two halves). Returns how many;
+ * *used says how many bytes they took.
+ */
+static size_t symbols(const unsigned char *p, const unsigned char *end,
+		      char *t, size_t max, size_t *used)
+{
+	const unsigned char *start = p;
+	size_t k = 0;
+
+	while (p < end && k < max) {
+		int n, d = digit_at(p, end, &n);
+
+		t[k++] = d >= 0 ? (char)('0' + d) : ascii_letter(*p) ? 'a' : '-';
+		/* A character's continuation bytes belong to it. */
+		while (p + n < end && (p[n] & 0xc0) == 0x80)
+			n++;
+		p += n;
+	}
+	*used = (size_t)(p - start);
+	return k;
+}
+
+/* 1 if symbols t[0..k) hold six digits forming DDMMYY followed by four
+ * digits, straight on or after one or two separators. */
+static int shaped_symbols(const char *t, size_t k)
 {
 	size_t run = 0;
 
-	/* One pass; the date is looked at only after six digits in a row,
-	 * which ids and codes seldom hold. */
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9') {
+	for (size_t i = 0; i < k; i++) {
+		size_t j = i + 1;
+
+		if (t[i] < '0' || t[i] > '9') {
 			run = 0;
 			continue;
 		}
-		if (++run < 6 || !ddmmyy(s + i - 5))
+		if (++run < 6 || !ddmmyy(t + i - 5))
 			continue;
-		if (len - i > 4 && all_digits(s + i + 1, 4))
-			return 1;
-		if (len - i > 5 && (s[i + 1] == '-' || s[i + 1] == ' ') &&
-		    all_digits(s + i + 2, 4))
+		while (j < k && j <= i + 2 && t[j] == '-')
+			j++;
+		if (j + 4 <= k && all_digits(t + j, 4))
 			return 1;
 	}
 	return 0;
+}
+
+int cpr_shaped(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	enum { WINDOW = 256, OVERLAP = 16 }; /* a whole number is 12 */
+	char t[WINDOW];
+
+	/* Long text is looked at in windows that overlap by more than a
+	 * whole number, so none is missed at a window's edge. */
+	for (;;) {
+		size_t used, step, k = symbols(p, end, t, WINDOW, &used);
+
+		if (shaped_symbols(t, k))
+			return 1;
+		if (p + used >= end)
+			return 0;
+		symbols(p, end, t, WINDOW - OVERLAP, &step);
+		p += step;
+	}
 }
 
 void cpr_today(struct cpr_date *out)

@@ -73,7 +73,8 @@ int rec_text_ok(const char *s, size_t len)
 			continue;
 		}
 		n = ing__utf8_len(p, end);
-		if (n == 0)
+		/* C1 controls (U+0080 to U+009F) are control characters too. */
+		if (n == 0 || (p[0] == 0xc2 && p[1] < 0xa0))
 			return 0;
 		p += n;
 	}
@@ -246,7 +247,7 @@ static int read_text(struct build *b, int f, const struct rec_value *v,
 		return fail(b, field_names[f], "longer than %zu characters", max);
 	if (!rec_text_ok(v->s, v->len))
 		return fail(b, field_names[f],
-			    "not valid UTF-8 text (or holds control characters)");
+			    "not valid UTF-8 text (or holds control characters other than tab)");
 	if (cpr_shaped(v->s, v->len))
 		return fail(b, field_names[f], CPR_SHAPED_REASON);
 	memcpy(dst, v->s, v->len);

@@ -16,6 +16,15 @@ dir=${2:?usage: pg.sh init|start|stop|status DIR [--fast]}
 fast=${3:-}
 
 bindir=$(pg_config --bindir 2>/dev/null || true)
+
+# The server's own log must not receive record values: a duplicate key's
+# DETAIL quotes the key, a COPY error's CONTEXT quotes the row, and a
+# failed statement is logged with its text. Terse errors and no statement
+# text keep the message and the SQLSTATE only (docs/privacy.md).
+privacy_conf() {
+	echo "log_error_verbosity = terse"
+	echo "log_min_error_statement = panic"
+}
 if [ ! -x "$bindir/initdb" ]; then
 	bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 fi
@@ -64,6 +73,7 @@ init)
 		echo "max_wal_size = 4GB"
 		echo "log_min_messages = warning"
 		echo "log_line_prefix = '%m [%p] '"
+		privacy_conf
 		if [ "$fast" = "--fast" ]; then
 			echo "fsync = off"
 			echo "synchronous_commit = off"
@@ -78,6 +88,9 @@ start)
 	if as_owner "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
 		exit 0
 	fi
+	# Clusters made before these settings existed get them too.
+	grep -q '^log_error_verbosity' "$dir/data/postgresql.conf" ||
+		privacy_conf | as_owner sh -c "cat >> '$dir/data/postgresql.conf'"
 	as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 start >/dev/null || {
 		tail -n 20 "$dir/log" >&2
 		exit 1

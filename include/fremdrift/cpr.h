@@ -74,8 +74,11 @@ void cpr_today(struct cpr_date *out);
 /*
  * 1 if the len bytes at s (borrowed) hold something shaped like a CPR
  * number anywhere: six digits forming a day DDMMYY (day + 60 too), then
- * four digits, straight on or after one '-' or ' '. For refusing such text
- * outside the cpr field, and for never echoing it. Any thread.
+ * four digits, straight on or after one or two characters that are neither
+ * digits nor ASCII letters ('-', '/', a space, a tab, a no-break space,
+ * ...). Digits count in ASCII, fullwidth and Arabic-Indic forms. For
+ * refusing such text outside the cpr field, and for never echoing it. Any
+ * thread.
  */
 int cpr_shaped(const char *s, size_t len);
 

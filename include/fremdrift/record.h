@@ -136,8 +136,9 @@ int rec_parse_json(const char *text, size_t len, const struct rec_ctx *ctx,
 int rec_from_json_object(void *object, const struct rec_ctx *ctx,
 			 struct record *out, struct fr_err *err);
 
-/* 1 if the len bytes at s are valid UTF-8 without NUL or control chars
- * other than tab. */
+/* 1 if the len bytes at s are valid UTF-8 without NUL or any other
+ * control character (C0 but tab, DEL, C1). A tab is kept: COPY escapes
+ * it. */
 int rec_text_ok(const char *s, size_t len);
 
 /* 1 if s is a valid source name: 1 to 64 of A-Z a-z 0-9 _ . - */

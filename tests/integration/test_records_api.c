@@ -158,6 +158,41 @@ static void test_counts_and_duplicates(void **state)
 			 3);
 }
 
+/*
+ * PostgreSQL's own log never receives a record's values: a duplicate makes
+ * the COPY fail with a key error whose DETAIL would quote (source, id), so
+ * the cluster logs tersely (scripts/pg.sh; docs/privacy.md).
+ */
+static void test_server_log_holds_no_values(void **state)
+{
+	char path[600], *resp = NULL, buf[1 << 16];
+	FILE *f;
+	size_t n = 0;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(post(ingest_token, "application/x-ndjson",
+				      EVT("logmark-7731") "\n", &resp),
+				 200);
+		free(resp);
+	}
+	snprintf(path, sizeof(path), "%s/log", getenv("FREMDRIFT_TEST_PGDIR"));
+	f = fopen(path, "r");
+	assert_non_null(f);
+	/* The log's tail: what this test made the server write. */
+	fseek(f, 0, SEEK_END);
+	if (ftell(f) > (long)sizeof(buf) - 1)
+		fseek(f, -(long)sizeof(buf) + 1, SEEK_END);
+	else
+		fseek(f, 0, SEEK_SET);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	assert_non_null(strstr(buf, "duplicate key"));
+	assert_null(strstr(buf, "logmark-7731"));
+	assert_null(strstr(buf, "DETAIL"));
+}
+
 static void test_body_limit(void **state)
 {
 	size_t n = 300 * 1024;
@@ -319,6 +354,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_auth_and_media),
 		cmocka_unit_test(test_counts_and_duplicates),
+		cmocka_unit_test(test_server_log_holds_no_values),
 		cmocka_unit_test(test_body_limit),
 		cmocka_unit_test(test_group_commit),
 		cmocka_unit_test(test_database_outage_under_load),

@@ -251,6 +251,45 @@ static void test_reason_names(void **state)
 	assert_string_equal(cpr_reason_name(99), "unknown");
 }
 
+/*
+ * Text shaped like a CPR number, however it is written, so that it is
+ * refused outside the cpr field and never echoed (issue 12). The look-
+ * alikes an attacker tried: other separators, fullwidth and Arabic-Indic
+ * digits, a long text with the number at a window's edge.
+ */
+static void test_shaped(void **state)
+{
+	static const char *const shaped[] = {
+		"0101901234", "010190-1234", "010190 1234", "x 610190-1234 y",
+		"010190/1234", "010190--1234", "010190\t1234",
+		"010190\xc2\xa0" "1234", /* no-break space */
+		"\xef\xbc\x90\xef\xbc\x91\xef\xbc\x90\xef\xbc\x91\xef\xbc\x99"
+		"\xef\xbc\x90\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93\xef\xbc\x94",
+		"\xd9\xa0\xd9\xa1\xd9\xa0\xd9\xa1\xd9\xa9\xd9\xa0-1234",
+		"010190\xe2\x80\x93" "1234", /* en dash */
+	};
+	static const char *const fine[] = {
+		"9999991234", "01019012", "010190-12", "010190abc1234",
+		"010190---1234", "321390-1234", "course 2026-01-01", "",
+	};
+	char big[2000];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(shaped) / sizeof(*shaped); i++)
+		if (!cpr_shaped(shaped[i], strlen(shaped[i])))
+			fail_msg("not seen as CPR-shaped: case %zu", i);
+	for (size_t i = 0; i < sizeof(fine) / sizeof(*fine); i++)
+		if (cpr_shaped(fine[i], strlen(fine[i])))
+			fail_msg("wrongly CPR-shaped: case %zu", i);
+	/* The number at every offset of a long text: no window edge hides it. */
+	for (size_t at = 0; at + 11 < sizeof(big); at += 7) {
+		memset(big, 'x', sizeof(big));
+		memcpy(big + at, "010190-1234", 11);
+		if (!cpr_shaped(big, sizeof(big)))
+			fail_msg("missed at offset %zu", at);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_mod11),
 		cmocka_unit_test(test_date_valid),
 		cmocka_unit_test(test_reason_names),
+		cmocka_unit_test(test_shaped),
 	};
 	return cmocka_run_group_tests_name("cpr", tests, NULL, NULL);
 }

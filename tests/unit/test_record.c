@@ -161,6 +161,7 @@ static void test_utf8(void **state)
 	assert_true(rec_text_ok("Ærø æøå", strlen("Ærø æøå")));
 	assert_true(rec_text_ok("tab\there", 8));
 	assert_false(rec_text_ok("a\nb", 3));
+	assert_false(rec_text_ok("a\xc2\x85" "b", 4)); /* C1 control NEL */
 	assert_false(rec_text_ok("\xff", 1));
 	assert_false(rec_text_ok("\xc0\xaf", 2));         /* overlong */
 	assert_false(rec_text_ok("\xed\xa0\x80", 3));     /* surrogate */

@@ -192,12 +192,26 @@ static void test_reasons_without_rejects_file(void **state)
 	assert_int_equal(r.status, 3);
 	assert_non_null(strstr(r.err, "1 accepted, 0 duplicates, 6 rejected"));
 	assert_non_null(strstr(r.err, "line 2, field cpr: "));
-	assert_non_null(strstr(r.err, "line 3: not valid JSON"));
+	assert_non_null(strstr(r.err, "line 3, column "));
+	assert_non_null(strstr(r.err, "not valid JSON"));
 	assert_non_null(strstr(r.err, "line 6, field cpr: "));
 	assert_null(strstr(r.err, "line 7"));
 	assert_non_null(strstr(r.err, "--rejects FILE"));
 	assert_null(strstr(r.err, "320190"));
 	h_result_free(&r);
+	/* With --rejects they go to the file, and only the summary is shown. */
+	{
+		char path[256], rej[256];
+		const char *args[] = {"ingest", "--rejects", rej, path, NULL};
+
+		snprintf(path, sizeof(path), "%s/reasons.ndjson", h_tmpdir());
+		snprintf(rej, sizeof(rej), "%s/reasons.rejects", h_tmpdir());
+		r = h_run(args, env, NULL, 0);
+		assert_int_equal(r.status, 3);
+		assert_non_null(strstr(r.err, "see the rejects file"));
+		assert_null(strstr(r.err, "line 2,"));
+		h_result_free(&r);
+	}
 }
 
 /* A header problem is one message naming the column, and nothing is

@@ -406,7 +406,7 @@ static void on_checkpoint(struct pgc *c, PGresult *res, const char *error,
 		long long off = atoll(PQgetvalue(res, 0, 0));
 		long long line = atoll(PQgetvalue(res, 0, 1));
 
-		if (file_seek(&in->fp, off, line) != 0) {
+		if (file_seek(&in->fp, &in->rctx, off, line) != 0) {
 			fatal(in, "cannot resume: the file changed?");
 			return;
 		}

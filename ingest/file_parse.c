@@ -182,8 +182,10 @@ static const char *field_text(const struct file_parser *fp, int i)
 	return fp->fieldbuf.data + fp->field_off[i];
 }
 
-static int csv_header(struct file_parser *fp, const char *rec, size_t len)
+static int csv_header(struct file_parser *fp, const struct catalog *cat,
+		      const char *rec, size_t len)
 {
+	struct fr_err err;
 	int commas = 0, semis = 0, quoted = 0, has_type = 0, has_instr = 0;
 
 	for (size_t i = 0; i < len; i++) {
@@ -250,6 +252,14 @@ static int csv_header(struct file_parser *fp, const char *rec, size_t len)
 		return -1;
 	}
 	fp->csv_kind = has_type ? REC_EVENT : REC_RESPONSE;
+	/* Once for the file, rather than the same complaint on every row
+	 * (and rows rejected for a column they leave empty). */
+	fr_err_clear(&err);
+	if (rec_check_csv_header(fp->csv_kind, cat, fp->cols, fp->ncols,
+				 &err) != 0) {
+		snprintf(fp->fatal, sizeof(fp->fatal), "%s", err.msg);
+		return -1;
+	}
 	fp->header_done = 1;
 	return 0;
 }
@@ -285,7 +295,7 @@ static void one_record(struct file_parser *fp, struct rec_ctx *ctx,
 		int s;
 
 		if (!fp->header_done) {
-			csv_header(fp, rec, len);
+			csv_header(fp, ctx->cat, rec, len);
 			return;
 		}
 		s = csv_split(fp, rec, len);
@@ -338,7 +348,8 @@ static void one_record(struct file_parser *fp, struct rec_ctx *ctx,
 	}
 }
 
-int file_seek(struct file_parser *fp, long long offset, long long line)
+int file_seek(struct file_parser *fp, const struct rec_ctx *ctx,
+	      long long offset, long long line)
 {
 	if (offset <= 0)
 		return 0;
@@ -355,7 +366,7 @@ int file_seek(struct file_parser *fp, long long offset, long long line)
 			n -= 3;
 		}
 		len = n > 0 ? frame(fp, p, (size_t)n, &nl) : 0;
-		if (len == 0 || csv_header(fp, p, len) != 0) {
+		if (len == 0 || csv_header(fp, ctx->cat, p, len) != 0) {
 			free(buf);
 			return FR_EPARSE;
 		}

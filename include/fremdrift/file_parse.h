@@ -58,8 +58,10 @@ struct file_parser {
 int file_open(struct file_parser *fp, const char *path, enum file_format fmt,
 	      char fingerprint[65], struct fr_err *err);
 
-/* Continues from a checkpoint: skips to offset, counting from line. */
-int file_seek(struct file_parser *fp, long long offset, long long line);
+/* Continues from a checkpoint: skips to offset, counting from line (a CSV
+ * file's header is read again and checked against ctx->cat). */
+int file_seek(struct file_parser *fp, const struct rec_ctx *ctx,
+	      long long offset, long long line);
 
 /*
  * Reads and parses into b until it holds about target records, the input

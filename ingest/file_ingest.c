@@ -279,7 +279,8 @@ static void after_parse(uv_work_t *w, int status)
 	if (in->fp.fatal[0]) {
 		char msg[300];
 
-		snprintf(msg, sizeof(msg), "%s: %s", in->fp.path, in->fp.fatal);
+		snprintf(msg, sizeof(msg), "%s: %s",
+			 in->fp.is_stdin ? "stdin" : in->fp.path, in->fp.fatal);
 		fatal(in, msg);
 		return;
 	}

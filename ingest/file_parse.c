@@ -63,7 +63,8 @@ int file_open(struct file_parser *fp, const char *path, enum file_format fmt,
 			fp->size = -1;
 	}
 	fp->format = fmt;
-	if (fmt == FMT_AUTO) {
+	/* stdin has no name to tell: its first line decides (sniff). */
+	if (fmt == FMT_AUTO && !fp->is_stdin) {
 		dot = strrchr(path, '.');
 		if (dot && (strcasecmp(dot, ".csv") == 0 ||
 			    strcasecmp(dot, ".txt") == 0))
@@ -118,7 +119,7 @@ void file_close(struct file_parser *fp)
 static size_t frame(const struct file_parser *fp, const char *p, size_t n,
 		    long long *newlines)
 {
-	if (fp->format == FMT_NDJSON) {
+	if (fp->format != FMT_CSV) {
 		const char *nl = memchr(p, '\n', n);
 
 		*newlines = 1;
@@ -274,6 +275,55 @@ static int blank(const char *p, size_t n)
 	return 1;
 }
 
+/* 1 if the header line rec has a column named cpr (every CSV file needs
+ * one), possibly quoted or padded. */
+static int has_cpr_column(const char *rec, size_t len)
+{
+	size_t i = 0;
+
+	while (i <= len) {
+		size_t start = i, end;
+
+		while (i < len && rec[i] != ',' && rec[i] != ';')
+			i++;
+		end = i;
+		while (start < end && strchr(" \t\r\"", rec[start]))
+			start++;
+		while (end > start && strchr(" \t\r\"", rec[end - 1]))
+			end--;
+		if (end - start == 3 && memcmp(rec + start, "cpr", 3) == 0)
+			return 1;
+		i++;
+	}
+	return 0;
+}
+
+/*
+ * stdin without --format: a first record that begins like JSON is NDJSON,
+ * a CSV header with a cpr column is CSV; anything else is refused once
+ * rather than rejected as "not valid JSON" on every line. 0 or -1 with
+ * fp->fatal set.
+ */
+static int sniff(struct file_parser *fp, const char *rec, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (rec[i] == ' ' || rec[i] == '\t'))
+		i++;
+	if (i < len && (rec[i] == '{' || rec[i] == '['))
+		fp->format = FMT_NDJSON;
+	else if (has_cpr_column(rec, len))
+		fp->format = FMT_CSV;
+	else {
+		snprintf(fp->fatal, sizeof(fp->fatal),
+			 "the first line is neither a JSON object (NDJSON) nor "
+			 "a CSV header with a `cpr` column; give --format "
+			 "ndjson or --format csv");
+		return -1;
+	}
+	return 0;
+}
+
 static void one_record(struct file_parser *fp, struct rec_ctx *ctx,
 		       struct batch *b, const char *rec, size_t len,
 		       long long line, struct fr_buf *rejects)
@@ -286,6 +336,8 @@ static void one_record(struct file_parser *fp, struct rec_ctx *ctx,
 	while (len > 0 && (rec[len - 1] == '\n' || rec[len - 1] == '\r'))
 		len--;
 	if (blank(rec, len))
+		return;
+	if (fp->format == FMT_AUTO && sniff(fp, rec, len) != 0)
 		return;
 	fr_err_clear(&err);
 	if (fp->format == FMT_NDJSON) {

@@ -183,6 +183,22 @@ static const char *field_text(const struct file_parser *fp, int i)
 	return fp->fieldbuf.data + fp->field_off[i];
 }
 
+/* The header name s without surrounding spaces (and a CR at the end): its
+ * start, and its length in *n. */
+static const char *trimmed(const char *s, size_t *n)
+{
+	size_t len = strlen(s);
+
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\r'))
+		len--;
+	while (len > 0 && *s == ' ') {
+		s++;
+		len--;
+	}
+	*n = len;
+	return s;
+}
+
 static int csv_header(struct file_parser *fp, const struct catalog *cat,
 		      const char *rec, size_t len)
 {
@@ -212,15 +228,9 @@ static int csv_header(struct file_parser *fp, const struct catalog *cat,
 		return -1;
 	}
 	for (int i = 0; i < fp->nfields; i++) {
-		const char *name = field_text(fp, i);
-		size_t n = strlen(name);
+		size_t n;
+		const char *name = trimmed(field_text(fp, i), &n);
 
-		while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\r'))
-			n--;
-		while (n > 0 && *name == ' ') {
-			name++;
-			n--;
-		}
 		if (!rec_text_ok(name, n) || n == 0 || n > 64) {
 			snprintf(fp->fatal, sizeof(fp->fatal),
 				 "header column %d is empty, too long or not "

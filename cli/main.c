@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	 "store records from NDJSON or CSV files (or stdin)"},
 	{"migrate", cmd_migrate, "apply the database migrations in sql/"},
 	{"keygen", cmd_keygen, "write a new pseudonym key file (mode 0600)"},
+	{"key", cmd_key, "key add: let the database accept another key"},
 	{"pseudonym", cmd_pseudonym,
 	 "CPR numbers on stdin to pseudonyms on stdout"},
 	{"measure", cmd_measure,

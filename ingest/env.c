@@ -80,13 +80,32 @@ static void on_codes(struct pgc *c, PGresult *res, const char *error,
 	free(p);
 }
 
+/* The key file's key is not in fremdrift.pseudonym_keys (and the table
+ * was not empty): every citizen would get a second pseudonym under it. */
+static void refuse_unknown_key(struct prep *p)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg),
+		 "the key file's key (id %s) is not one this database knows: "
+		 "using it would give every citizen a second pseudonym; if it "
+		 "is the right key file, add it deliberately with `fremdrift "
+		 "key add` (docs/privacy.md)",
+		 p->env->key.id);
+	p->cb(p->env, FR_EKEY, msg, p->data);
+	free(p);
+}
+
 static void on_key(struct pgc *c, PGresult *res, const char *error, void *data)
 {
 	struct prep *p = data;
 
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
-	    PQntuples(res) < 1) {
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		prep_fail(p, "cannot register the pseudonym key", error);
+		return;
+	}
+	if (PQntuples(res) < 1) {
+		refuse_unknown_key(p);
 		return;
 	}
 	if (!PQgetisnull(res, 0, 1)) {
@@ -97,10 +116,9 @@ static void on_key(struct pgc *c, PGresult *res, const char *error, void *data)
 	}
 	p->env->key_no = atoi(PQgetvalue(res, 0, 0));
 	if (atoi(PQgetvalue(res, 0, 2)) > 0)
-		log_warning("env", "the database also holds pseudonyms made by "
-				   "%s other active key(s); if this key file is "
-				   "not the one used before, the same citizen "
-				   "gets two identities (docs/privacy.md)",
+		log_warning("env", "the database has %s other active key(s) "
+				   "besides this key file's; retire each one "
+				   "no longer used (docs/privacy.md)",
 			    PQgetvalue(res, 0, 2));
 	if (pgc_query(c, catalog_codes_sql, 0, NULL, 0, on_codes, p) != 0)
 		prep_fail(p, "cannot load the catalogues", NULL);
@@ -119,9 +137,15 @@ int env_prepare(struct ing_env *env, struct pgc *pg, env_ready_cb cb,
 	env->ready = 0;
 	rc = pgc_query(
 		pg,
+		/* Only the first key of an empty database is registered here;
+		 * any other must be added with `fremdrift key add`, so that a
+		 * wrong key file cannot split the population. (Two first
+		 * starts racing with two different keys could both insert;
+		 * the next start of either then warns of the other.) */
 		"WITH ins AS (INSERT INTO fremdrift.pseudonym_keys (key_id) "
-		"VALUES ($1) ON CONFLICT (key_id) DO NOTHING RETURNING key_no, "
-		"retired_at), "
+		"SELECT $1 WHERE NOT EXISTS (SELECT 1 FROM "
+		"fremdrift.pseudonym_keys) ON CONFLICT (key_id) DO NOTHING "
+		"RETURNING key_no, retired_at), "
 		"k AS (SELECT key_no, retired_at FROM ins UNION ALL "
 		"SELECT key_no, retired_at FROM fremdrift.pseudonym_keys WHERE "
 		"key_id = $1) "

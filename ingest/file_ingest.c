@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #define BATCH_TARGET 20000
 #define REJECTS_MAX (16u << 20)
 #define DOWN_GIVE_UP_MS 60000
+#define SHOWN_MAX 5 /* rejections printed per file without --rejects */
 
 struct slot {
 	struct batch batch;
@@ -66,6 +68,9 @@ struct ingest {
 	int exit_code;
 	int stopping;
 	int opened_rejects;
+	/* Without --rejects, the file's first few rejections, for people. */
+	char shown[SHOWN_MAX][320];
+	int nshown;
 };
 
 static void pump(struct ingest *in);
@@ -96,12 +101,64 @@ static void fatal(struct ingest *in, const char *msg)
 	stop(in, FR_EXIT_FATAL);
 }
 
+/* One rejects line (file_reject_line's JSON) as "line 3, column 7, field
+ * b01: reason" into dst. It holds no value, so neither does dst. */
+static void shown_reason(const char *text, size_t len, char *dst, size_t size)
+{
+	json_t *o = json_loadb(text, len, 0, NULL);
+	json_t *col = json_object_get(o, "column");
+	const char *field = json_string_value(json_object_get(o, "field"));
+	const char *reason = json_string_value(json_object_get(o, "reason"));
+	int n = snprintf(dst, size, "line %lld",
+			 (long long)json_integer_value(json_object_get(o, "line")));
+
+	if (json_is_integer(col))
+		n += snprintf(dst + n, size - (size_t)n, ", column %lld",
+			      (long long)json_integer_value(col));
+	if (field && field[0])
+		n += snprintf(dst + n, size - (size_t)n, ", field %s", field);
+	snprintf(dst + n, size - (size_t)n, ": %s", reason ? reason : "?");
+	json_decref(o);
+}
+
+/* Keeps the first SHOWN_MAX rejections of the file from a batch's rejects
+ * lines; only when there are rejections, so never on the happy path. */
+static void keep_shown(struct ingest *in, const struct fr_buf *rejects)
+{
+	const char *p = rejects->data, *end = rejects->data + rejects->len;
+
+	while (in->nshown < SHOWN_MAX && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		shown_reason(p, len, in->shown[in->nshown],
+			     sizeof(in->shown[0]));
+		in->nshown++;
+		p += len + 1;
+	}
+}
+
+/* After a file's summary line: its first rejections, and where to find
+ * them all. */
+static void print_shown(struct ingest *in)
+{
+	for (int i = 0; i < in->nshown; i++)
+		fprintf(stderr, "  %s\n", in->shown[i]);
+	if (in->fp.rejected > in->nshown && in->nshown > 0)
+		fprintf(stderr, "  (the first %d of %lld; --rejects FILE writes "
+				"every rejection to FILE)\n",
+			in->nshown, in->fp.rejected);
+	in->nshown = 0;
+}
+
 static void write_rejects(struct ingest *in, struct fr_buf *rejects)
 {
 	size_t off = 0;
 
 	if (rejects->len == 0)
 		return;
+	if (in->rejects_path == NULL)
+		keep_shown(in, rejects);
 	if (in->rejects_path && !in->opened_rejects) {
 		in->rejects_fd = open(in->rejects_path,
 				      O_WRONLY | O_CREAT | O_CLOEXEC | O_APPEND |
@@ -222,7 +279,8 @@ static void after_parse(uv_work_t *w, int status)
 	if (in->fp.fatal[0]) {
 		char msg[300];
 
-		snprintf(msg, sizeof(msg), "%s: %s", in->fp.path, in->fp.fatal);
+		snprintf(msg, sizeof(msg), "%s: %s",
+			 in->fp.is_stdin ? "stdin" : in->fp.path, in->fp.fatal);
 		fatal(in, msg);
 		return;
 	}
@@ -249,6 +307,7 @@ static void file_finished(struct ingest *in)
 						     : "",
 		 in->fp.line, (double)ms / 1000.0);
 	fputs(line, stderr);
+	print_shown(in);
 	in->total_acc += in->fp.accepted;
 	in->total_dup += in->fp.duplicates;
 	in->total_rej += in->fp.rejected;
@@ -348,7 +407,7 @@ static void on_checkpoint(struct pgc *c, PGresult *res, const char *error,
 		long long off = atoll(PQgetvalue(res, 0, 0));
 		long long line = atoll(PQgetvalue(res, 0, 1));
 
-		if (file_seek(&in->fp, off, line) != 0) {
+		if (file_seek(&in->fp, &in->rctx, off, line) != 0) {
 			fatal(in, "cannot resume: the file changed?");
 			return;
 		}

@@ -63,7 +63,8 @@ int file_open(struct file_parser *fp, const char *path, enum file_format fmt,
 			fp->size = -1;
 	}
 	fp->format = fmt;
-	if (fmt == FMT_AUTO) {
+	/* stdin has no name to tell: its first line decides (sniff). */
+	if (fmt == FMT_AUTO && !fp->is_stdin) {
 		dot = strrchr(path, '.');
 		if (dot && (strcasecmp(dot, ".csv") == 0 ||
 			    strcasecmp(dot, ".txt") == 0))
@@ -118,7 +119,7 @@ void file_close(struct file_parser *fp)
 static size_t frame(const struct file_parser *fp, const char *p, size_t n,
 		    long long *newlines)
 {
-	if (fp->format == FMT_NDJSON) {
+	if (fp->format != FMT_CSV) {
 		const char *nl = memchr(p, '\n', n);
 
 		*newlines = 1;
@@ -182,8 +183,26 @@ static const char *field_text(const struct file_parser *fp, int i)
 	return fp->fieldbuf.data + fp->field_off[i];
 }
 
-static int csv_header(struct file_parser *fp, const char *rec, size_t len)
+/* The header name s without surrounding spaces (and a CR at the end): its
+ * start, and its length in *n. */
+static const char *trimmed(const char *s, size_t *n)
 {
+	size_t len = strlen(s);
+
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\r'))
+		len--;
+	while (len > 0 && *s == ' ') {
+		s++;
+		len--;
+	}
+	*n = len;
+	return s;
+}
+
+static int csv_header(struct file_parser *fp, const struct catalog *cat,
+		      const char *rec, size_t len)
+{
+	struct fr_err err;
 	int commas = 0, semis = 0, quoted = 0, has_type = 0, has_instr = 0;
 
 	for (size_t i = 0; i < len; i++) {
@@ -209,15 +228,9 @@ static int csv_header(struct file_parser *fp, const char *rec, size_t len)
 		return -1;
 	}
 	for (int i = 0; i < fp->nfields; i++) {
-		const char *name = field_text(fp, i);
-		size_t n = strlen(name);
+		size_t n;
+		const char *name = trimmed(field_text(fp, i), &n);
 
-		while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\r'))
-			n--;
-		while (n > 0 && *name == ' ') {
-			name++;
-			n--;
-		}
 		if (!rec_text_ok(name, n) || n == 0 || n > 64) {
 			snprintf(fp->fatal, sizeof(fp->fatal),
 				 "header column %d is empty, too long or not "
@@ -250,6 +263,14 @@ static int csv_header(struct file_parser *fp, const char *rec, size_t len)
 		return -1;
 	}
 	fp->csv_kind = has_type ? REC_EVENT : REC_RESPONSE;
+	/* Once for the file, rather than the same complaint on every row
+	 * (and rows rejected for a column they leave empty). */
+	fr_err_clear(&err);
+	if (rec_check_csv_header(fp->csv_kind, cat, fp->cols, fp->ncols,
+				 &err) != 0) {
+		snprintf(fp->fatal, sizeof(fp->fatal), "%s", err.msg);
+		return -1;
+	}
 	fp->header_done = 1;
 	return 0;
 }
@@ -262,6 +283,55 @@ static int blank(const char *p, size_t n)
 		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
 			return 0;
 	return 1;
+}
+
+/* 1 if the header line rec has a column named cpr (every CSV file needs
+ * one), possibly quoted or padded. */
+static int has_cpr_column(const char *rec, size_t len)
+{
+	size_t i = 0;
+
+	while (i <= len) {
+		size_t start = i, end;
+
+		while (i < len && rec[i] != ',' && rec[i] != ';')
+			i++;
+		end = i;
+		while (start < end && strchr(" \t\r\"", rec[start]))
+			start++;
+		while (end > start && strchr(" \t\r\"", rec[end - 1]))
+			end--;
+		if (end - start == 3 && memcmp(rec + start, "cpr", 3) == 0)
+			return 1;
+		i++;
+	}
+	return 0;
+}
+
+/*
+ * stdin without --format: a first record that begins like JSON is NDJSON,
+ * a CSV header with a cpr column is CSV; anything else is refused once
+ * rather than rejected as "not valid JSON" on every line. 0 or -1 with
+ * fp->fatal set.
+ */
+static int sniff(struct file_parser *fp, const char *rec, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (rec[i] == ' ' || rec[i] == '\t'))
+		i++;
+	if (i < len && (rec[i] == '{' || rec[i] == '['))
+		fp->format = FMT_NDJSON;
+	else if (has_cpr_column(rec, len))
+		fp->format = FMT_CSV;
+	else {
+		snprintf(fp->fatal, sizeof(fp->fatal),
+			 "the first line is neither a JSON object (NDJSON) nor "
+			 "a CSV header with a `cpr` column; give --format "
+			 "ndjson or --format csv");
+		return -1;
+	}
+	return 0;
 }
 
 static void one_record(struct file_parser *fp, struct rec_ctx *ctx,
@@ -277,6 +347,8 @@ static void one_record(struct file_parser *fp, struct rec_ctx *ctx,
 		len--;
 	if (blank(rec, len))
 		return;
+	if (fp->format == FMT_AUTO && sniff(fp, rec, len) != 0)
+		return;
 	fr_err_clear(&err);
 	if (fp->format == FMT_NDJSON) {
 		rc = rec_parse_json(rec, len, ctx, &r, &err);
@@ -285,7 +357,7 @@ static void one_record(struct file_parser *fp, struct rec_ctx *ctx,
 		int s;
 
 		if (!fp->header_done) {
-			csv_header(fp, rec, len);
+			csv_header(fp, ctx->cat, rec, len);
 			return;
 		}
 		s = csv_split(fp, rec, len);
@@ -338,7 +410,8 @@ static void one_record(struct file_parser *fp, struct rec_ctx *ctx,
 	}
 }
 
-int file_seek(struct file_parser *fp, long long offset, long long line)
+int file_seek(struct file_parser *fp, const struct rec_ctx *ctx,
+	      long long offset, long long line)
 {
 	if (offset <= 0)
 		return 0;
@@ -355,7 +428,7 @@ int file_seek(struct file_parser *fp, long long offset, long long line)
 			n -= 3;
 		}
 		len = n > 0 ? frame(fp, p, (size_t)n, &nl) : 0;
-		if (len == 0 || csv_header(fp, p, len) != 0) {
+		if (len == 0 || csv_header(fp, ctx->cat, p, len) != 0) {
 			free(buf);
 			return FR_EPARSE;
 		}

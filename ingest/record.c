@@ -596,6 +596,11 @@ static int read_csv_items(struct build *b)
 		b->column = i + 1;
 		shown_name(fl, name, sizeof(name), INSTR_ID_MAX);
 		item = instr_find_item(b->r->instr, fl->name, fl->nlen);
+		/* The header was checked: the column is an item of some
+		 * instrument. Empty, as in a file that mixes instruments, it
+		 * is simply not given. */
+		if (item < 0 && fl->v.len == 0)
+			continue;
 		if (item < 0)
 			return fail(b, name, "unknown item for this instrument "
 					     "version");
@@ -880,6 +885,81 @@ int rec_build(struct record *r, const struct rec_ctx *ctx,
 	if (check_allowed(&b) != 0)
 		return FR_EINVAL;
 	return read_cpr(&b);
+}
+
+/* ---- CSV headers ---- */
+
+/* The fields of all event types, department to status. */
+#define EVENT_TYPE_FIELDS ((BIT(F_STATUS + 1) - 1) & ~(BIT(F_DEPARTMENT) - 1))
+#define RESPONSE_REQUIRED                                                      \
+	(BIT(F_ID) | BIT(F_CPR) | BIT(F_INSTRUMENT) | BIT(F_VERSION) |         \
+	 BIT(F_RESPONDENT) | BIT(F_ANSWERED_AT))
+#define EVENT_REQUIRED                                                         \
+	(BIT(F_ID) | BIT(F_CPR) | BIT(F_COURSE) | BIT(F_AT) | BIT(F_TYPE))
+
+/* 1 if name is an item of any instrument in the catalogue. */
+static int any_item(const struct catalog *cat, const char *name)
+{
+	for (int i = 0; i < cat->ninstruments; i++)
+		if (instr_find_item(&cat->instruments[i], name, strlen(name)) >= 0)
+			return 1;
+	return 0;
+}
+
+/* Column i (named name) of a header of kind: 0 if it may be there, else
+ * FR_EINVAL with err naming it (never a CPR-shaped name). */
+static int header_column(enum rec_kind kind, const struct catalog *cat,
+			 const char *name, int i, struct fr_err *err)
+{
+	unsigned allowed = COMMON | (kind == REC_RESPONSE
+					     ? RESPONSE_FIELDS & ~BIT(F_ANSWERS)
+					     : EVENT_COMMON | EVENT_TYPE_FIELDS);
+	int f = find_field(name, strlen(name));
+	const char *shown = cpr_shaped(name, strlen(name)) ? CPR_SHAPED_NAME
+							    : name;
+
+	if (f >= 0 && (allowed & BIT(f)))
+		return 0;
+	if (f < 0 && kind == REC_RESPONSE && any_item(cat, name))
+		return 0;
+	fr_err_set(err, FR_EINVAL, "header",
+		   "header column %d (%s) is %s; rename or remove it "
+		   "(docs/formats.md)",
+		   i + 1, shown,
+		   f == F_ANSWERS ? "not used in CSV, which gives one column "
+				    "per item"
+		   : f >= 0 ? (kind == REC_RESPONSE ? "not a field of a response"
+						    : "not a field of an event")
+		   : kind == REC_RESPONSE ? "neither a field nor an item of "
+					    "any instrument"
+					  : "not a field of an event");
+	if (err)
+		err->column = i + 1;
+	return FR_EINVAL;
+}
+
+int rec_check_csv_header(enum rec_kind kind, const struct catalog *cat,
+			 char *const *cols, int ncols, struct fr_err *err)
+{
+	unsigned have = 0, missing;
+
+	for (int i = 0; i < ncols; i++) {
+		int f = find_field(cols[i], strlen(cols[i]));
+
+		if (header_column(kind, cat, cols[i], i, err) != 0)
+			return FR_EINVAL;
+		if (f >= 0)
+			have |= BIT(f);
+	}
+	missing = (kind == REC_RESPONSE ? RESPONSE_REQUIRED : EVENT_REQUIRED) &
+		  ~have;
+	if (missing == 0)
+		return 0;
+	return fr_err_set(err, FR_EINVAL, "header",
+			  "the header has no `%s` column, which every %s "
+			  "needs (docs/formats.md)",
+			  field_names[__builtin_ctz(missing)],
+			  kind == REC_RESPONSE ? "response" : "event");
 }
 
 /* A jansson scalar as a record value. */

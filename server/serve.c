@@ -57,6 +57,7 @@ static void health_unavailable(struct http_req *req, const char *why)
 }
 
 static void on_env(struct ing_env *env, int rc, const char *error, void *data);
+static void stop(struct serve *s, const char *why);
 
 /* The catalogues could not be loaded when the database came up (most
  * often: it was not migrated yet). Each health check tries again, so
@@ -147,7 +148,13 @@ static void on_env(struct ing_env *env, int rc, const char *error, void *data)
 
 	(void)env;
 	s->preparing = 0;
-	if (rc != 0)
+	if (rc == FR_EKEY) {
+		/* A key the database does not know would give every citizen
+		 * a second pseudonym: no amount of waiting makes it right. */
+		log_error("serve", "refusing to run: %s", error);
+		s->exit_code = FR_EXIT_FATAL;
+		stop(s, "unknown pseudonym key");
+	} else if (rc != 0)
 		log_error("serve", "cannot accept records yet: %s (has `fremdrift "
 				   "migrate` run?)",
 			  error);

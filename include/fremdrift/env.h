@@ -26,12 +26,18 @@ int env_init(struct ing_env *env, const char *key_path, struct fr_err *err);
 /* Wipes the key and frees the catalogues. */
 void env_free(struct ing_env *env);
 
-/* rc 0: env is ready; otherwise error says why (e.g. not migrated). */
+/*
+ * rc 0: env is ready. FR_EKEY: the database already has a key and the key
+ * file's is not among them (it must be added with `fremdrift key add`):
+ * trying again does not help, so refuse to run. FR_EDB: anything else
+ * (e.g. not migrated). error says why, in one line.
+ */
 typedef void (*env_ready_cb)(struct ing_env *env, int rc, const char *error,
 			     void *data);
 
 /*
- * Registers the key and loads the catalogues over pg (which must be up).
+ * Finds the key's number (registering it only when the database has no key
+ * at all yet) and loads the catalogues over pg (which must be up).
  * cb is called once. FR_EDB if pg is down (cb is then never called).
  */
 int env_prepare(struct ing_env *env, struct pgc *pg, env_ready_cb cb,

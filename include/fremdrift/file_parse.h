@@ -26,7 +26,7 @@ struct file_parser {
 	int is_stdin;
 	const char *path;        /* borrowed, for messages */
 	int multi;               /* several files: rejects name the file */
-	enum file_format format;
+	enum file_format format; /* FMT_AUTO: stdin, until its first line */
 	long long size;          /* -1 when unknown (stdin) */
 	long long offset;        /* bytes consumed (whole records only) */
 	long long line;          /* lines consumed */
@@ -52,14 +52,18 @@ struct file_parser {
 
 /*
  * Opens path ("-" for stdin) and computes the fingerprint (SHA-256 of the
- * size and the first 64 KiB; "" for stdin). 0 or -errno / FR_EINVAL with
+ * size and the first 64 KiB; "" for stdin). With FMT_AUTO a file's name
+ * decides (.csv and .txt are CSV), stdin's first line (a JSON object, or
+ * a CSV header with a cpr column; else a fatal error). 0 or -errno / FR_EINVAL with
  * err saying why.
  */
 int file_open(struct file_parser *fp, const char *path, enum file_format fmt,
 	      char fingerprint[65], struct fr_err *err);
 
-/* Continues from a checkpoint: skips to offset, counting from line. */
-int file_seek(struct file_parser *fp, long long offset, long long line);
+/* Continues from a checkpoint: skips to offset, counting from line (a CSV
+ * file's header is read again and checked against ctx->cat). */
+int file_seek(struct file_parser *fp, const struct rec_ctx *ctx,
+	      long long offset, long long line);
 
 /*
  * Reads and parses into b until it holds about target records, the input

@@ -136,6 +136,17 @@ int rec_parse_json(const char *text, size_t len, const struct rec_ctx *ctx,
 int rec_from_json_object(void *object, const struct rec_ctx *ctx,
 			 struct record *out, struct fr_err *err);
 
+/*
+ * Checks the header of a CSV file of kind, once for the whole file: every
+ * column must be a field of that kind or (responses) an item of some
+ * instrument in cat, and the columns every record needs must be there.
+ * cols (ncols names, borrowed) are trimmed. 0, or FR_EINVAL with err->msg
+ * naming the column and saying what is wrong (never quoting a name shaped
+ * like a CPR number).
+ */
+int rec_check_csv_header(enum rec_kind kind, const struct catalog *cat,
+			 char *const *cols, int ncols, struct fr_err *err);
+
 /* 1 if the len bytes at s are valid UTF-8 without NUL or any other
  * control character (C0 but tab, DEL, C1). A tab is kept: COPY escapes
  * it. */

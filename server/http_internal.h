@@ -91,7 +91,10 @@ void http__req_free(struct http_req *r);
 /*
  * Parses len bytes of r's connection and returns how many were taken; the
  * rest belong to a later request. Afterwards r->failed says whether to
- * refuse (400, 413, 431, 501, 503 or the headers callback's status), else
+ * refuse (400, 413, 431, 501, 503 or the headers callback's status; while
+ * r->check is HTTP__CHECK_WAITING too, the strict check having failed
+ * after the headers went to be checked, only once the check's answer is
+ * in, as the check still holds r), else
  * r->check == HTTP__CHECK_WAITING whether the parser stopped after the
  * headers until http__headers_answer (the rest is the body and later
  * requests), else r->complete whether the request is whole. Stops after
@@ -104,8 +107,9 @@ size_t http__feed(struct http_req *r, const char *data, size_t len);
  * http_req_headers_done). Returns 0 when it came inside the check itself,
  * which http__feed then acts on, or when r was not waiting for one (a
  * second answer is ignored). Returns 1 when r was waiting: r->failed then
- * says whether to refuse it, else its body is counted and the rest of its
- * bytes may be fed.
+ * says whether to refuse it (for this answer or for malformed framing
+ * found meanwhile), else its body is counted and the rest of its bytes may
+ * be fed.
  */
 int http__headers_answer(struct http_req *r, int status, const char *code,
 			 const char *message);

@@ -274,6 +274,12 @@ static void conn_process(struct http_conn *c, const char *data, size_t len)
 	struct http_req *r = &c->req;
 	size_t n = http__feed(r, data, len);
 
+	if (r->failed && r->check == HTTP__CHECK_WAITING) {
+		/* Malformed, found after its headers went to be checked: the
+		 * check still holds r, so refuse once its answer is in. */
+		conn_hold(c);
+		return;
+	}
 	if (r->failed) {
 		fail_request(c, r->failed, r->fail_code, r->fail_msg);
 		return;

@@ -356,46 +356,64 @@ static void test_unknown_token_holds_no_body(void **state)
 	free(body);
 }
 
+/* Framing found malformed after the headers went to have their token
+ * looked up is answered once, when the look-up is over, with 400. */
+static void test_malformed_while_checked(void **state)
+{
+	char *resp = NULL;
+	int fd;
+
+	(void)state;
+	settle();
+	fd = h_connect(port);
+	/* http-parser ends the headers at the LF alone; the strict check
+	 * finds it only after the token went to be looked up. */
+	send_text(fd, "POST /api/v1/records HTTP/1.1\r\n"
+		      "Authorization: Bearer " FAKE_TOKEN "\r\n"
+		      "Host: x\n\rContent-Length: 3\r\n\r\nabc");
+	assert_int_equal(h_read_response(fd, &resp, 3000), 400);
+	assert_ptr_equal(strstr(resp, "HTTP/1.1"), resp);
+	assert_null(strstr(resp + 8, "HTTP/1.1"));
+	free(resp);
+	assert_true(peer_closed(fd));
+	close(fd);
+	assert_int_equal(h_get(port, "/health", NULL), 200);
+}
+
 /* ---- N1: one Authorization, one Content-Type ---- */
 
-static void test_duplicate_headers(void **state)
+/* POSTs one record with the ingest token, and extra (header lines) after
+ * the Authorization header; returns the status. */
+static int post_with(const char *extra)
 {
-	char req[1024];
 	static const char rec[] =
 		"{\"kind\":\"event\",\"id\":\"dup-1\",\"cpr\":\"610190-1001\","
 		"\"course\":\"H1\",\"at\":\"2026-02-01\","
 		"\"type\":\"course_ended\",\"exit_status\":\"education\"}";
+	char req[1024];
 
+	snprintf(req, sizeof(req),
+		 "POST /api/v1/records HTTP/1.1\r\nHost: x\r\n"
+		 "Authorization: Bearer %s\r\n%s"
+		 "Content-Type: application/x-ndjson\r\n"
+		 "Content-Length: %zu\r\n\r\n%s",
+		 ingest_token, extra, strlen(rec), rec);
+	return raw(req);
+}
+
+static void test_duplicate_headers(void **state)
+{
 	(void)state;
 	settle();
 	/* A proxy that reads the last Authorization would judge the second
 	 * token; this server would judge the first. Neither is taken. */
-	snprintf(req, sizeof(req),
-		 "POST /api/v1/records HTTP/1.1\r\nHost: x\r\n"
-		 "Authorization: Bearer %s\r\n"
-		 "Authorization: Bearer " FAKE_TOKEN "\r\n"
-		 "Content-Type: application/x-ndjson\r\n"
-		 "Content-Length: %zu\r\n\r\n%s",
-		 ingest_token, strlen(rec), rec);
-	assert_int_equal(raw(req), 400);
-	snprintf(req, sizeof(req),
-		 "POST /api/v1/records HTTP/1.1\r\nHost: x\r\n"
-		 "Authorization: Bearer %s\r\n"
-		 "Content-Type: application/x-ndjson\r\n"
-		 "content-type: application/json\r\n"
-		 "Content-Length: %zu\r\n\r\n%s",
-		 ingest_token, strlen(rec), rec);
-	assert_int_equal(raw(req), 400);
+	assert_int_equal(post_with("Authorization: Bearer " FAKE_TOKEN "\r\n"),
+			 400);
+	assert_int_equal(post_with("content-type: application/json\r\n"), 400);
 	assert_int_equal(raw("GET /health HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n"),
 			 400);
 	/* The control: one of each is served. */
-	snprintf(req, sizeof(req),
-		 "POST /api/v1/records HTTP/1.1\r\nHost: x\r\n"
-		 "Authorization: Bearer %s\r\n"
-		 "Content-Type: application/x-ndjson\r\n"
-		 "Content-Length: %zu\r\n\r\n%s",
-		 ingest_token, strlen(rec), rec);
-	assert_int_equal(raw(req), 200);
+	assert_int_equal(post_with(""), 200);
 }
 
 /* ---- N2: Transfer-Encoding is exactly one "chunked", on HTTP/1.1 ---- */
@@ -527,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_refused_on_headers),
 		cmocka_unit_test(test_bodies_in_flight_capped),
 		cmocka_unit_test(test_unknown_token_holds_no_body),
+		cmocka_unit_test(test_malformed_while_checked),
 		cmocka_unit_test(test_duplicate_headers),
 		cmocka_unit_test(test_transfer_encoding),
 		cmocka_unit_test(test_idle_connection_makes_room),

@@ -140,6 +140,7 @@ int auth_check(struct auth *a, const char *authorization, auth_cb cb,
 	char hex[2 + 64 + 1];
 	const char *params[1] = {hex};
 	const struct token_entry *e;
+	unsigned char hash[32];
 	unsigned int n = 0;
 	struct lookup *l;
 	const char *tok;
@@ -152,14 +153,16 @@ int auth_check(struct auth *a, const char *authorization, auth_cb cb,
 	tok = authorization + 7;
 	while (*tok == ' ')
 		tok++;
-	l = fr_xcalloc(1, sizeof(*l));
-	EVP_Digest(tok, strlen(tok), l->hash, &n, EVP_sha256(), NULL);
-	e = cached(a, l->hash);
+	EVP_Digest(tok, strlen(tok), hash, &n, EVP_sha256(), NULL);
+	e = cached(a, hash);
 	if (e) {
-		free(l);
+		/* The common case: every request is checked on its headers,
+		 * so a cached token costs no allocation. */
 		cb(e->source, e->role, data);
 		return 0;
 	}
+	l = fr_xcalloc(1, sizeof(*l));
+	memcpy(l->hash, hash, 32);
 	l->auth = a;
 	l->cb = cb;
 	l->data = data;

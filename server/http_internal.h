@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "fremdrift/buf.h"
+#include "fremdrift/http_server.h"
 
 #define HTTP__MAX_HEADERS 64
 
@@ -48,6 +49,14 @@ struct http__scan {
 	uint64_t remaining;  /* of the current chunk's data */
 };
 
+/* Where a request's headers check (http__limits.headers_cb) stands. */
+enum {
+	HTTP__CHECK_NONE,     /* not begun, or over */
+	HTTP__CHECK_RUNNING,  /* inside headers_cb */
+	HTTP__CHECK_ANSWERED, /* answered inside headers_cb */
+	HTTP__CHECK_WAITING   /* parser paused until http__headers_answer */
+};
+
 struct http_req {
 	void *conn; /* the owning connection (http_server.c); borrowed */
 	struct http__limits *lim; /* borrowed, outlives the request */
@@ -66,6 +75,10 @@ struct http_req {
 	char fail_buf[96];
 	struct http__scan scan;
 	const char *path, *query;
+	int check;       /* HTTP__CHECK_... */
+	int check_status; /* an answer given inside headers_cb */
+	const char *check_code, *check_msg;
+	char note[HTTP_REQ_NOTE_MAX]; /* http_req_set_note */
 };
 
 /* Sets up r; max_header caps the URL and the headers. */
@@ -78,10 +91,28 @@ void http__req_free(struct http_req *r);
 /*
  * Parses len bytes of r's connection and returns how many were taken; the
  * rest belong to a later request. Afterwards r->failed says whether to
- * refuse (400, 413, 431, 503 or the headers callback's status), else
- * r->complete whether the request is whole. Stops after one request.
+ * refuse (400, 413, 431, 501, 503 or the headers callback's status; while
+ * r->check is HTTP__CHECK_WAITING too, the strict check having failed
+ * after the headers went to be checked, only once the check's answer is
+ * in, as the check still holds r), else
+ * r->check == HTTP__CHECK_WAITING whether the parser stopped after the
+ * headers until http__headers_answer (the rest is the body and later
+ * requests), else r->complete whether the request is whole. Stops after
+ * one request.
  */
 size_t http__feed(struct http_req *r, const char *data, size_t len);
+
+/*
+ * The answer to a headers check put off with HTTP_HEADERS_LATER (see
+ * http_req_headers_done). Returns 0 when it came inside the check itself,
+ * which http__feed then acts on, or when r was not waiting for one (a
+ * second answer is ignored). Returns 1 when r was waiting: r->failed then
+ * says whether to refuse it (for this answer or for malformed framing
+ * found meanwhile), else its body is counted and the rest of its bytes may
+ * be fed.
+ */
+int http__headers_answer(struct http_req *r, int status, const char *code,
+			 const char *message);
 
 /*
  * Scans bytes of one request for framing http-parser tolerates: line ends

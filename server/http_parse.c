@@ -39,6 +39,13 @@ const char *http_req_body(const struct http_req *r, size_t *len)
 	return r->body.data ? r->body.data : "";
 }
 
+void http_req_set_note(struct http_req *r, const char *text)
+{
+	snprintf(r->note, sizeof(r->note), "%s", text);
+}
+
+const char *http_req_note(const struct http_req *r) { return r->note; }
+
 /* ---- refusing ---- */
 
 /* Remembers the first reason to refuse r and stops the parser there. */
@@ -163,10 +170,146 @@ static void split_url(struct http_req *r)
 	r->path = r->url.data;
 }
 
+/* ---- headers a proxy could read differently ---- */
+
+enum { U_HOST, U_CONTENT_TYPE, U_AUTHORIZATION, U_TE, U_COUNT };
+
+/* Which header that may appear only once name is, or -1; the length tells
+ * most names apart before a byte is compared. */
+static int unique_header(const char *name)
+{
+	switch (strlen(name)) {
+	case 4:
+		return strcasecmp(name, "host") == 0 ? U_HOST : -1;
+	case 12:
+		return strcasecmp(name, "content-type") == 0 ? U_CONTENT_TYPE : -1;
+	case 13:
+		return strcasecmp(name, "authorization") == 0 ? U_AUTHORIZATION
+							     : -1;
+	case 17:
+		return strcasecmp(name, "transfer-encoding") == 0 ? U_TE : -1;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * A transfer coding other than exactly "chunked" (case-insensitive, on
+ * HTTP/1.1) could frame the body differently for a proxy than for us: a
+ * proxy that decodes "gzip, chunked" or ignores the header on HTTP/1.0
+ * sees another request boundary. 0, or -1 having refused r.
+ */
+static int check_te(struct http_req *r, const char *te)
+{
+	size_t n = strlen(te);
+
+	while (n > 0 && (te[n - 1] == ' ' || te[n - 1] == '\t'))
+		n--;
+	if (r->parser.http_minor == 0) {
+		refuse(r, 400, "bad_request",
+		       "HTTP/1.0 has no Transfer-Encoding");
+		return -1;
+	}
+	if (n != 7 || strncasecmp(te, "chunked", 7) != 0) {
+		refuse(r, 501, "not_implemented",
+		       "the only transfer coding accepted is chunked");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Host, Authorization, Content-Type and Transfer-Encoding must come once:
+ * with two, this server reads the first and a proxy may judge (or route,
+ * or frame by) the last. 0, or -1 having refused r.
+ */
+static int check_unique(struct http_req *r)
+{
+	int seen[U_COUNT] = {0};
+	const char *te = NULL;
+
+	for (int i = 0; i < r->nhdr; i++) {
+		int k = unique_header(r->hdrs.data + r->hdr[i].name);
+
+		if (k < 0)
+			continue;
+		if (seen[k]++ > 0) {
+			refuse(r, 400, "bad_request",
+			       "a request may carry only one Host, "
+			       "Authorization, Content-Type and "
+			       "Transfer-Encoding header");
+			return -1;
+		}
+		if (k == U_TE)
+			te = r->hdrs.data + r->hdr[i].value;
+	}
+	return te ? check_te(r, te) : 0;
+}
+
+/* ---- the headers check and what follows it ---- */
+
+/* The headers are accepted: count the body against the server-wide total
+ * (a chunked one as it comes) and see whether the client waits for 100. */
+static void headers_accepted(struct http_req *r)
+{
+	const http_parser *p = &r->parser;
+	const char *expect;
+
+	if (!r->scan.chunked && p->content_length != ULLONG_MAX &&
+	    reserve(r, (size_t)p->content_length) != 0)
+		return;
+	expect = http_req_header(r, "expect");
+	r->expect_continue = expect && strcasecmp(expect, "100-continue") == 0;
+}
+
+/* The caller's own check (a token, say), before any body is held. Its
+ * answer, or HTTP_HEADERS_LATER when it is still to come. */
+static int run_check(struct http_req *r, const char **code,
+		     const char **message)
+{
+	struct http__limits *l = r->lim;
+	int status;
+
+	if (l->headers_cb == NULL)
+		return 0;
+	r->check = HTTP__CHECK_RUNNING;
+	status = l->headers_cb(r, l->headers_data, code, message);
+	if (status == HTTP_HEADERS_LATER && r->check == HTTP__CHECK_ANSWERED) {
+		/* Answered at once (a cached token): no pause, no copy. */
+		status = r->check_status;
+		*code = r->check_code;
+		*message = r->check_msg;
+	}
+	r->check = status == HTTP_HEADERS_LATER ? HTTP__CHECK_WAITING
+						: HTTP__CHECK_NONE;
+	return status;
+}
+
+int http__headers_answer(struct http_req *r, int status, const char *code,
+			 const char *message)
+{
+	if (r->check == HTTP__CHECK_RUNNING) {
+		r->check = HTTP__CHECK_ANSWERED;
+		r->check_status = status;
+		r->check_code = code;
+		r->check_msg = message;
+		return 0;
+	}
+	if (r->check != HTTP__CHECK_WAITING)
+		return 0;
+	r->check = HTTP__CHECK_NONE;
+	http_parser_pause(&r->parser, 0);
+	if (status != 0)
+		refuse(r, status, code, message);
+	else
+		headers_accepted(r);
+	return 1;
+}
+
 static int on_headers_complete(http_parser *p)
 {
 	struct http_req *r = p->data;
-	const char *expect, *code = NULL, *message = NULL;
+	const char *code = NULL, *message = NULL;
 	int status;
 
 	/* Terminate the last name or value, and give empty headers a value. */
@@ -179,20 +322,20 @@ static int on_headers_complete(http_parser *p)
 	if (p->http_major != 1 || p->http_minor > 1)
 		return refuse(r, 400, "bad_request",
 			      "only HTTP/1.0 and HTTP/1.1 are spoken here");
+	if (check_unique(r) != 0)
+		return 0;
 	if (!r->scan.chunked && p->content_length != ULLONG_MAX &&
 	    p->content_length > r->lim->max_body)
 		return refuse_too_big(r); /* before reading a byte of it */
-	/* The caller's own check (a token, say), before any body is held. */
-	status = r->lim->headers_cb ? r->lim->headers_cb(r, r->lim->headers_data,
-							 &code, &message)
-				    : 0;
+	status = run_check(r, &code, &message);
+	if (status == HTTP_HEADERS_LATER) {
+		/* Read no further (the body is not held) until the answer. */
+		http_parser_pause(p, 1);
+		return 0;
+	}
 	if (status != 0)
 		return refuse(r, status, code, message);
-	if (!r->scan.chunked && p->content_length != ULLONG_MAX &&
-	    reserve(r, (size_t)p->content_length) != 0)
-		return 0;
-	expect = http_req_header(r, "expect");
-	r->expect_continue = expect && strcasecmp(expect, "100-continue") == 0;
+	headers_accepted(r);
 	return 0;
 }
 
@@ -262,6 +405,8 @@ void http__req_next(struct http_req *r)
 	r->complete = 0;
 	r->expect_continue = 0;
 	r->failed = 0;
+	r->check = HTTP__CHECK_NONE;
+	r->note[0] = '\0';
 	memset(&r->scan, 0, sizeof(r->scan));
 	r->path = r->query = "";
 	http_parser_pause(&r->parser, 0);

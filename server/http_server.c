@@ -78,6 +78,7 @@ const char *http_status_text(int status)
 	case 429: return "Too Many Requests";
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
 	case 503: return "Service Unavailable";
 	default: return "Unknown";
 	}
@@ -247,55 +248,73 @@ static void fail_request(struct http_conn *c, int status, const char *code,
 	http_respond_error(&c->req, status, code, message);
 }
 
+static void send_continue(struct http_conn *c)
+{
+	if (c->req.expect_continue) {
+		c->req.expect_continue = 0;
+		write_raw(c, "HTTP/1.1 100 Continue\r\n\r\n");
+	}
+}
+
+/* The request is out of the connection's hands (with the handler, or its
+ * headers being checked): read no more and time nothing until it is
+ * back. */
+static void conn_hold(struct http_conn *c)
+{
+	c->in_handler = 1;
+	uv_timer_stop(&c->timer);
+	if (c->reading) {
+		uv_read_stop((uv_stream_t *)&c->tcp);
+		c->reading = 0;
+	}
+}
+
 static void conn_process(struct http_conn *c, const char *data, size_t len)
 {
 	struct http_req *r = &c->req;
 	size_t n = http__feed(r, data, len);
 
+	if (r->failed && r->check == HTTP__CHECK_WAITING) {
+		/* Malformed, found after its headers went to be checked: the
+		 * check still holds r, so refuse once its answer is in. */
+		conn_hold(c);
+		return;
+	}
 	if (r->failed) {
 		fail_request(c, r->failed, r->fail_code, r->fail_msg);
 		return;
 	}
-	if (r->expect_continue) {
-		r->expect_continue = 0;
-		write_raw(c, "HTTP/1.1 100 Continue\r\n\r\n");
-	}
+	send_continue(c);
 	if (n < len && fr_buf_append(&c->pending, data + n, len - n) != 0) {
 		fail_request(c, 431, "too_much_pipelined",
 			     "too many pipelined bytes");
+		return;
+	}
+	if (r->check == HTTP__CHECK_WAITING) {
+		/* Its headers are being checked (http_req_headers_done). */
+		conn_hold(c);
 		return;
 	}
 	if (!r->complete)
 		return;
 
 	/* A whole request: hand it over and read no more until answered. */
-	c->in_handler = 1;
 	c->partial = 0;
-	uv_timer_stop(&c->timer);
-	if (c->reading) {
-		uv_read_stop((uv_stream_t *)&c->tcp);
-		c->reading = 0;
-	}
+	conn_hold(c);
 	if (!http_should_keep_alive(&r->parser) || c->srv->closing)
 		c->close_after = 1;
 	c->srv->handler(&c->req, c->srv->data);
 }
 
-/* After an answer: parse what was pipelined, then read again. */
-static void conn_resume(struct http_conn *c)
+/* Parses the bytes that came while the request was held (pipelined ones,
+ * or a body's first bytes), then reads again. */
+static void conn_feed_pending(struct http_conn *c)
 {
 	struct fr_buf rest = c->pending;
 
-	http__req_next(&c->req);
-	if (c->srv->closing) {
-		conn_close(c);
-		return;
-	}
 	if (rest.len > 0) {
 		/* Take the bytes out first: processing may refill pending. */
 		fr_buf_init(&c->pending, rest.max);
-		c->partial = 1;
-		c->request_start = uv_now(c->srv->loop);
 		conn_process(c, rest.data, rest.len);
 		fr_buf_free(&rest);
 		if (c->closing || c->in_handler)
@@ -305,6 +324,45 @@ static void conn_resume(struct http_conn *c)
 	    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
 		c->reading = 1;
 	arm_timer(c);
+}
+
+/* After an answer: parse what was pipelined, then read again. */
+static void conn_resume(struct http_conn *c)
+{
+	http__req_next(&c->req);
+	if (c->srv->closing) {
+		conn_close(c);
+		return;
+	}
+	if (c->pending.len > 0) {
+		c->partial = 1;
+		c->request_start = uv_now(c->srv->loop);
+	}
+	conn_feed_pending(c);
+}
+
+void http_req_headers_done(struct http_req *r, int status, const char *code,
+			   const char *message)
+{
+	struct http_conn *c = r->conn;
+
+	if (http__headers_answer(r, status, code, message) == 0)
+		return; /* answered inside the check: http__feed goes on */
+	c->in_handler = 0;
+	if (r->failed) {
+		/* Nothing of the body was read or held; linger as for any
+		 * refusal, since the client may be sending it. */
+		fail_request(c, r->failed, r->fail_code, r->fail_msg);
+		return;
+	}
+	if (c->srv->closing) {
+		conn_close(c);
+		return;
+	}
+	/* The wait for the answer is not the client's slowness. */
+	c->last_read = uv_now(c->srv->loop);
+	send_continue(c);
+	conn_feed_pending(c);
 }
 
 static void on_timer(uv_timer_t *t)

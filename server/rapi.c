@@ -323,21 +323,15 @@ static void flush(struct records_api *api)
 
 /* ---- the handler ---- */
 
-static void after_auth(const char *source, const char *role, void *data)
+static const char need_token[] = "a valid ingest token is required "
+				 "(Authorization: Bearer <token>)";
+
+/* Stores the records of r, whose token was accepted on its headers, for
+ * source. */
+static void store(struct rreq *r, const char *source)
 {
-	struct rreq *r = data;
 	struct records_api *api = r->api;
 
-	if (source == NULL) {
-		fail_req(r, 401, "unauthorized",
-			 "a valid ingest token is required "
-			 "(Authorization: Bearer <token>)");
-		return;
-	}
-	if (strcmp(role, "ingest") != 0) {
-		fail_req(r, 403, "forbidden", "this token may not store records");
-		return;
-	}
 	if (!pgc_is_up(api->pg) || !api->env->ready) {
 		fail_req(r, 503, "database_unavailable",
 			 "the database is unreachable; try again shortly");
@@ -356,33 +350,67 @@ static void after_auth(const char *source, const char *role, void *data)
 	take(api, r);
 }
 
-int rapi_check_headers(struct http_req *req, const char **code,
-		       const char **message)
+/* The token looked up on the headers: only an ingest token's request has
+ * its body read; the source goes to rapi_handle as the request's note. */
+static void after_auth(const char *source, const char *role, void *data)
 {
-	const char *a = http_req_header(req, "authorization");
+	struct http_req *req = data;
+
+	if (source == NULL) {
+		http_req_headers_done(req, 401, "unauthorized", need_token);
+		return;
+	}
+	if (strcmp(role, "ingest") != 0) {
+		http_req_headers_done(req, 403, "forbidden",
+				      "this token may not store records");
+		return;
+	}
+	http_req_set_note(req, source);
+	http_req_headers_done(req, 0, NULL, NULL);
+}
+
+/* "Bearer fr_" and 64 lower-case hex digits, as tokens.c makes them. */
+static int token_shaped(const char *a)
+{
 	size_t n;
 
-	if (strcmp(http_req_method(req), "POST") != 0)
-		return 0; /* answered 405 without a body */
 	if (a == NULL || strncasecmp(a, "Bearer ", 7) != 0)
-		goto fail;
+		return 0;
 	a += 7;
 	while (*a == ' ')
 		a++;
+	if (strncmp(a, "fr_", 3) != 0)
+		return 0;
 	n = strspn(a + 3, "0123456789abcdef");
-	if (strncmp(a, "fr_", 3) != 0 || n != 64 || a[3 + n] != '\0')
-		goto fail;
-	return 0;
-fail:
-	*code = "unauthorized";
-	*message = "a valid ingest token is required "
-		   "(Authorization: Bearer <token>)";
-	return 401;
+	return n == 64 && a[3 + n] == '\0';
+}
+
+int rapi_check_headers(struct records_api *api, struct http_req *req,
+		       const char **code, const char **message)
+{
+	const char *a = http_req_header(req, "authorization");
+
+	if (strcmp(http_req_method(req), "POST") != 0)
+		return 0; /* answered 405 without a body */
+	if (!token_shaped(a)) {
+		*code = "unauthorized";
+		*message = need_token;
+		return 401;
+	}
+	/* A cached token answers inside this call; another is looked up
+	 * while the connection waits, unread, holding no body. */
+	if (auth_check(api->auth, a, after_auth, req) != 0) {
+		*code = "database_unavailable";
+		*message = "the database is unreachable; try again shortly";
+		return 503;
+	}
+	return HTTP_HEADERS_LATER;
 }
 
 void rapi_handle(struct records_api *api, struct http_req *req)
 {
 	const char *ct = http_req_header(req, "content-type");
+	const char *source = http_req_note(req);
 	struct rreq *r;
 
 	static const char use_post[] =
@@ -393,24 +421,22 @@ void rapi_handle(struct records_api *api, struct http_req *req)
 			     use_post, sizeof(use_post) - 1);
 		return;
 	}
-	r = fr_xcalloc(1, sizeof(*r));
-	r->api = api;
-	r->req = req;
-	r->rejected = json_array();
-	if (http_req_header(req, "authorization") == NULL) {
-		fail_req(r, 401, "unauthorized",
-			 "a valid ingest token is required "
-			 "(Authorization: Bearer <token>)");
+	if (*source == '\0') {
+		/* Not checked on its headers (rapi_check_headers): refuse
+		 * rather than trust. */
+		http_respond_error(req, 401, "unauthorized", need_token);
 		return;
 	}
 	if (!is_type(ct, "application/x-ndjson") &&
 	    !is_type(ct, "application/json")) {
-		fail_req(r, 415, "unsupported_media_type",
-			 "send application/x-ndjson or application/json");
+		http_respond_error(req, 415, "unsupported_media_type",
+				   "send application/x-ndjson or "
+				   "application/json");
 		return;
 	}
-	if (auth_check(api->auth, http_req_header(req, "authorization"),
-			   after_auth, r) != 0)
-		fail_req(r, 503, "database_unavailable",
-			 "the database is unreachable; try again shortly");
+	r = fr_xcalloc(1, sizeof(*r));
+	r->api = api;
+	r->req = req;
+	r->rejected = json_array();
+	store(r, source);
 }

@@ -106,9 +106,10 @@ static void handle_health(struct serve *s, struct http_req *req)
 static int on_headers(struct http_req *req, void *data, const char **code,
 		      const char **message)
 {
-	(void)data;
+	struct serve *s = data;
+
 	if (strcmp(http_req_path(req), "/api/v1/records") == 0)
-		return rapi_check_headers(req, code, message);
+		return rapi_check_headers(s->api, req, code, message);
 	return 0;
 }
 

@@ -16,6 +16,10 @@
  * - A request refused before its body was read is answered, then the
  *   server shuts down its side and discards input for a moment (up to
  *   2 s or 8 MiB), so the client reads the answer instead of a reset.
+ * - Headers a proxy could pick differently are refused (400): more than
+ *   one Host, Authorization, Content-Type or Transfer-Encoding, and
+ *   Transfer-Encoding on HTTP/1.0. Transfer-Encoding must be exactly
+ *   "chunked"; any other coding, or a list, is answered 501.
  * - Errors are JSON: {"error":"<code>","message":"..."}.
  *
  * Threads: loop thread only. A struct http_req is owned by the server; the
@@ -50,10 +54,16 @@ struct http_server_opts {
 	 * empty), with the handler's data. Returns 0 to read on, or an HTTP
 	 * status to refuse the request with, setting *code and *message to
 	 * static strings; the connection is then closed after the answer.
+	 * Or returns HTTP_HEADERS_LATER and answers with
+	 * http_req_headers_done, during this call or later: meanwhile the
+	 * connection is not read and its body holds no memory.
 	 */
 	int (*on_headers)(struct http_req *req, void *data, const char **code,
 			  const char **message);
 };
+
+/* on_headers will answer through http_req_headers_done. */
+#define HTTP_HEADERS_LATER (-1)
 
 typedef void (*http_handler_cb)(struct http_req *req, void *data);
 
@@ -81,6 +91,26 @@ const char *http_req_query(const struct http_req *r);  /* after '?', or "" */
 /* The value of header name (case-insensitive), or NULL. */
 const char *http_req_header(const struct http_req *r, const char *name);
 const char *http_req_body(const struct http_req *r, size_t *len);
+
+/*
+ * The answer to an on_headers call that returned HTTP_HEADERS_LATER: 0 to
+ * read the body on, or an HTTP status (with code and message, static
+ * strings) to refuse the request with. Called exactly once, during that
+ * on_headers call or afterwards from the loop thread; r stays valid until
+ * then, even if the client has gone away.
+ */
+void http_req_headers_done(struct http_req *r, int status, const char *code,
+			   const char *message);
+
+/*
+ * A short text the headers callback leaves for the handler of the same
+ * request (who the token belongs to, say): copied, cut at
+ * HTTP_REQ_NOTE_MAX - 1 bytes, and emptied before the next request.
+ * http_req_note returns "" when none was left.
+ */
+#define HTTP_REQ_NOTE_MAX 80
+void http_req_set_note(struct http_req *r, const char *text);
+const char *http_req_note(const struct http_req *r);
 
 /*
  * Answers r with status and body (len bytes, borrowed; copied).

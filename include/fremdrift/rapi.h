@@ -28,18 +28,23 @@ struct auth;
 struct records_api *rapi_new(uv_loop_t *loop, struct pgc *pg,
 			     struct ing_env *env, struct auth *auth);
 
-/* Handles one request to /api/v1/records (any method). */
+/* Handles one request to /api/v1/records (any method), whose headers
+ * went through rapi_check_headers. */
 void rapi_handle(struct records_api *api, struct http_req *req);
 
 /*
  * Checks a request to /api/v1/records on its headers alone, before its
- * body is read: returns 0, or 401 with *code and *message (static) when
- * the Authorization header cannot hold a token (not "Bearer fr_" and 64
- * hex digits). The token itself is looked up once the body is in
- * (rapi_handle), since that look-up is asynchronous. Loop thread.
+ * body is read (an http_server_opts.on_headers for that path): returns 0
+ * for a method other than POST (answered 405 without a body), 401 with
+ * *code and *message (static) when the Authorization header cannot hold a
+ * token (not "Bearer fr_" and 64 hex digits), 503 when the token is not
+ * cached and the database is down, and otherwise HTTP_HEADERS_LATER: the
+ * token is looked up (auth_check; a cached one answers during this call)
+ * and the request refused with 401 or 403 before its body is read, or let
+ * on with the token's source as its note for rapi_handle. Loop thread.
  */
-int rapi_check_headers(struct http_req *req, const char **code,
-		       const char **message);
+int rapi_check_headers(struct records_api *api, struct http_req *req,
+		       const char **code, const char **message);
 
 /* Call when the database connection comes back (replays a lost batch). */
 void rapi_connection_up(struct records_api *api);

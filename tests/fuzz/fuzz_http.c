@@ -22,14 +22,38 @@ struct outcome {
 static int refuse_odd(struct http_req *r, void *data, const char **code,
 		      const char **message)
 {
+	const char *path = http_req_path(r);
+
 	(void)data;
 	/* Exercises the refusal on headers, as the records API does. */
-	if (strcmp(http_req_path(r), "/refuse") == 0) {
+	if (strcmp(path, "/refuse") == 0) {
 		*code = "unauthorized";
 		*message = "no";
 		return 401;
 	}
+	/* An answer inside the check (a cached token), either way. */
+	if (strncmp(path, "/now", 4) == 0) {
+		http__headers_answer(r, path[4] == 'x' ? 403 : 0, "forbidden",
+				     "no");
+		return HTTP_HEADERS_LATER;
+	}
+	/* An answer later (a token looked up): see answer_later. */
+	if (strncmp(path, "/later", 6) == 0)
+		return HTTP_HEADERS_LATER;
 	return 0;
+}
+
+/* The answer to a check put off by refuse_odd: "/laterx" is refused. */
+static void answer_later(struct http_req *r)
+{
+	int refused = http_req_path(r)[6] == 'x';
+
+	if (http__headers_answer(r, refused ? 401 : 0, "unauthorized", "no") != 1)
+		abort();
+	/* It may have failed already: framing that the strict check found
+	 * malformed after the headers went to be checked. */
+	if (refused && r->failed == 0)
+		abort();
 }
 
 /* Feeds data in pieces of step bytes (0: all at once). */
@@ -51,6 +75,12 @@ static void run(const char *data, size_t size, size_t step,
 		if (lim.bodies_held > lim.max_bodies_total || n > len)
 			abort();
 		off += n;
+		if (r.check == HTTP__CHECK_WAITING) {
+			/* Stopped after the headers: answer, then feed on. */
+			answer_later(&r);
+			if (!r.failed)
+				continue;
+		}
 		if (r.failed) {
 			o->failed = r.failed;
 			break;

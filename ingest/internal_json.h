@@ -16,6 +16,16 @@ int jscan_record(const char *text, size_t len, char *scratch,
 		 const char **why, long *column);
 
 /*
+ * Checks the one JSON value (of any type) that starts at text[*pos], as
+ * strictly as jscan_record, without decoding or keeping anything: the
+ * splitting of a JSON array into records (rec_split_next). 0 with *vlen its
+ * length and *pos just past it, or -1 with *why (a fixed sentence) and
+ * *pos at the fault.
+ */
+int jscan_value(const char *text, size_t len, size_t *pos, size_t *vlen,
+		const char **why);
+
+/*
  * Length of the valid UTF-8 sequence at p (1 to 4, not past end), or 0
  * for an invalid one (overlong forms, surrogates, beyond U+10FFFF).
  */

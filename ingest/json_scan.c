@@ -164,25 +164,32 @@ static int escape(struct scan *sc, char **o)
 }
 
 /* The slow path of string(): from the first escape at sc->p, decodes the
- * string that began at start into the scratch buffer. */
+ * string that began at start into the scratch buffer. Without a scratch
+ * buffer (jscan_value) the string is only checked: each escape is decoded
+ * into a few bytes on the stack and dropped, and *out is the raw text. */
 static int string_escaped(struct scan *sc, const char *start,
 			  const char **out, size_t *len)
 {
-	char *o;
+	char tmp[8], *o = tmp;
+	int keep = sc->scratch != NULL;
 
-	if (sc->scratch_end - sc->scratch < sc->end - start)
-		return fail(sc, "string too long");
-	o = sc->scratch;
-	memcpy(o, start, (size_t)(sc->p - start));
-	o += sc->p - start;
+	if (keep) {
+		if (sc->scratch_end - sc->scratch < sc->end - start)
+			return fail(sc, "string too long");
+		o = sc->scratch;
+		memcpy(o, start, (size_t)(sc->p - start));
+		o += sc->p - start;
+	}
 	while (sc->p < sc->end) {
 		unsigned char c = (unsigned char)*sc->p;
 		int n;
 
 		if (c == '"') {
-			*out = sc->scratch;
-			*len = (size_t)(o - sc->scratch);
-			sc->scratch = o;
+			*out = keep ? sc->scratch : start;
+			*len = keep ? (size_t)(o - sc->scratch)
+				    : (size_t)(sc->p - start);
+			if (keep)
+				sc->scratch = o;
 			sc->p++;
 			return 0;
 		}
@@ -191,6 +198,7 @@ static int string_escaped(struct scan *sc, const char *start,
 		if (c == '\\') {
 			if (escape(sc, &o) != 0)
 				return -1;
+			o = keep ? o : tmp;
 			continue;
 		}
 		n = c < 0x80 ? 1
@@ -198,8 +206,10 @@ static int string_escaped(struct scan *sc, const char *start,
 					     (const unsigned char *)sc->end);
 		if (n == 0)
 			return fail(sc, "not valid UTF-8");
-		memcpy(o, sc->p, (size_t)n);
-		o += n;
+		if (keep) {
+			memcpy(o, sc->p, (size_t)n);
+			o += n;
+		}
 		sc->p += n;
 	}
 	return fail(sc, "JSON ends too early");
@@ -494,4 +504,22 @@ fail:
 	*why = sc.why ? sc.why : "not valid JSON";
 	*column = (long)(sc.p - text) + 1;
 	return -1;
+}
+
+int jscan_value(const char *text, size_t len, size_t *pos, size_t *vlen,
+		const char **why)
+{
+	/* No scratch buffer: strings are checked, never decoded, so a value of
+	 * any size needs no memory. */
+	struct scan sc = {text, text + *pos, text + len, NULL, NULL, NULL, 0};
+	struct rec_value v;
+	int rc;
+
+	rc = value(&sc, &v, NULL, 0, NULL);
+	if (rc == 0)
+		*vlen = (size_t)(sc.p - text) - *pos;
+	else
+		*why = sc.why ? sc.why : "not valid JSON";
+	*pos = (size_t)(sc.p - text);
+	return rc;
 }

@@ -1068,3 +1068,124 @@ int rec_parse_json(const char *text, size_t len, const struct rec_ctx *ctx,
 		free(scratch);
 	return rc;
 }
+
+/* ---- splitting a JSON body into records ---- */
+
+enum { SPLIT_START, SPLIT_IN_ARRAY, SPLIT_AFTER, SPLIT_DONE, SPLIT_FAILED };
+
+void rec_split_init(struct rec_split *s, const char *text, size_t len)
+{
+	memset(s, 0, sizeof(*s));
+	s->text = text;
+	s->len = len;
+}
+
+static void split_ws(struct rec_split *s)
+{
+	while (s->pos < s->len &&
+	       (s->text[s->pos] == ' ' || s->text[s->pos] == '\t' ||
+		s->text[s->pos] == '\n' || s->text[s->pos] == '\r'))
+		s->pos++;
+}
+
+/* Says where the body went wrong: line and column are counted only now,
+ * once, so splitting a good body costs nothing for them. */
+static int split_fail(struct rec_split *s, const char *why, struct fr_err *err)
+{
+	long line = 1;
+	size_t bol = 0;
+
+	for (size_t i = 0; i < s->pos && i < s->len; i++)
+		if (s->text[i] == '\n') {
+			line++;
+			bol = i + 1;
+		}
+	s->state = SPLIT_FAILED;
+	fr_err_set(err, FR_EPARSE, "",
+		   "the body is not a JSON array of records: %s (line %ld, "
+		   "column %ld)",
+		   why, line, (long)(s->pos - bol) + 1);
+	if (err) {
+		err->line = line;
+		err->column = (long)(s->pos - bol) + 1;
+	}
+	return FR_EPARSE;
+}
+
+/* Before the body: an array to step into, or one object as the record. */
+static int split_start(struct rec_split *s, const char **elem, size_t *elen,
+		       struct fr_err *err)
+{
+	const char *why = NULL;
+
+	split_ws(s);
+	if (s->pos >= s->len)
+		return split_fail(s, "the body is empty", err);
+	if (s->text[s->pos] == '[') {
+		s->pos++;
+		split_ws(s);
+		if (s->pos < s->len && s->text[s->pos] == ']') {
+			s->pos++;
+			s->state = SPLIT_AFTER;
+			return 0;
+		}
+		s->state = SPLIT_IN_ARRAY;
+		return 0;
+	}
+	if (s->text[s->pos] != '{')
+		return split_fail(s, "'[' or '{' expected", err);
+	*elem = s->text + s->pos;
+	if (jscan_value(s->text, s->len, &s->pos, elen, &why) != 0)
+		return split_fail(s, why, err);
+	s->state = SPLIT_AFTER;
+	s->index++;
+	return 1;
+}
+
+/* In the array, at an element: the element, then ',' or ']'. */
+static int split_element(struct rec_split *s, const char **elem,
+			 size_t *elen, struct fr_err *err)
+{
+	const char *why = NULL;
+
+	split_ws(s);
+	*elem = s->text + s->pos;
+	if (jscan_value(s->text, s->len, &s->pos, elen, &why) != 0)
+		return split_fail(s, why, err);
+	split_ws(s);
+	if (s->pos >= s->len)
+		return split_fail(s, "JSON ends too early", err);
+	if (s->text[s->pos] == ']')
+		s->state = SPLIT_AFTER;
+	else if (s->text[s->pos] != ',')
+		return split_fail(s, "',' or ']' expected", err);
+	s->pos++;
+	s->index++;
+	return 1;
+}
+
+int rec_split_next(struct rec_split *s, const char **elem, size_t *elen,
+		   struct fr_err *err)
+{
+	int rc;
+
+	switch (s->state) {
+	case SPLIT_START:
+		rc = split_start(s, elem, elen, err);
+		/* An array's opening bracket alone is not an element: go on
+		 * to the first one (or to the end of an empty array). */
+		return rc != 0 ? rc : rec_split_next(s, elem, elen, err);
+	case SPLIT_IN_ARRAY:
+		return split_element(s, elem, elen, err);
+	case SPLIT_AFTER:
+		split_ws(s);
+		if (s->pos != s->len)
+			return split_fail(s, "text after the JSON array", err);
+		s->state = SPLIT_DONE;
+		return 0;
+	case SPLIT_DONE:
+		return 0;
+	default:
+		return split_fail(s, "not valid JSON", err);
+	}
+}

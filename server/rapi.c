@@ -5,6 +5,10 @@
 #include "fremdrift/log.h"
 
 #include <jansson.h>
+#include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,13 +16,43 @@
 #define FULL_BYTES (8u << 20)
 #define FULL_RECORDS 20000
 
+/*
+ * A body larger than BIG_BODY is taken a slice at a time, SLICE_RECORDS
+ * records (or array elements checked) per loop iteration, so that every
+ * other connection, /health included, is served in between (issue 12: a
+ * 200,000-record array held the loop for 2.6 s). Smaller bodies are taken
+ * at once, as before: the common one-record POST pays nothing for this.
+ * A slice of 2,000 records is a few milliseconds of work.
+ */
+#define BIG_BODY (1u << 20)
+#define SLICE_RECORDS 2000
+
+/* A batch whose buffers grew past this (a big body went through it) is
+ * freed after its commit instead of kept for reuse, and the memory given
+ * back to the system: one large request must not leave the server large. */
+#define KEEP_BATCH_BYTES (32u << 20)
+
+enum take_stage { TAKE_CHECK, TAKE_ADD };
+
 struct rreq {
 	struct records_api *api;
 	struct http_req *req;
 	char source[REC_SOURCE_MAX + 1];
 	int accepted, duplicates, rows;
 	json_t *rejected;
-	struct rreq *next; /* in the wait queue */
+	struct rreq *next; /* in the wait queue or the queue of big bodies */
+	/* Where taking the body has got to (a big body takes several loop
+	 * iterations). The body stays valid until the request is answered. */
+	struct rec_ctx ctx;
+	const char *body;
+	size_t len;
+	int ndjson;
+	int big;
+	enum take_stage stage;
+	struct rec_split split; /* a JSON body: the next element */
+	size_t pos;             /* an NDJSON body: the next line */
+	long index;             /* the index of the next record */
+	int owner;              /* its place in the filling side's reqs */
 };
 
 struct side {
@@ -38,11 +72,19 @@ struct records_api {
 	uv_check_t check;
 	struct rreq *wait_head, *wait_tail;
 	struct auth *auth;
+	/* The big body being taken (at most one at a time, which bounds the
+	 * time a batch is held open for one), and those waiting their turn. */
+	struct rreq *taking;
+	struct rreq *big_head, *big_tail;
+	uv_idle_t idle; /* active while a big body is being taken */
+	int open_handles;
 };
 
 static void flush(struct records_api *api);
 
 static void on_check(uv_check_t *h) { flush(h->data); }
+
+static void on_idle(uv_idle_t *h);
 
 struct records_api *rapi_new(uv_loop_t *loop, struct pgc *pg,
 			     struct ing_env *env, struct auth *auth)
@@ -61,13 +103,18 @@ struct records_api *rapi_new(uv_loop_t *loop, struct pgc *pg,
 	uv_check_init(loop, &api->check);
 	api->check.data = api;
 	uv_check_start(&api->check, on_check);
+	uv_idle_init(loop, &api->idle);
+	api->idle.data = api;
+	api->open_handles = 2;
 	return api;
 }
 
-static void check_closed(uv_handle_t *h)
+static void handle_closed(uv_handle_t *h)
 {
 	struct records_api *api = h->data;
 
+	if (--api->open_handles > 0)
+		return;
 	for (int i = 0; i < 2; i++) {
 		batch_free(&api->sides[i].batch);
 		free(api->sides[i].reqs);
@@ -80,7 +127,9 @@ static void check_closed(uv_handle_t *h)
 void rapi_close(struct records_api *api)
 {
 	uv_check_stop(&api->check);
-	uv_close((uv_handle_t *)&api->check, check_closed);
+	uv_idle_stop(&api->idle);
+	uv_close((uv_handle_t *)&api->check, handle_closed);
+	uv_close((uv_handle_t *)&api->idle, handle_closed);
 }
 
 void rapi_connection_up(struct records_api *api)
@@ -90,6 +139,17 @@ void rapi_connection_up(struct records_api *api)
 
 /* ---- answers ---- */
 
+/* Gives freed heap memory back to the system. glibc keeps freed memory for
+ * reuse, and after a big body (thousands of rejection objects, a batch of
+ * tens of MiB) that would leave the server large for ever. Called only
+ * after big bodies: it walks the heap. */
+static void give_back_memory(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
 static void answer(struct rreq *r)
 {
 	json_t *o = json_pack("{s:i, s:i, s:O}", "accepted", r->accepted,
@@ -97,19 +157,27 @@ static void answer(struct rreq *r)
 			      r->rejected);
 	char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
+	int big = r->big;
+
 	http_respond(r->req, 200, "application/json", NULL, text, strlen(text));
 	free(text);
 	json_decref(o);
 	json_decref(r->rejected);
 	free(r);
+	if (big)
+		give_back_memory();
 }
 
 static void fail_req(struct rreq *r, int status, const char *code,
 		     const char *msg)
 {
+	int big = r->big;
+
 	http_respond_error(r->req, status, code, msg);
 	json_decref(r->rejected);
 	free(r);
+	if (big)
+		give_back_memory();
 }
 
 static void reject(struct rreq *r, long index, const struct fr_err *err)
@@ -165,83 +233,90 @@ static int is_type(const char *ct, const char *want)
 	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
-/* Parses the body into the filling side; answers at once if nothing to
- * store. */
-static void take(struct records_api *api, struct rreq *r)
+/* Takes up to max NDJSON lines into the filling side; 1 if lines remain. */
+static int add_ndjson(struct records_api *api, struct rreq *r, long max)
 {
 	struct side *side = &api->sides[api->filling];
-	const char *ct = http_req_header(r->req, "content-type");
-	struct rec_ctx ctx;
-	struct record rec;
-	struct fr_err err;
-	size_t len;
-	const char *body = http_req_body(r->req, &len);
-	int owner = side->nreqs;
+	const char *end = r->body + r->len;
 
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.cat = &api->env->cat;
-	ctx.pseud = api->pseud;
-	ctx.key_no = api->env->key_no;
-	ctx.default_source = r->source;
-	cpr_today(&ctx.today);
+	for (long k = 0; k < max && r->pos < r->len; k++) {
+		const char *p = r->body + r->pos;
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		size_t n = (size_t)(le - p);
 
-	if (is_type(ct, "application/x-ndjson")) {
-		const char *p = body, *end = body + len;
-		long index = 0;
-
-		while (p < end) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			const char *le = nl ? nl : end;
-			size_t n = (size_t)(le - p);
-
-			while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == ' '))
-				n--;
-			if (n > 0) {
-				int rc;
-
-				fr_err_clear(&err);
-				rc = rec_parse_json(p, n, &ctx, &rec, &err);
-				add_record(r, side, owner, index, rc, &rec, &err);
-			}
-			index++;
-			p = nl ? nl + 1 : end;
-		}
-	} else {
-		json_error_t jerr;
-		json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-		size_t i;
-		json_t *v;
-
-		if (doc == NULL || (!json_is_array(doc) && !json_is_object(doc))) {
-			char msg[128];
-
-			snprintf(msg, sizeof(msg),
-				 "the body is not a JSON array of records "
-				 "(line %d, column %d)",
-				 jerr.line, jerr.column);
-			json_decref(doc);
-			fail_req(r, 400, "bad_body", msg);
-			return;
-		}
-		if (json_is_object(doc)) {
-			json_t *arr = json_array();
-
-			json_array_append_new(arr, doc);
-			doc = arr;
-		}
-		json_array_foreach(doc, i, v) {
+		while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == ' '))
+			n--;
+		if (n > 0) {
+			struct record rec;
+			struct fr_err err;
 			int rc;
 
 			fr_err_clear(&err);
-			rc = rec_from_json_object(v, &ctx, &rec, &err);
-			add_record(r, side, owner, (long)i, rc, &rec, &err);
+			rc = rec_parse_json(p, n, &r->ctx, &rec, &err);
+			add_record(r, side, r->owner, r->index, rc, &rec, &err);
 		}
-		json_decref(doc);
+		r->index++;
+		r->pos = nl ? (size_t)(nl + 1 - r->body) : r->len;
 	}
-	if (r->rows == 0) {
-		answer(r);
-		return;
+	return r->pos < r->len;
+}
+
+/* Takes up to max elements of a JSON body already checked whole
+ * (check_json) into the filling side; 1 if elements remain. */
+static int add_json(struct records_api *api, struct rreq *r, long max)
+{
+	struct side *side = &api->sides[api->filling];
+
+	for (long k = 0; k < max; k++) {
+		struct record rec;
+		struct fr_err err;
+		const char *elem;
+		size_t elen;
+		int rc;
+
+		if (rec_split_next(&r->split, &elem, &elen, &err) != 1)
+			return 0;
+		fr_err_clear(&err);
+		rc = rec_parse_json(elem, elen, &r->ctx, &rec, &err);
+		add_record(r, side, r->owner, r->index++, rc, &rec, &err);
 	}
+	return 1;
+}
+
+/*
+ * Checks up to max elements of a JSON body, before any record of it is
+ * taken, so that a body that is not JSON is refused whole (400, saying
+ * where), as it was when jansson parsed it whole. 1 if elements remain, 0
+ * when the body is good (the splitter is then rewound for add_json), or
+ * FR_EPARSE with the request answered.
+ */
+static int check_json(struct rreq *r, long max)
+{
+	struct fr_err err;
+	const char *elem;
+	size_t elen;
+	int rc = 1;
+
+	fr_err_clear(&err);
+	for (long k = 0; k < max && rc == 1; k++)
+		rc = rec_split_next(&r->split, &elem, &elen, &err);
+	if (rc < 0) {
+		fail_req(r, 400, "bad_body", err.msg);
+		return rc;
+	}
+	if (rc == 0)
+		rec_split_init(&r->split, r->body, r->len);
+	return rc;
+}
+
+static int add_some(struct records_api *api, struct rreq *r, long max)
+{
+	return r->ndjson ? add_ndjson(api, r, max) : add_json(api, r, max);
+}
+
+static void push_req(struct side *side, struct rreq *r)
+{
 	if (side->nreqs == side->cap) {
 		side->cap = side->cap ? side->cap * 2 : 64;
 		side->reqs = fr_xrealloc(side->reqs,
@@ -250,10 +325,132 @@ static void take(struct records_api *api, struct rreq *r)
 	side->reqs[side->nreqs++] = r;
 }
 
+/* A body fully taken: answered at once if nothing of it is to be stored,
+ * otherwise it waits in the filling side for its batch's commit. A big
+ * body already holds its place there (begin_add). */
+static void taken(struct records_api *api, struct rreq *r)
+{
+	struct side *side = &api->sides[api->filling];
+
+	if (r->rows == 0) {
+		if (r->big && r->owner == side->nreqs - 1)
+			side->nreqs--;
+		else if (r->big)
+			side->reqs[r->owner] = NULL; /* skipped by on_written */
+		answer(r);
+		return;
+	}
+	if (!r->big)
+		push_req(side, r);
+}
+
+/* A big body starts going into the filling side: it takes its place among
+ * the side's requests now, so that requests taken meanwhile come after
+ * it, and the side is not written until the body is all in (flush). */
+static void begin_add(struct records_api *api, struct rreq *r)
+{
+	struct side *side = &api->sides[api->filling];
+
+	r->stage = TAKE_ADD;
+	r->owner = side->nreqs;
+	push_req(side, r);
+}
+
+/* Starts the next big body waiting, if any, and no other is being taken. */
+static void next_big(struct records_api *api)
+{
+	struct rreq *r = api->big_head;
+
+	if (api->taking || r == NULL)
+		return;
+	api->big_head = r->next;
+	if (api->big_head == NULL)
+		api->big_tail = NULL;
+	api->taking = r;
+	if (r->ndjson)
+		begin_add(api, r);
+	uv_idle_start(&api->idle, on_idle);
+}
+
+/* One slice of the big body being taken, once per loop iteration. An
+ * active idle handle also keeps the loop from sleeping in poll: other
+ * connections are served between slices without waiting. */
+static void on_idle(uv_idle_t *h)
+{
+	struct records_api *api = h->data;
+	struct rreq *r = api->taking;
+	int rc;
+
+	if (r->stage == TAKE_CHECK) {
+		rc = check_json(r, SLICE_RECORDS);
+		if (rc == 0) {
+			begin_add(api, r);
+			return; /* its records go in from the next slice on */
+		}
+	} else {
+		rc = add_some(api, r, SLICE_RECORDS);
+		if (rc == 0)
+			taken(api, r);
+	}
+	if (rc == 1)
+		return;
+	api->taking = NULL;
+	uv_idle_stop(h);
+	next_big(api);
+	/* With the idle handle stopped the loop may now sleep in poll before
+	 * the check handle runs: write the batch now. */
+	flush(api);
+}
+
+/* Takes the body into the filling side: at once when it is small
+ * (answered at once if nothing is to be stored), a slice per loop
+ * iteration when it is big. */
+static void take(struct records_api *api, struct rreq *r)
+{
+	r->body = http_req_body(r->req, &r->len);
+	r->ndjson = is_type(http_req_header(r->req, "content-type"),
+			    "application/x-ndjson");
+	rec_split_init(&r->split, r->body, r->len);
+	r->stage = r->ndjson ? TAKE_ADD : TAKE_CHECK;
+	r->ctx.cat = &api->env->cat;
+	r->ctx.pseud = api->pseud;
+	r->ctx.key_no = api->env->key_no;
+	r->ctx.default_source = r->source;
+	cpr_today(&r->ctx.today);
+	if (r->len > BIG_BODY) {
+		r->big = 1;
+		if (api->big_tail)
+			api->big_tail->next = r;
+		else
+			api->big_head = r;
+		api->big_tail = r;
+		next_big(api);
+		return;
+	}
+	if (!r->ndjson && check_json(r, LONG_MAX) < 0)
+		return;
+	r->owner = api->sides[api->filling].nreqs;
+	add_some(api, r, LONG_MAX);
+	taken(api, r);
+}
+
 static int side_full(const struct side *s)
 {
 	return batch_bytes(&s->batch) >= FULL_BYTES ||
 	       batch_count(&s->batch) >= FULL_RECORDS;
+}
+
+/* Empties a written batch for reuse, or frees it when a big body made it
+ * large (KEEP_BATCH_BYTES). */
+static void release_batch(struct batch *b)
+{
+	if (b->resp.cap + b->ev.cap + b->keys.cap <= KEEP_BATCH_BYTES) {
+		batch_reset(b);
+		return;
+	}
+	batch_free(b);
+	batch_init(b, "http");
+	give_back_memory();
 }
 
 static void on_written(struct batch *b, int rc, const char *error, void *data)
@@ -288,6 +485,8 @@ static void on_written(struct batch *b, int rc, const char *error, void *data)
 		       &e);
 	}
 	for (int i = 0; i < side->nreqs; i++) {
+		if (side->reqs[i] == NULL)
+			continue; /* a big body with nothing to store */
 		if (rc == 0)
 			answer(side->reqs[i]);
 		else
@@ -296,7 +495,7 @@ static void on_written(struct batch *b, int rc, const char *error, void *data)
 				 "this request was stored");
 	}
 	side->nreqs = 0;
-	batch_reset(b);
+	release_batch(b);
 	flush(api);
 }
 
@@ -306,7 +505,11 @@ static void flush(struct records_api *api)
 {
 	struct side *side = &api->sides[api->filling];
 
-	if (!sink_busy(api->sink) && side->nreqs > 0) {
+	/* Not while a big body is going into the filling side: its records
+	 * must all be in one transaction, and it is answered after that. */
+	int adding = api->taking && api->taking->stage == TAKE_ADD;
+
+	if (!adding && !sink_busy(api->sink) && side->nreqs > 0) {
 		if (sink_submit(api->sink, &side->batch, on_written, api) == 0)
 			api->filling = 1 - api->filling;
 		side = &api->sides[api->filling];

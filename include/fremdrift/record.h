@@ -132,6 +132,37 @@ int rec_build(struct record *out, const struct rec_ctx *ctx,
 int rec_parse_json(const char *text, size_t len, const struct rec_ctx *ctx,
 		   struct record *out, struct fr_err *err);
 
+/*
+ * Splits an application/json body into the texts of its records: a JSON
+ * array of values, or one value on its own (an object: one record). The
+ * syntax of the whole body is checked as strictly as rec_parse_json checks
+ * a record, without building a document: memory stays constant whatever
+ * the body's size. What each element means is rec_parse_json's business.
+ *
+ * struct rec_split borrows text, which must outlive it; it may be stopped
+ * and resumed between calls (a large body is split a slice at a time).
+ * Any thread, one at a time per struct.
+ */
+struct rec_split {
+	const char *text;
+	size_t len;
+	size_t pos; /* the next byte to look at */
+	int state;  /* before the body, in the array, after it, done */
+	long index; /* elements returned so far */
+};
+
+void rec_split_init(struct rec_split *s, const char *text, size_t len);
+
+/*
+ * The next element: 1 with its text in *elem and *elen (pointing into
+ * text); 0 when the body has ended well (and at every call after that);
+ * FR_EPARSE when the body is not a JSON array or object, with err->msg
+ * saying what and where (line and column, 1-based bytes) and err->line and
+ * err->column set; every call after that fails too.
+ */
+int rec_split_next(struct rec_split *s, const char **elem, size_t *elen,
+		   struct fr_err *err);
+
 /* The same for an already parsed JSON object (a json_t *). */
 int rec_from_json_object(void *object, const struct rec_ctx *ctx,
 			 struct record *out, struct fr_err *err);

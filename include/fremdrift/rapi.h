@@ -9,6 +9,13 @@
  * request. When both batches are full, further requests wait unparsed
  * (their connections are not read meanwhile): backpressure to the client.
  *
+ * A body over 1 MiB is taken a slice of records per loop iteration (one
+ * such body at a time), so the loop keeps serving other connections; its
+ * batch is held back from the sink until the whole body is in, so its
+ * records still commit in one transaction. A JSON array is split by the
+ * strict scanner (rec_split_next) and checked to its end before any record
+ * is taken: no document is built, whatever the body's size.
+ *
  * Threads: loop thread only.
  */
 #ifndef FREMDRIFT_RAPI_H

@@ -233,11 +233,40 @@ static void test_big_body_not_json(void **state)
 	free(body);
 }
 
+/* Small arrays go through the same splitter: an element that is JSON but
+ * not a good record is rejected on its own; a broken array is refused
+ * whole, saying where. */
+static void test_small_arrays_split(void **state)
+{
+	static const char mixed[] = "[1,\n {\"kind\":\"event\",\"kind\":\"event\"}]";
+	static const char broken[] = "[{\"kind\":\"event\"}\n {\"kind\":1}]";
+	char *resp = NULL;
+	int fd;
+
+	(void)state;
+	fd = send_post(mixed, strlen(mixed), 0);
+	assert_int_equal(h_read_response(fd, &resp, 30000), 200);
+	close(fd);
+	assert_string_equal(strstr(resp, "\r\n\r\n") + 4,
+			    "{\"accepted\":0,\"duplicates\":0,\"rejected\":["
+			    "{\"index\":0,\"field\":\"\",\"reason\":"
+			    "\"a record must be a JSON object\"},"
+			    "{\"index\":1,\"field\":\"\",\"reason\":"
+			    "\"a field appears twice\"}]}");
+	free(resp);
+	fd = send_post(broken, strlen(broken), 0);
+	assert_int_equal(h_read_response(fd, &resp, 30000), 400);
+	close(fd);
+	assert_non_null(strstr(resp, "',' or ']' expected (line 2, column 2)"));
+	free(resp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_health_answers_during_a_big_body),
 		cmocka_unit_test(test_big_body_not_json),
+		cmocka_unit_test(test_small_arrays_split),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -310,6 +310,29 @@ static int check_json(struct rreq *r, long max)
 	return rc;
 }
 
+/* The two queues of requests (waiting for room, waiting to be taken). */
+static void enqueue(struct rreq **head, struct rreq **tail, struct rreq *r)
+{
+	r->next = NULL;
+	if (*tail)
+		(*tail)->next = r;
+	else
+		*head = r;
+	*tail = r;
+}
+
+static struct rreq *dequeue(struct rreq **head, struct rreq **tail)
+{
+	struct rreq *r = *head;
+
+	if (r) {
+		*head = r->next;
+		if (*head == NULL)
+			*tail = NULL;
+	}
+	return r;
+}
+
 static int add_some(struct records_api *api, struct rreq *r, long max)
 {
 	return r->ndjson ? add_ndjson(api, r, max) : add_json(api, r, max);
@@ -359,13 +382,11 @@ static void begin_add(struct records_api *api, struct rreq *r)
 /* Starts the next big body waiting, if any, and no other is being taken. */
 static void next_big(struct records_api *api)
 {
-	struct rreq *r = api->big_head;
+	struct rreq *r;
 
-	if (api->taking || r == NULL)
+	if (api->taking || api->big_head == NULL)
 		return;
-	api->big_head = r->next;
-	if (api->big_head == NULL)
-		api->big_tail = NULL;
+	r = dequeue(&api->big_head, &api->big_tail);
 	api->taking = r;
 	if (r->ndjson)
 		begin_add(api, r);
@@ -419,11 +440,7 @@ static void take(struct records_api *api, struct rreq *r)
 	cpr_today(&r->ctx.today);
 	if (r->len > BIG_BODY) {
 		r->big = 1;
-		if (api->big_tail)
-			api->big_tail->next = r;
-		else
-			api->big_head = r;
-		api->big_tail = r;
+		enqueue(&api->big_head, &api->big_tail, r);
 		next_big(api);
 		return;
 	}
@@ -514,14 +531,8 @@ static void flush(struct records_api *api)
 			api->filling = 1 - api->filling;
 		side = &api->sides[api->filling];
 	}
-	while (api->wait_head && !side_full(side)) {
-		struct rreq *r = api->wait_head;
-
-		api->wait_head = r->next;
-		if (api->wait_head == NULL)
-			api->wait_tail = NULL;
-		take(api, r);
-	}
+	while (api->wait_head && !side_full(side))
+		take(api, dequeue(&api->wait_head, &api->wait_tail));
 }
 
 /* ---- the handler ---- */
@@ -543,11 +554,7 @@ static void store(struct rreq *r, const char *source)
 	snprintf(r->source, sizeof(r->source), "%s", source);
 	if (api->wait_head || side_full(&api->sides[api->filling])) {
 		/* No room: wait, unparsed, until a batch is written. */
-		if (api->wait_tail)
-			api->wait_tail->next = r;
-		else
-			api->wait_head = r;
-		api->wait_tail = r;
+		enqueue(&api->wait_head, &api->wait_tail, r);
 		return;
 	}
 	take(api, r);

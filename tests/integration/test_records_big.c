@@ -204,12 +204,16 @@ static void test_health_answers_during_a_big_body(void **state)
 			       "WHERE source = 'big'"),
 			 RECORDS - 2);
 	/* What the body held is given back: the server grows by far less
-	 * than the ten-fold of the body that a parsed document took. */
+	 * than the ten-fold of the body that a parsed document took. Under
+	 * AddressSanitizer its own allocator keeps freed memory in
+	 * quarantine, so resident size says nothing there. */
+	free(body);
 	assert_int_equal(h_wait_status(port, "/health", 200, 10000), 200);
 	print_message("rss before %ld KiB, after %ld KiB, body %zu KiB\n",
 		      before, rss_kib(), len / 1024);
+#ifndef __SANITIZE_ADDRESS__
 	assert_true(rss_kib() - before < (long)(len / 1024) * 2);
-	free(body);
+#endif
 }
 
 static void test_big_body_not_json(void **state)

@@ -145,6 +145,53 @@ int h_site_new(struct h_site *s, const char *name)
 	return rc;
 }
 
+int h_token(const char *const *env, const char *source, const char *role,
+	    char out[80])
+{
+	const char *args[] = {"token", "create", "--source", source,
+			      "--role", role, NULL};
+	struct h_result r = h_run(args, env, NULL, 0);
+	int rc = r.status == 0 ? 0 : -1;
+
+	if (rc != 0)
+		fprintf(stderr, "h_token(%s, %s): %s", source, role, r.err);
+	snprintf(out, 80, "%.*s", (int)strcspn(r.out, "\n"), r.out);
+	h_result_free(&r);
+	return rc;
+}
+
+pid_t h_serve(const char *const *env, const char *log_path, int port)
+{
+	const char *args[] = {"serve", NULL};
+	pid_t pid = h_spawn(args, env, log_path);
+
+	if (pid <= 0)
+		return -1;
+	if (h_wait_status(port, "/health", 200, 10000) != 200) {
+		kill(pid, SIGKILL);
+		h_wait(pid, 5000);
+		return -1;
+	}
+	return pid;
+}
+
+char *h_read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f)
+		return strdup("");
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	buf[fread(buf, 1, (size_t)n, f)] = '\0';
+	fclose(f);
+	return buf;
+}
+
 /* environ plus overrides, as a new NULL-terminated array. */
 static char **make_env(const char *const *extra)
 {

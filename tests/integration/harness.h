@@ -43,6 +43,23 @@ struct h_site {
 int h_site_new(struct h_site *s, const char *name);
 
 /*
+ * A new API token of source and role (`fremdrift token create` under env)
+ * into out (80 bytes). 0, or -1 with the reason on stderr.
+ */
+int h_token(const char *const *env, const char *source, const char *role,
+	    char out[80]);
+
+/*
+ * `fremdrift serve` under env, its stderr to log_path; waits until /health
+ * on port answers 200. The pid, or -1 when it did not become healthy.
+ */
+pid_t h_serve(const char *const *env, const char *log_path, int port);
+
+/* The whole file at path, NUL-terminated (caller frees); "" when it cannot
+ * be read. */
+char *h_read_file(const char *path);
+
+/*
  * Runs the binary with args (NULL-terminated, without argv[0]), the
  * environment plus env ("NAME=value" strings, NULL-terminated; may be NULL),
  * and stdin_data (may be NULL) on stdin. Waits for it.

@@ -74,7 +74,6 @@ static const char *shaped(const char *name)
 
 static int setup(void **state)
 {
-	const char *sargs[] = {"serve", NULL};
 
 	(void)state;
 	if (h_site_new(&site, "it_auth") != 0)
@@ -89,8 +88,8 @@ static int setup(void **state)
 	port = h_free_port();
 	snprintf(env_http, sizeof(env_http), "FREMDRIFT_HTTP=127.0.0.1:%d", port);
 	snprintf(log_path, sizeof(log_path), "%s/auth.log", h_tmpdir());
-	server = h_spawn(sargs, env, log_path);
-	return h_wait_status(port, "/health", 200, 10000) == 200 ? 0 : -1;
+	server = h_serve(env, log_path, port);
+	return server > 0 ? 0 : -1;
 }
 
 static int teardown(void **state)

@@ -48,14 +48,7 @@ static const char *serve_env[] = {
 
 static int make_token(const char *role, char *out)
 {
-	const char *args[] = {"token", "create", "--source", "abuse",
-			      "--role", role, NULL};
-	struct h_result r = h_run(args, serve_env, NULL, 0);
-	int rc = r.status;
-
-	snprintf(out, 80, "%.*s", (int)strcspn(r.out, "\n"), r.out);
-	h_result_free(&r);
-	return rc;
+	return h_token(serve_env, "abuse", role, out);
 }
 
 static int setup(void **state)

@@ -42,23 +42,6 @@ static void write_text(const char *path, const char *text, size_t len)
 	fclose(f);
 }
 
-static char *read_all(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (!f)
-		return strdup("");
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	buf[fread(buf, 1, (size_t)n, f)] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static long count(const char *sql)
 {
 	PGconn *c = h_db(db);
@@ -148,7 +131,7 @@ static void test_rejections_name_line_field_reason(void **state)
 	r = h_run(args, env, NULL, 0);
 	assert_int_equal(r.status, 3);
 	assert_non_null(strstr(r.err, "2 accepted, 1 duplicates, 11 rejected"));
-	rejects = read_all(rej);
+	rejects = h_read_file(rej);
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		char key[64];
 		const char *at;
@@ -259,7 +242,7 @@ static void test_csv_dialects(void **state)
 	assert_non_null(strstr(r.err, "responses.csv: 1 accepted, 0 "
 				      "duplicates, 1 rejected"));
 	h_result_free(&r);
-	rejects = read_all(rej);
+	rejects = h_read_file(rej);
 	/* Line numbers count physical lines: c3 spans lines 4-5, so c4 is
 	 * on line 6 and c5 on line 7. Columns are 1-based. */
 	assert_non_null(strstr(rejects, "\"line\":4,\"column\":3,\"field\":\"course\""));
@@ -407,7 +390,7 @@ static void test_dump_has_no_cpr(void **state)
 		 "/usr/lib/postgresql/*/bin | tail -n 1)/pg_dump\" -d '%s' > %s",
 		 db, dump);
 	assert_int_equal(system(cmd), 0);
-	text = read_all(dump);
+	text = h_read_file(dump);
 	assert_true(strlen(text) > 100000); /* it did dump the data */
 	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
 		if (strstr(text, forms[i]))

@@ -41,20 +41,6 @@ static void write_text(const char *path, const char *text)
 	fclose(f);
 }
 
-static char *read_all(const char *path)
-{
-	static char buf[1 << 16];
-	FILE *f = fopen(path, "rb");
-	size_t n = 0;
-
-	if (f) {
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
 static long count(const char *sql)
 {
 	PGconn *c = h_db(site.db);
@@ -147,7 +133,7 @@ static void test_unknown_key_refused(void **state)
 		h_wait(pid, 5000);
 		fail_msg("serve did not exit 2 with an unknown key");
 	}
-	assert_non_null(strstr(read_all(log), "not one this database knows"));
+	assert_non_null(strstr(h_read_file(log), "not one this database knows"));
 
 	/* Adding it while another key is active needs --also. */
 	r = h_run(add, env2, NULL, 0);

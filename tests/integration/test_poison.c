@@ -72,24 +72,16 @@ static void scalar(const char *text, char *out, size_t size)
 
 static int setup(void **state)
 {
-	const char *targs[] = {"token", "create", "--source", "poison",
-			       "--role", "ingest", NULL};
-	const char *sargs[] = {"serve", NULL};
-	struct h_result r;
-
 	(void)state;
 	if (h_site_new(&site, "it_poison") != 0)
 		return -1;
 	port = h_free_port();
 	snprintf(env_http, sizeof(env_http), "FREMDRIFT_HTTP=127.0.0.1:%d", port);
 	snprintf(log_path, sizeof(log_path), "%s/poison.log", h_tmpdir());
-	r = h_run(targs, env, NULL, 0);
-	if (r.status != 0)
+	if (h_token(env, "poison", "ingest", token) != 0)
 		return -1;
-	snprintf(token, sizeof(token), "%.*s", (int)strcspn(r.out, "\n"), r.out);
-	h_result_free(&r);
-	server = h_spawn(sargs, env, log_path);
-	return h_wait_status(port, "/health", 200, 10000) == 200 ? 0 : -1;
+	server = h_serve(env, log_path, port);
+	return server > 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -208,23 +200,6 @@ static void write_file(const char *path, int extra, int bad)
 	fclose(f);
 }
 
-static char *read_all(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (!f)
-		return strdup("");
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	buf[fread(buf, 1, (size_t)n, f)] = '\0';
-	fclose(f);
-	return buf;
-}
-
 /*
  * A file of 50,000 records with one poison line in the middle: all the
  * others are stored, the run exits 3, the rejects file names the line; a
@@ -254,7 +229,7 @@ static void test_file_poison_line(void **state)
 	assert_int_equal(count("SELECT count(*) FROM fremdrift.events WHERE "
 			       "source = 'pf'"),
 			 LINES - 1);
-	text = read_all(rej);
+	text = h_read_file(rej);
 	assert_non_null(strstr(text, "\"line\":25000,"));
 	assert_null(strstr(text, "POISON"));
 	free(text);
@@ -358,7 +333,7 @@ static void test_cpr_shaped_text_never_echoed(void **state)
 	assert_non_null(strstr(r.err, "CPR"));
 	assert_null(strstr(r.err, "010190"));
 	h_result_free(&r);
-	text = read_all(rej);
+	text = h_read_file(rej);
 	assert_null(strstr(text, "010190"));
 	free(text);
 	assert_int_equal(count("SELECT count(*) FROM fremdrift.events e WHERE "

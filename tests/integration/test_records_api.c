@@ -33,20 +33,8 @@ static const char *env[] = {site.env_db, site.env_key, env_http,
 	"\"course\":\"H1\",\"at\":\"2026-02-01\",\"type\":\"course_ended\","   \
 	"\"exit_status\":\"education\"}"
 
-static void make_token(const char *role, char *out)
-{
-	const char *args[] = {"token", "create", "--source", "api-test",
-			      "--role", role, NULL};
-	struct h_result r = h_run(args, env, NULL, 0);
-
-	assert_int_equal(r.status, 0);
-	snprintf(out, 80, "%.*s", (int)strcspn(r.out, "\n"), r.out);
-	h_result_free(&r);
-}
-
 static int setup(void **state)
 {
-	const char *sargs[] = {"serve", NULL};
 
 	(void)state;
 	if (h_site_new(&site, "it_records") != 0)
@@ -54,10 +42,11 @@ static int setup(void **state)
 	port = h_free_port();
 	snprintf(env_http, sizeof(env_http), "FREMDRIFT_HTTP=127.0.0.1:%d", port);
 	snprintf(log_path, sizeof(log_path), "%s/api.log", h_tmpdir());
-	make_token("ingest", ingest_token);
-	make_token("dashboard", dash_token);
-	server = h_spawn(sargs, env, log_path);
-	return h_wait_status(port, "/health", 200, 10000) == 200 ? 0 : -1;
+	if (h_token(env, "api-test", "ingest", ingest_token) != 0 ||
+	    h_token(env, "api-test", "dashboard", dash_token) != 0)
+		return -1;
+	server = h_serve(env, log_path, port);
+	return server > 0 ? 0 : -1;
 }
 
 static int teardown(void **state)

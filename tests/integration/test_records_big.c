@@ -36,24 +36,16 @@ static const char *env[] = {site.env_db, site.env_key, env_http,
 
 static int setup(void **state)
 {
-	const char *targs[] = {"token", "create", "--source", "big", "--role",
-			       "ingest", NULL};
-	const char *sargs[] = {"serve", NULL};
-	struct h_result r;
-
 	(void)state;
 	if (h_site_new(&site, "it_records_big") != 0)
 		return -1;
 	port = h_free_port();
 	snprintf(env_http, sizeof(env_http), "FREMDRIFT_HTTP=127.0.0.1:%d", port);
 	snprintf(log_path, sizeof(log_path), "%s/big.log", h_tmpdir());
-	r = h_run(targs, env, NULL, 0);
-	if (r.status != 0)
+	if (h_token(env, "big", "ingest", token) != 0)
 		return -1;
-	snprintf(token, sizeof(token), "%.*s", (int)strcspn(r.out, "\n"), r.out);
-	h_result_free(&r);
-	server = h_spawn(sargs, env, log_path);
-	return h_wait_status(port, "/health", 200, 10000) == 200 ? 0 : -1;
+	server = h_serve(env, log_path, port);
+	return server > 0 ? 0 : -1;
 }
 
 static int teardown(void **state)

@@ -160,6 +160,15 @@ int h_token(const char *const *env, const char *source, const char *role,
 	return rc;
 }
 
+int h_listen_env(char *env_http, char *log_path, const char *name)
+{
+	int port = h_free_port();
+
+	snprintf(env_http, 64, "FREMDRIFT_HTTP=127.0.0.1:%d", port);
+	snprintf(log_path, 256, "%s/%s.log", h_tmpdir(), name);
+	return port;
+}
+
 pid_t h_serve(const char *const *env, const char *log_path, int port)
 {
 	const char *args[] = {"serve", NULL};

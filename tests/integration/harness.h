@@ -50,6 +50,13 @@ int h_token(const char *const *env, const char *source, const char *role,
 	    char out[80]);
 
 /*
+ * A free port for a server of the test: writes "FREMDRIFT_HTTP=127.0.0.1:
+ * <port>" into env_http (64 bytes) and "<scratch>/<name>.log" into
+ * log_path (256 bytes). Returns the port.
+ */
+int h_listen_env(char *env_http, char *log_path, const char *name);
+
+/*
  * `fremdrift serve` under env, its stderr to log_path; waits until /health
  * on port answers 200. The pid, or -1 when it did not become healthy.
  */

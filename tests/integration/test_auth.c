@@ -85,9 +85,7 @@ static int setup(void **state)
 	    "SELECT sha256(convert_to(" SHAPED("n") ", 'UTF8')), s, r FROM "
 	    "(VALUES ('tok-victim', 'victim', 'ingest'), ('tok-dash', "
 	    "'board', 'dashboard'), ('tok-gone', 'gone', 'ingest')) t(n, s, r)");
-	port = h_free_port();
-	snprintf(env_http, sizeof(env_http), "FREMDRIFT_HTTP=127.0.0.1:%d", port);
-	snprintf(log_path, sizeof(log_path), "%s/auth.log", h_tmpdir());
+	port = h_listen_env(env_http, log_path, "auth");
 	server = h_serve(env, log_path, port);
 	return server > 0 ? 0 : -1;
 }

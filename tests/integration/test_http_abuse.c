@@ -58,9 +58,7 @@ static int setup(void **state)
 	(void)state;
 	if (h_site_new(&site, "it_http_abuse") != 0)
 		return -1;
-	port = h_free_port();
-	snprintf(env_http, sizeof(env_http), "FREMDRIFT_HTTP=127.0.0.1:%d", port);
-	snprintf(log_path, sizeof(log_path), "%s/abuse.log", h_tmpdir());
+	port = h_listen_env(env_http, log_path, "abuse");
 	if (make_token("ingest", ingest_token) != 0 ||
 	    make_token("dashboard", dash_token) != 0)
 		return -1;

@@ -33,6 +33,11 @@ int cmd_config(int argc, char **argv, const struct fr_config *cfg)
 	printf("FREMDRIFT_HTTP_MAX_CONNECTIONS=%u\n", cfg->http_max_connections);
 	printf("FREMDRIFT_DB_TIMEOUT=%ums\n", cfg->db_timeout_ms);
 	printf("FREMDRIFT_LOG_LEVEL=%s\n", log_level_name(cfg->log_level));
+	printf("FREMDRIFT_DASH_MIN_CELL=%u\n", cfg->dash_min_cell);
+	printf("FREMDRIFT_DASH_NOISE_SD=%g\n", cfg->dash_noise_sd);
+	printf("FREMDRIFT_DASH_NOISE_MAX=%u\n", cfg->dash_noise_max);
+	printf("FREMDRIFT_DASH_SUM_POINTS=%g\n", cfg->dash_sum_points);
+	printf("FREMDRIFT_DASH_SUM_HOURS=%g\n", cfg->dash_sum_hours);
 	printf("migrations in this binary: %d (latest %04d)\n",
 	       fr_migrations_count,
 	       fr_migrations_count ? fr_migrations[fr_migrations_count - 1].version

@@ -151,6 +151,49 @@ static int count_var(const char *(*get)(const char *name, void *data),
 	return 0;
 }
 
+/* A decimal number from lo to hi in variable name, if set. */
+static int real_var(const char *(*get)(const char *name, void *data),
+		    void *data, const char *name, double lo, double hi,
+		    double *out, struct fr_err *err)
+{
+	const char *v = get(name, data);
+	char *end;
+	double x;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	x = strtod(v, &end);
+	if (end == v || *end != '\0' || !(x >= lo && x <= hi))
+		return fr_err_set(err, FR_ECONFIG, name,
+				  "expected a number from %g to %g (a point, "
+				  "not a comma, before decimals)", lo, hi);
+	*out = x;
+	return 0;
+}
+
+/* The dashboard's protection parameters. */
+static int dash_vars(struct fr_config *cfg,
+		     const char *(*get)(const char *name, void *data),
+		     void *data, struct fr_err *err)
+{
+	int rc = count_var(get, data, "FREMDRIFT_DASH_MIN_CELL", 1, 100,
+			   &cfg->dash_min_cell, err);
+
+	if (rc == 0)
+		rc = count_var(get, data, "FREMDRIFT_DASH_NOISE_MAX", 1, 50,
+			       &cfg->dash_noise_max, err);
+	if (rc == 0)
+		rc = real_var(get, data, "FREMDRIFT_DASH_NOISE_SD", 0.5, 20,
+			      &cfg->dash_noise_sd, err);
+	if (rc == 0)
+		rc = real_var(get, data, "FREMDRIFT_DASH_SUM_POINTS", 0.1, 100,
+			      &cfg->dash_sum_points, err);
+	if (rc == 0)
+		rc = real_var(get, data, "FREMDRIFT_DASH_SUM_HOURS", 0.1, 37,
+			      &cfg->dash_sum_hours, err);
+	return rc;
+}
+
 int fr_config_load_from(struct fr_config *cfg,
 			const char *(*get)(const char *name, void *data),
 			void *data, struct fr_err *err)
@@ -168,6 +211,11 @@ int fr_config_load_from(struct fr_config *cfg,
 	cfg->http_max_bodies_total = 64u << 20;
 	cfg->db_timeout_ms = 5000;
 	cfg->log_level = LOG_INFO;
+	cfg->dash_min_cell = 5;
+	cfg->dash_noise_sd = 3;
+	cfg->dash_noise_max = 8;
+	cfg->dash_sum_points = 10;
+	cfg->dash_sum_hours = 4;
 
 	v = get("FREMDRIFT_VAR", data);
 	cfg->var_dir = abs_join(v && *v ? v : "var", "");
@@ -228,6 +276,8 @@ int fr_config_load_from(struct fr_config *cfg,
 	if (rc == 0)
 		rc = count_var(get, data, "FREMDRIFT_HTTP_MAX_PER_CLIENT", 0,
 			       100000, &cfg->http_max_per_client, err);
+	if (rc == 0)
+		rc = dash_vars(cfg, get, data, err);
 	if (rc != 0)
 		goto fail;
 

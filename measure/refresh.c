@@ -12,7 +12,7 @@
  * computed in C (measure/stats.c): alpha needs every item of every
  * baseline response, which one streaming pass has at hand. The course
  * facts and the dashboard's aggregates are SQL functions
- * (fremdrift.refresh_courses() and fremdrift.dash_rebuild(), in
+ * (fremdrift.refresh_courses() and fremdrift.dash_build(), in
  * sql/current/), called here in the same transaction.
  */
 #include "fremdrift/refresh.h"
@@ -54,6 +54,7 @@ struct refresh {
 	char pseud[2 * PSEUD_LEN + 1];
 	struct fr_buf out;
 	PGconn *writer, *reader;
+	const struct fr_config *cfg;
 	struct timespec t0;
 	long long rows, responses, courses;
 	int failed;
@@ -317,6 +318,8 @@ static int insert_reliability(struct refresh *r, int i, int d)
  * written, then COMMIT. */
 static int finish(struct refresh *r)
 {
+	const struct fr_config *c = r->cfg;
+	char p[5][32];
 	PGresult *res;
 
 	if (db_exec(r->writer, WHO, "TRUNCATE fremdrift.dimension_reliability"))
@@ -325,10 +328,17 @@ static int finish(struct refresh *r)
 		for (int d = 0; d < r->cat.instruments[i].ndims; d++)
 			if (insert_reliability(r, i, d) != 0)
 				return -1;
-	res = db_query(r->writer, WHO, "SELECT fremdrift.dash_rebuild()", 0, NULL);
+	snprintf(p[0], sizeof(p[0]), "%u", c->dash_min_cell);
+	snprintf(p[1], sizeof(p[1]), "%.17g", c->dash_noise_sd);
+	snprintf(p[2], sizeof(p[2]), "%u", c->dash_noise_max);
+	snprintf(p[3], sizeof(p[3]), "%.17g", c->dash_sum_points);
+	snprintf(p[4], sizeof(p[4]), "%.17g", c->dash_sum_hours);
+	res = db_query(r->writer, WHO,
+		       "SELECT fremdrift.dash_build($1, $2, $3, $4, $5)", 5,
+		       (const char *const[]){p[0], p[1], p[2], p[3], p[4]});
 	if (res == NULL)
 		return -1;
-	fprintf(stderr, "dashboard: %s cube rows: %.1f s\n", PQgetvalue(res, 0, 0),
+	fprintf(stderr, "dashboard: %s cells: %.1f s\n", PQgetvalue(res, 0, 0),
 		seconds_since(&r->t0));
 	PQclear(res);
 	if (db_exec(r->writer, WHO, "COMMIT") != 0)
@@ -354,6 +364,7 @@ int refresh_run(const struct fr_config *cfg)
 		for (int d = 0; d < r->cat.instruments[i].ndims; d++)
 			alpha_init(&r->alpha[i][d],
 				   r->cat.instruments[i].dims[d].nitems);
+	r->cfg = cfg;
 	r->writer = db_connect_migrated(cfg, WHO);
 	if (r->writer == NULL || (r->reader = db_connect(cfg, WHO)) == NULL)
 		goto out;

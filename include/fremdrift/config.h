@@ -29,6 +29,12 @@ struct fr_config {
 	size_t http_max_bodies_total;     /* FREMDRIFT_HTTP_MAX_BODIES_TOTAL */
 	unsigned db_timeout_ms;           /* FREMDRIFT_DB_TIMEOUT */
 	enum log_level log_level;         /* FREMDRIFT_LOG_LEVEL */
+	/* The dashboard's protection (docs/dashboard.md), used by refresh. */
+	unsigned dash_min_cell;           /* FREMDRIFT_DASH_MIN_CELL */
+	double dash_noise_sd;             /* FREMDRIFT_DASH_NOISE_SD */
+	unsigned dash_noise_max;          /* FREMDRIFT_DASH_NOISE_MAX */
+	double dash_sum_points;           /* FREMDRIFT_DASH_SUM_POINTS */
+	double dash_sum_hours;            /* FREMDRIFT_DASH_SUM_HOURS */
 };
 
 /*

@@ -1,367 +1,352 @@
--- The dashboard's aggregates, built at refresh time: what
--- `fremdrift measure refresh` calls last, in its transaction, through
--- fremdrift.dash_rebuild(). The tables are in sql/0007_dashboard_cube.sql
--- (their columns are explained there); the readers in 50_dash_read.sql.
+-- The dashboard's release, built by `fremdrift measure refresh` through
+-- fremdrift.dash_build() and corrected by `fremdrift erase` through
+-- fremdrift.dash_forget(). The tables are in sql/0009_dashboard_release.sql;
+-- the published rows are made by dash_publish() (50_dash_publish.sql).
 --
--- dash_build() folds every course (and every course x dimension, course x
--- sub-goal, ...) into fremdrift.dash_cube: counts and sums per
--- population, key, department, target group, start month, end month and
--- "previous end" months, and from it into running sums per month
--- (fremdrift.dash_prefix). A dashboard call then reads two rows per cell
--- instead of aggregating millions of progression rows, and still counts
--- distinct citizens exactly, for any period of whole months:
+-- What is counted (docs/dashboard.md):
+-- * Periods are fixed: quarters and years. A course counts in every period
+--   it runs in (to the refresh's day, if still running) for the figures of
+--   citizens in course, and in the period it ended for exits and
+--   follow-ups.
+-- * Breakdowns are fixed: department x target group, department, target
+--   group and all.
+-- * Every count is of distinct citizens. Where a citizen has several
+--   courses in one cell, the cell counts them once, with their latest
+--   course (latest start); their other courses there are left out.
 --
---   For each population and grouping, order one citizen's rows by start.
---   A row overlaps the period [F, T] when start <= T and end >= F. Count a
---   row as a new citizen only when none of the same citizen's earlier rows
---   in the same grouping overlaps the period. An earlier row started no
---   later, so it overlaps exactly when its end >= F; hence: count the row
---   when the latest end among the earlier rows (prev_*) is before F. Each
---   citizen with a row in the period is then counted exactly once.
---
--- The grouping decides whose earlier rows matter: within department and
--- target group (prev_da), department (prev_d), target group (prev_a) or
--- everything (prev_all); the cube keeps all four.
---
--- Choices made for speed (figures at 300,000 courses, docs/benchmarks.md):
--- * The prev_* of citizens with two to four courses come from one sort and
---   three lag()s instead of four window sorts (about 8.5 s down to 6 s);
---   citizens with five courses or more keep the four running maxima.
--- * dash_extra's indexes are SP-GiST, not GiST: building them takes about
---   a third of the time (2.1 s down to 0.6 s for the largest population)
---   and a search is as fast or faster. They are built after the rows are
---   in, one per population: a bulk build is several times cheaper than
---   row-by-row upkeep, and a small index per population is faster to
---   search than one over all.
--- * The tables the dashboard reads (dash_months, dash_prefix, dash_extra)
---   are written as *_next tables by dash_build() while the dashboard keeps
---   reading the live ones, and swapped in by dash_swap() at the end: a
---   call made during a refresh answers from the previous figures instead
---   of waiting half a minute for the refresh to finish.
--- * A row whose earlier rows all end at or after its own end (a course
---   inside a longer one) stays out of dash_extra: no period counts it
---   there (its range (prev_lo, end_m] is empty).
+-- How it is computed fast: every course's facts (one row per population
+-- and key: the course, each dimension with progression, each sub-goal,
+-- ...) are summed per population, key, department, target group and range
+-- of quarters, then spread over the range's periods and the four
+-- breakdowns. Citizens with one course (nine in ten) need nothing more.
+-- For citizens with several courses, the courses that are not the
+-- citizen's latest in some period and breakdown are found (a window over
+-- a few thousand rows) and their facts subtracted there again.
 
--- Builds the cube from fremdrift.courses and fremdrift.progression, and
--- from it dash_months_next, dash_prefix_next and dash_extra_next for
--- dash_swap() to put in place. Returns the number of cube rows.
--- Populations (pop / key / measures):
---   course       ''            s1 has a company-oriented intervention
---   company      ''            (courses with one)
---   company_days days to first (courses with one; for the median)
---   prog         dimension     s1 improved, s2 deteriorated, s3 change
---                              (rows with at least two responses)
---   sub          sub-goal      s1 attained
---   mix          mix           (all courses)
---   mix_prog     mix           s1 improved, s2 deteriorated, s3 change,
---                              s4 dimension rows: sums over the course's
---                              prog rows
---   mix_exit     mix           s1 exit towards work or education
---   paid         ''            s1 the course's mean paid hours a week
---   belief, belief_prog, belief_exit: as mix_*, key the job chance 1-5
---   exit         exit status   (ended courses)
---   follow       follow-up status
-CREATE OR REPLACE FUNCTION fremdrift.dash_build() RETURNS bigint
-LANGUAGE plpgsql SET work_mem = '256MB' SET jit = off
+-- The facts of the courses in dash_dc, as the temporary view dash_fv: one
+-- row per course, family ('o': counted while running, 'e': counted when
+-- ended), population and key, with the course's department, target group,
+-- quarters (qa..qb), citizen's keys and number of courses; c1..c3 flags of
+-- subsets, v a bounded value.
+--   course  ''         c1 a company-oriented intervention
+--   cdays   band       (courses with one: days from start to the first,
+--                      by band, for the median)
+--   prog    dimension  c1 improved, c2 deteriorated (reliable change),
+--                      v change (0-100 points, cut at +-100)
+--   sub     sub-goal   c1 attained
+--   mix     mix        c1 progression measured, c2 improved on a
+--                      dimension, c3 deteriorated on one, v mean change
+--   belief  job chance as mix
+--   paid    ''         v paid hours a week (cut at 0-37)
+--   exit    status     (ended courses)
+--   follow  status
+--   mix_end, belief_end  c1 exit towards work or education
+-- A course has one row per dimension and sub-goal unless two questionnaire
+-- versions (or instruments) share a dimension's name: only then are its
+-- rows grouped, which costs seconds at 300,000 courses.
+CREATE OR REPLACE FUNCTION fremdrift.dash_facts() RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    shared_dims boolean := EXISTS (
+        SELECT 1 FROM fremdrift.instrument_dimensions
+        GROUP BY dimension HAVING count(*) > 1);
+    shared_subs boolean := EXISTS (
+        SELECT 1 FROM fremdrift.instrument_subgoals
+        GROUP BY subgoal HAVING count(*) > 1);
+BEGIN
+    EXECUTE format($q$
+        CREATE TEMP TABLE dash_p ON COMMIT DROP AS
+        SELECT d.id, d.department, d.tg, d.sq, d.eq, d.kc, d.ks, d.courses,
+               p.dimension COLLATE "C" AS dimension, %s
+        FROM report.progression p JOIN dash_dc d ON d.course = p.course_key
+        WHERE p.n_responses >= 2 %s $q$,
+        CASE WHEN shared_dims
+             THEN 'max((p.reliable_change = ''improved'')::int) AS imp, '
+                  'max((p.reliable_change = ''deteriorated'')::int) AS det, '
+                  'avg(greatest(-100, least(100, p.change))) AS change'
+             ELSE '(p.reliable_change = ''improved'')::int AS imp, '
+                  '(p.reliable_change = ''deteriorated'')::int AS det, '
+                  'greatest(-100, least(100, p.change))::float8 AS change'
+        END,
+        CASE WHEN shared_dims THEN 'GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9' END);
+    CREATE TEMP TABLE dash_pc ON COMMIT DROP AS
+    SELECT id, max(imp) AS imp, max(det) AS det, avg(change) AS ch
+    FROM dash_p GROUP BY id;
+    EXECUTE format($q$
+        CREATE TEMP TABLE dash_s ON COMMIT DROP AS
+        SELECT d.id, d.department, d.tg, d.sq, d.eq, d.kc, d.ks, d.courses,
+               s.subgoal COLLATE "C" AS subgoal, %s AS attained
+        FROM report.subgoal_attainment s
+        JOIN dash_dc d ON d.course = s.course_key %s $q$,
+        CASE WHEN shared_subs THEN 'max(s.attained::int)'
+             ELSE 's.attained::int' END,
+        CASE WHEN shared_subs THEN 'GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9' END);
+    ANALYZE dash_p, dash_pc, dash_s;
+    CREATE TEMP VIEW dash_fv AS
+    SELECT id, 'o'::"char" AS fam, department, tg, sq AS qa, eq AS qb, kc, ks,
+           courses, 'course'::text COLLATE "C" AS pop,
+           ''::text COLLATE "C" AS key,
+           (first_company IS NOT NULL)::int AS c1, 0 AS c2, 0 AS c3,
+           0::float8 AS v
+    FROM dash_dc
+    UNION ALL
+    SELECT id, 'o', department, tg, sq, eq, kc, ks, courses, 'cdays',
+           CASE WHEN first_company - started < 14 THEN '000'
+                WHEN first_company - started < 28 THEN '014'
+                WHEN first_company - started < 56 THEN '028'
+                WHEN first_company - started < 91 THEN '056'
+                WHEN first_company - started < 182 THEN '091'
+                ELSE '182' END, 0, 0, 0, 0
+    FROM dash_dc WHERE first_company IS NOT NULL
+    UNION ALL
+    SELECT id, 'o', department, tg, sq, eq, kc, ks, courses, 'prog',
+           dimension, imp, det, 0, change
+    FROM dash_p
+    UNION ALL
+    SELECT id, 'o', department, tg, sq, eq, kc, ks, courses, 'sub', subgoal,
+           attained, 0, 0, 0
+    FROM dash_s
+    UNION ALL
+    SELECT d.id, 'o', d.department, d.tg, d.sq, d.eq, d.kc, d.ks, d.courses,
+           'mix', d.mix, (pc.id IS NOT NULL)::int, coalesce(pc.imp, 0),
+           coalesce(pc.det, 0), coalesce(pc.ch, 0)
+    FROM dash_dc d LEFT JOIN dash_pc pc USING (id)
+    UNION ALL
+    SELECT d.id, 'o', d.department, d.tg, d.sq, d.eq, d.kc, d.ks, d.courses,
+           'belief', d.job_chance::text, (pc.id IS NOT NULL)::int,
+           coalesce(pc.imp, 0), coalesce(pc.det, 0), coalesce(pc.ch, 0)
+    FROM dash_dc d LEFT JOIN dash_pc pc USING (id)
+    WHERE d.job_chance IS NOT NULL
+    UNION ALL
+    SELECT id, 'o', department, tg, sq, eq, kc, ks, courses, 'paid', '',
+           0, 0, 0, greatest(0, least(37, paid_hours_week))
+    FROM dash_dc WHERE paid_hours_week IS NOT NULL
+    UNION ALL
+    SELECT id, 'e', department, tg, xq, xq, kc, ks, courses, 'exit',
+           exit_status, 0, 0, 0, 0
+    FROM dash_dc WHERE xq IS NOT NULL
+    UNION ALL
+    SELECT id, 'e', department, tg, xq, xq, kc, ks, courses, 'follow',
+           followup_status, 0, 0, 0, 0
+    FROM dash_dc WHERE xq IS NOT NULL AND followup_status IS NOT NULL
+    UNION ALL
+    SELECT d.id, 'e', d.department, d.tg, d.xq, d.xq, d.kc, d.ks, d.courses,
+           'mix_end', d.mix, x.towards_work::int, 0, 0, 0
+    FROM dash_dc d JOIN fremdrift.exit_statuses x ON x.code = d.exit_status
+    WHERE d.xq IS NOT NULL
+    UNION ALL
+    SELECT d.id, 'e', d.department, d.tg, d.xq, d.xq, d.kc, d.ks, d.courses,
+           'belief_end', d.job_chance::text, x.towards_work::int, 0, 0, 0
+    FROM dash_dc d JOIN fremdrift.exit_statuses x ON x.code = d.exit_status
+    WHERE d.xq IS NOT NULL AND d.job_chance IS NOT NULL;
+END $$;
+
+-- The courses of every citizen (p_pseudonym NULL) or of one, as of a day,
+-- summed into cells in the temporary table dash_delta: what those
+-- citizens add to fremdrift.dash_cells. Returns its number of rows.
+CREATE OR REPLACE FUNCTION fremdrift.dash_contrib(p_pseudonym bytea,
+        p_as_of date)
+RETURNS bigint LANGUAGE plpgsql SET work_mem = '256MB' SET jit = off
     SET client_min_messages = warning AS $$
 DECLARE
-    -- Every population's rows from the courses in table %1$I, summed per
-    -- cell; %2$s is either two NULLs (cells of many citizens) or the
-    -- citizen and the course's number (one cell per course, for windows).
-    rows_sql CONSTANT text := $q$
-        SELECT 'course'::text COLLATE "C" AS pop, ''::text COLLATE "C" AS key,
-               department, agreement,
-               sm, em, %2$s, count(*) AS n,
-               sum((first_company IS NOT NULL)::int)::float8 AS s1,
-               0::float8 AS s2, 0::float8 AS s3, 0::float8 AS s4
-        FROM %1$I c GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-        UNION ALL
-        SELECT 'company', '', department, agreement, sm, em, %2$s, count(*),
-               0, 0, 0, 0
-        FROM %1$I c WHERE first_company IS NOT NULL
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-        UNION ALL
-        SELECT 'company_days', (first_company - started)::text, department,
-               agreement, sm, em, %2$s, count(*), 0, 0, 0, 0
-        FROM %1$I c WHERE first_company IS NOT NULL
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-        UNION ALL
-        SELECT 'prog', p.dimension, department, agreement, sm, em, %2$s,
-               count(*), sum(p.imp), sum(p.det), sum(p.change), 0
-        FROM %1$I c JOIN dash_p p USING (course) WHERE p.counts
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-        UNION ALL
-        SELECT 'sub', a.subgoal, department, agreement, sm, em, %2$s,
-               count(*), sum(a.attained::int), 0, 0, 0
-        FROM %1$I c JOIN dash_s a USING (course)
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-        UNION ALL
-        SELECT 'mix', mix, department, agreement, sm, em, %2$s, count(*),
-               0, 0, 0, 0
-        FROM %1$I c GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-        UNION ALL
-        SELECT 'mix_prog', mix, department, agreement, sm, em, %2$s, count(*),
-               sum(pc.imp), sum(pc.det), sum(pc.ch), sum(pc.k)
-        FROM %1$I c JOIN dash_pc pc USING (course)
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-        UNION ALL
-        SELECT 'mix_exit', mix, department, agreement, sm, em, %2$s, count(*),
-               sum(x.towards_work::int), 0, 0, 0
-        FROM %1$I c JOIN fremdrift.exit_statuses x ON x.code = c.exit_status
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-        UNION ALL
-        SELECT 'paid', '', department, agreement, sm, em, %2$s, count(*),
-               sum(paid_hours_week), 0, 0, 0
-        FROM %1$I c WHERE paid_hours_week IS NOT NULL
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-        UNION ALL
-        SELECT 'belief', job_chance::text, department, agreement, sm, em,
-               %2$s, count(*), 0, 0, 0, 0
-        FROM %1$I c WHERE job_chance IS NOT NULL
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-        UNION ALL
-        SELECT 'belief_prog', job_chance::text, department, agreement, sm, em,
-               %2$s, count(*), sum(pc.imp), sum(pc.det), sum(pc.ch), sum(pc.k)
-        FROM %1$I c JOIN dash_pc pc USING (course) WHERE job_chance IS NOT NULL
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-        UNION ALL
-        SELECT 'belief_exit', job_chance::text, department, agreement, sm, em,
-               %2$s, count(*), sum(x.towards_work::int), 0, 0, 0
-        FROM %1$I c JOIN fremdrift.exit_statuses x ON x.code = c.exit_status
-        WHERE job_chance IS NOT NULL
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-        UNION ALL
-        SELECT 'exit', exit_status, department, agreement, sm, em, %2$s,
-               count(*), 0, 0, 0, 0
-        FROM %1$I c WHERE exit_status IS NOT NULL
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-        UNION ALL
-        SELECT 'follow', followup_status, department, agreement, sm, em, %2$s,
-               count(*), 0, 0, 0, 0
-        FROM %1$I c WHERE followup_status IS NOT NULL
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 $q$;
     total bigint;
-    name text;
-    pops text[];
 BEGIN
+    DROP VIEW IF EXISTS dash_fv;
+    DROP TABLE IF EXISTS dash_dc, dash_p, dash_pc, dash_s, dash_nr, dash_a,
+                         dash_delta;
+    CREATE TEMP TABLE dash_dc ON COMMIT DROP AS
+    SELECT row_number() OVER () AS id, c.course, c.pseudonym,
+           k.k_count::float8 AS kc, k.k_sum::float8 AS ks,
+           c.department COLLATE "C" AS department,
+           c.agreement COLLATE "C" AS tg, c.started,
+           fremdrift.quarter_index(c.started) AS sq,
+           fremdrift.quarter_index(greatest(c.started,
+               least(coalesce(c.ended, p_as_of), p_as_of))) AS eq,
+           CASE WHEN c.ended <= p_as_of AND c.exit_status IS NOT NULL
+                THEN fremdrift.quarter_index(greatest(c.started, c.ended))
+           END AS xq,
+           c.first_company, c.mix COLLATE "C" AS mix, c.job_chance,
+           c.exit_status COLLATE "C" AS exit_status,
+           c.followup_status COLLATE "C" AS followup_status,
+           c.paid_hours_week,
+           count(*) OVER (PARTITION BY c.pseudonym) AS courses
+    FROM fremdrift.courses c
+    JOIN fremdrift.citizen_keys k USING (pseudonym)
+    WHERE c.started <= p_as_of
+      AND (p_pseudonym IS NULL OR c.pseudonym = p_pseudonym);
+    ANALYZE dash_dc;
+    PERFORM fremdrift.dash_facts();
+
+    -- Where a citizen's course is not their latest in a period and
+    -- breakdown (level da: department and target group, d, a, all).
+    CREATE TEMP TABLE dash_nr ON COMMIT DROP AS
+    SELECT id, fam, period, lvl
+    FROM (SELECT id, fam, period,
+              row_number() OVER (PARTITION BY pseudonym, fam, period,
+                  department, tg ORDER BY started DESC, id DESC) AS r_da,
+              row_number() OVER (PARTITION BY pseudonym, fam, period,
+                  department ORDER BY started DESC, id DESC) AS r_d,
+              row_number() OVER (PARTITION BY pseudonym, fam, period,
+                  tg ORDER BY started DESC, id DESC) AS r_a,
+              row_number() OVER (PARTITION BY pseudonym, fam, period
+                  ORDER BY started DESC, id DESC) AS r_all
+          FROM (SELECT d.id, d.pseudonym, d.started, d.department, d.tg,
+                       'o'::"char" AS fam, p.period
+                FROM dash_dc d, fremdrift.dash_periods(d.sq, d.eq) p(period)
+                WHERE d.courses > 1
+                UNION ALL
+                SELECT d.id, d.pseudonym, d.started, d.department, d.tg,
+                       'e', p.period
+                FROM dash_dc d, fremdrift.dash_periods(d.xq, d.xq) p(period)
+                WHERE d.courses > 1 AND d.xq IS NOT NULL) e) w,
+         LATERAL (VALUES ('da', r_da), ('d', r_d), ('a', r_a),
+                         ('all', r_all)) l(lvl, r)
+    WHERE r > 1;
+
+    -- Every course's facts, summed per range of quarters: millions of
+    -- rows into some tens of thousands of groups. The planner, guessing
+    -- far more groups, would sort them all: hash them.
+    PERFORM set_config('enable_sort', 'off', true);
+    CREATE TEMP TABLE dash_a ON COMMIT DROP AS
+    SELECT pop, key, department, tg, qa, qb,
+           count(*) AS n, sum(kc) AS kn,
+           sum(c1) AS c1, sum(kc * c1) AS k1,
+           sum(c2) AS c2, sum(kc * c2) AS k2,
+           sum(c3) AS c3, sum(kc * c3) AS k3,
+           sum(v) AS v, sum(ks) AS kv
+    FROM dash_fv
+    GROUP BY 1, 2, 3, 4, 5, 6;
+    PERFORM set_config('enable_sort', 'on', true);
+    ANALYZE dash_a;
+    CREATE TEMP TABLE dash_delta ON COMMIT DROP AS
+    WITH spread AS (
+        SELECT a.pop, a.key, p.period,
+               CASE WHEN GROUPING(a.department) = 0 THEN a.department
+                    ELSE 'all' END AS department,
+               CASE WHEN GROUPING(a.tg) = 0 THEN a.tg
+                    ELSE 'all' END AS target_group,
+               sum(a.n) AS n, sum(a.kn) AS kn, sum(a.c1) AS c1,
+               sum(a.k1) AS k1, sum(a.c2) AS c2, sum(a.k2) AS k2,
+               sum(a.c3) AS c3, sum(a.k3) AS k3, sum(a.v) AS v,
+               sum(a.kv) AS kv
+        FROM dash_a a, fremdrift.dash_periods(a.qa, a.qb) p(period)
+        GROUP BY GROUPING SETS ((a.pop, a.key, p.period, a.department, a.tg),
+                                (a.pop, a.key, p.period, a.department),
+                                (a.pop, a.key, p.period, a.tg),
+                                (a.pop, a.key, p.period))
+    ), fix AS (
+        -- The courses that are not their citizen's latest, taken out.
+        SELECT f.pop, f.key, nr.period,
+               CASE WHEN nr.lvl IN ('da', 'd') THEN f.department
+                    ELSE 'all' END,
+               CASE WHEN nr.lvl IN ('da', 'a') THEN f.tg ELSE 'all' END,
+               -count(*), -sum(f.kc), -sum(f.c1), -sum(f.kc * f.c1),
+               -sum(f.c2), -sum(f.kc * f.c2), -sum(f.c3), -sum(f.kc * f.c3),
+               -sum(f.v), -sum(f.ks)
+        FROM dash_nr nr
+        JOIN (SELECT * FROM dash_fv WHERE courses > 1) f
+             ON f.id = nr.id AND f.fam = nr.fam
+        GROUP BY 1, 2, 3, 4, 5
+    )
+    SELECT pop, period, department COLLATE "C" AS department,
+           target_group COLLATE "C" AS target_group, key,
+           sum(n)::integer AS n, sum(kn)::bigint AS kn,
+           sum(c1)::integer AS c1, sum(k1)::bigint AS k1,
+           sum(c2)::integer AS c2, sum(k2)::bigint AS k2,
+           sum(c3)::integer AS c3, sum(k3)::bigint AS k3,
+           sum(v)::float8 AS v, sum(kv)::bigint AS kv
+    FROM (SELECT * FROM spread UNION ALL SELECT * FROM fix) u
+    GROUP BY pop, period, department, target_group, key
+    HAVING sum(n) > 0;
+    DROP VIEW dash_fv;      -- before its tables go at the commit
+    SELECT count(*) INTO total FROM dash_delta;
+    RETURN total;
+END $$;
+
+-- The whole release, in the refresh's transaction: record keys for new
+-- citizens, the true cells, the parameters, the published rows. Readers
+-- keep reading the previous release until the commit (no table is
+-- replaced, so nothing waits). Returns the number of cells.
+CREATE OR REPLACE FUNCTION fremdrift.dash_build(p_min_cell integer,
+        p_noise_sd double precision, p_noise_max integer,
+        p_scale_change double precision, p_scale_hours double precision)
+RETURNS bigint LANGUAGE plpgsql SET work_mem = '256MB' SET jit = off
+    SET client_min_messages = warning AS $$
+DECLARE
+    as_of date := current_date;
+    total bigint;
+BEGIN
+    IF p_min_cell < 1 OR p_noise_sd <= 0 OR p_noise_max < 1
+       OR p_scale_change <= 0 OR p_scale_hours <= 0 THEN
+        RAISE EXCEPTION 'dashboard protection parameters out of range';
+    END IF;
     -- Refresh rewrote these in this transaction: plan with fresh figures.
     ANALYZE fremdrift.courses, fremdrift.progression,
-            fremdrift.dimension_reliability, fremdrift.instrument_dimensions,
-            fremdrift.instrument_subgoals, fremdrift.exit_statuses;
-    -- The tables the dashboard reads are built anew beside the live ones
-    -- and swapped in at the end, so a dashboard call made during a
-    -- refresh reads the previous figures instead of waiting for it.
-    CREATE TABLE fremdrift.dash_months_next
-        (LIKE fremdrift.dash_months INCLUDING ALL);
-    CREATE TABLE fremdrift.dash_prefix_next
-        (LIKE fremdrift.dash_prefix INCLUDING ALL);
-    CREATE TABLE fremdrift.dash_extra_next
-        (LIKE fremdrift.dash_extra INCLUDING ALL EXCLUDING INDEXES);
-    TRUNCATE fremdrift.dash_cube;
-    -- The course columns the cube needs; a citizen's courses numbered in
-    -- start order (ord) where the citizen has several.
-    CREATE TEMP TABLE dash_c ON COMMIT DROP AS
-    SELECT course, dense_rank() OVER (ORDER BY pseudonym) AS citizen,
-           row_number() OVER (ORDER BY pseudonym, started, course) AS ord,
-           department COLLATE "C" AS department,
-           agreement COLLATE "C" AS agreement, started,
-           fremdrift.month_no(started) AS sm,
-           coalesce(fremdrift.month_no(ended), 32767) AS em,
-           first_company, mix COLLATE "C" AS mix, job_chance,
-           exit_status COLLATE "C" AS exit_status,
-           followup_status COLLATE "C" AS followup_status, paid_hours_week,
-           count(*) OVER (PARTITION BY pseudonym) AS courses
-    FROM fremdrift.courses;
-    CREATE TEMP TABLE dash_cm ON COMMIT DROP AS
-    SELECT * FROM dash_c WHERE courses BETWEEN 2 AND 4;
-    CREATE TEMP TABLE dash_cx ON COMMIT DROP AS
-    SELECT * FROM dash_c WHERE courses > 4;
-    DELETE FROM dash_c WHERE courses > 1;
-    CREATE TEMP TABLE dash_p ON COMMIT DROP AS
-    SELECT course_key AS course, dimension, n_responses >= 2 AS counts,
-           (reliable_change = 'improved')::int AS imp,
-           (reliable_change = 'deteriorated')::int AS det, change
-    FROM report.progression;
-    CREATE TEMP TABLE dash_pc ON COMMIT DROP AS
-    SELECT course, sum(imp) AS imp, sum(det) AS det, sum(change) AS ch,
-           count(*) AS k
-    FROM dash_p WHERE counts GROUP BY course;
-    CREATE TEMP TABLE dash_s ON COMMIT DROP AS
-    SELECT course_key AS course, subgoal, attained
-    FROM report.subgoal_attainment;
-    ANALYZE dash_c, dash_cm, dash_cx, dash_p, dash_pc, dash_s;
-
-    -- Citizens with one course: no earlier rows.
-    EXECUTE format($q$
-        INSERT INTO fremdrift.dash_cube
-        SELECT pop, key, department, agreement, sm, em,
-               -32768, -32768, -32768, -32768, n, s1, s2, s3, s4
-        FROM (%s) r $q$,
-        format(rows_sql, 'dash_c', 'NULL::bigint AS citizen, '
-               'NULL::bigint AS ord'));
-    -- The others: the latest end among the citizen's earlier rows at each
-    -- level. A row has at most three earlier rows where the citizen has
-    -- at most four courses (nearly everyone): one sort by citizen and
-    -- three lags give all four levels.
-    EXECUTE format($q$
-        INSERT INTO fremdrift.dash_cube
-        SELECT pop, key, department, agreement, sm, em,
-               coalesce(greatest(
-                   CASE WHEN d1 = department AND a1 = agreement THEN e1 END,
-                   CASE WHEN d2 = department AND a2 = agreement THEN e2 END,
-                   CASE WHEN d3 = department AND a3 = agreement THEN e3 END),
-                   -32768),
-               coalesce(greatest(CASE WHEN d1 = department THEN e1 END,
-                                 CASE WHEN d2 = department THEN e2 END,
-                                 CASE WHEN d3 = department THEN e3 END),
-                        -32768),
-               coalesce(greatest(CASE WHEN a1 = agreement THEN e1 END,
-                                 CASE WHEN a2 = agreement THEN e2 END,
-                                 CASE WHEN a3 = agreement THEN e3 END),
-                        -32768),
-               coalesce(greatest(e1, e2, e3), -32768),
-               n, s1, s2, s3, s4
-        FROM (SELECT r.*,
-                     lag(em, 1) OVER w AS e1, lag(department, 1) OVER w AS d1,
-                     lag(agreement, 1) OVER w AS a1,
-                     lag(em, 2) OVER w AS e2, lag(department, 2) OVER w AS d2,
-                     lag(agreement, 2) OVER w AS a2,
-                     lag(em, 3) OVER w AS e3, lag(department, 3) OVER w AS d3,
-                     lag(agreement, 3) OVER w AS a3
-              FROM (%s) r
-              WINDOW w AS (PARTITION BY pop, key, citizen ORDER BY ord)) l $q$,
-        format(rows_sql, 'dash_cm', 'c.citizen, c.ord'));
-    -- Citizens with five courses or more: a running maximum per level.
-    EXECUTE format($q$
-        INSERT INTO fremdrift.dash_cube
-        SELECT pop, key, department, agreement, sm, em,
-               coalesce(max(em) OVER (PARTITION BY pop, key, citizen,
-                   department, agreement ORDER BY ord
-                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), -32768),
-               coalesce(max(em) OVER (PARTITION BY pop, key, citizen,
-                   department ORDER BY ord
-                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), -32768),
-               coalesce(max(em) OVER (PARTITION BY pop, key, citizen,
-                   agreement ORDER BY ord
-                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), -32768),
-               coalesce(max(em) OVER (PARTITION BY pop, key, citizen
-                   ORDER BY ord
-                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), -32768),
-               n, s1, s2, s3, s4
-        FROM (%s) r $q$,
-        format(rows_sql, 'dash_cx', 'c.citizen, c.ord'));
-    DROP TABLE dash_c, dash_cm, dash_cx, dash_p, dash_pc, dash_s;
-    -- A course recorded as ending before it started lasts its first month.
-    UPDATE fremdrift.dash_cube SET end_m = start_m WHERE end_m < start_m;
-
-    INSERT INTO fremdrift.dash_months_next
-    SELECT start_m FROM fremdrift.dash_cube
-    UNION SELECT end_m + 1 FROM fremdrift.dash_cube WHERE end_m < 32767
-    UNION SELECT -32768;
-    ANALYZE fremdrift.dash_months_next;
-    INSERT INTO fremdrift.dash_prefix_next
-    WITH cells AS (
-        SELECT row_number() OVER () AS cell, *
-        FROM (SELECT DISTINCT pop, key, department, agreement
-              FROM fremdrift.dash_cube) d
-    ), st AS (
-        SELECT pop, key, department, agreement, start_m AS m, sum(n) AS n,
-               sum(n) FILTER (WHERE prev_da = -32768) AS da,
-               sum(n) FILTER (WHERE prev_d = -32768) AS d,
-               sum(n) FILTER (WHERE prev_a = -32768) AS a,
-               sum(n) FILTER (WHERE prev_all = -32768) AS al,
-               sum(s1) AS s1, sum(s2) AS s2, sum(s3) AS s3, sum(s4) AS s4
-        FROM fremdrift.dash_cube GROUP BY 1, 2, 3, 4, 5
-    ), en AS (
-        SELECT pop, key, department, agreement, end_m + 1 AS m, sum(n) AS n,
-               sum(n) FILTER (WHERE prev_da = -32768) AS da,
-               sum(n) FILTER (WHERE prev_d = -32768) AS d,
-               sum(n) FILTER (WHERE prev_a = -32768) AS a,
-               sum(n) FILTER (WHERE prev_all = -32768) AS al,
-               sum(s1) AS s1, sum(s2) AS s2, sum(s3) AS s3, sum(s4) AS s4
-        FROM fremdrift.dash_cube WHERE end_m < 32767 GROUP BY 1, 2, 3, 4, 5
-    )
-    SELECT g.cell, g.pop, g.key, g.department, g.agreement, g.m,
-           sum(coalesce(st.n, 0)) OVER w, sum(coalesce(st.da, 0)) OVER w,
-           sum(coalesce(st.d, 0)) OVER w, sum(coalesce(st.a, 0)) OVER w,
-           sum(coalesce(st.al, 0)) OVER w, sum(coalesce(st.s1, 0)) OVER w,
-           sum(coalesce(st.s2, 0)) OVER w, sum(coalesce(st.s3, 0)) OVER w,
-           sum(coalesce(st.s4, 0)) OVER w,
-           sum(coalesce(en.n, 0)) OVER w, sum(coalesce(en.da, 0)) OVER w,
-           sum(coalesce(en.d, 0)) OVER w, sum(coalesce(en.a, 0)) OVER w,
-           sum(coalesce(en.al, 0)) OVER w, sum(coalesce(en.s1, 0)) OVER w,
-           sum(coalesce(en.s2, 0)) OVER w, sum(coalesce(en.s3, 0)) OVER w,
-           sum(coalesce(en.s4, 0)) OVER w
-    FROM (SELECT cells.*, dm.m FROM cells, fremdrift.dash_months_next dm) g
-    LEFT JOIN st USING (pop, key, department, agreement, m)
-    LEFT JOIN en USING (pop, key, department, agreement, m)
-    WINDOW w AS (PARTITION BY g.pop, g.key, g.department, g.agreement
-                 ORDER BY g.m);
-    ANALYZE fremdrift.dash_prefix_next;
-    INSERT INTO fremdrift.dash_extra_next
-    SELECT p.cell, x.pop, x.key, x.department, x.agreement, x.start_m,
-           x.end_m, x.prev_da, x.prev_d, x.prev_a, x.prev_all,
-           least(nullif(x.prev_da, -32768), nullif(x.prev_d, -32768),
-                 nullif(x.prev_a, -32768), nullif(x.prev_all, -32768)), x.n
-    FROM fremdrift.dash_cube x
-    JOIN fremdrift.dash_prefix_next p ON p.m = -32768 AND p.pop = x.pop
-         AND p.key = x.key AND p.department = x.department
-         AND p.agreement = x.agreement
-    WHERE x.prev_all <> -32768
-      -- Where every earlier row ends at or after this one (a course inside
-      -- a longer one), no period counts this row at any level with an
-      -- earlier row: (prev_lo, end_m] is empty.
-      AND least(nullif(x.prev_da, -32768), nullif(x.prev_d, -32768),
-                nullif(x.prev_a, -32768), nullif(x.prev_all, -32768))
-          < x.end_m
-    ORDER BY x.pop, x.end_m;
-    pops := ARRAY(SELECT DISTINCT pop FROM fremdrift.dash_extra_next);
-    FOREACH name IN ARRAY pops
-    LOOP
-        EXECUTE format('CREATE INDEX %I ON fremdrift.dash_extra_next USING spgist '
-                       '(int4range(prev_lo, end_m, %L)) WHERE pop = %L',
-                       'dash_extra_next_' || name, '(]', name);
-    END LOOP;
-    ANALYZE fremdrift.dash_extra_next;
-    SELECT count(*) INTO total FROM fremdrift.dash_cube;
+            fremdrift.dimension_reliability, fremdrift.citizen_keys;
+    -- Two strong random 32-bit keys for each citizen not seen before
+    -- (gen_random_uuid() draws from the operating system's generator).
+    INSERT INTO fremdrift.citizen_keys
+    SELECT pseudonym,
+           ('x' || left(replace(u::text, '-', ''), 8))::bit(32)::bigint,
+           ('x' || right(u::text, 8))::bit(32)::bigint
+    FROM (SELECT DISTINCT pseudonym FROM fremdrift.courses) c,
+         LATERAL (SELECT gen_random_uuid() AS u OFFSET 0) g
+    ON CONFLICT (pseudonym) DO NOTHING;
+    total := fremdrift.dash_contrib(NULL, as_of);
+    DELETE FROM fremdrift.dash_cells;
+    INSERT INTO fremdrift.dash_cells SELECT * FROM dash_delta;
+    INSERT INTO fremdrift.dash_params AS p (as_of, min_cell, noise_sd,
+        noise_max, thresholds, scale_change, scale_hours, refreshed_at)
+    VALUES (as_of, p_min_cell, p_noise_sd, p_noise_max,
+            fremdrift.dash_thresholds(p_noise_sd, p_noise_max),
+            p_scale_change, p_scale_hours, now())
+    ON CONFLICT (one) DO UPDATE SET as_of = excluded.as_of,
+        min_cell = excluded.min_cell, noise_sd = excluded.noise_sd,
+        noise_max = excluded.noise_max, thresholds = excluded.thresholds,
+        scale_change = excluded.scale_change,
+        scale_hours = excluded.scale_hours,
+        refreshed_at = excluded.refreshed_at;
+    DROP TABLE IF EXISTS dash_touched;
+    PERFORM fremdrift.dash_publish(false);
     RETURN total;
 END $$;
 
--- Puts the tables dash_build() wrote in place of the live ones. It takes
--- the live tables' exclusive locks, so run it last, just before COMMIT: a
--- dashboard call waits only from here to the commit. A call already
--- waiting looks the names up again once it gets its lock, and reads the
--- new tables.
-CREATE OR REPLACE FUNCTION fremdrift.dash_swap() RETURNS void
-LANGUAGE plpgsql AS $$
+-- Takes one citizen out of the release in place, before `fremdrift erase`
+-- deletes their rows: their contribution, computed as the build computes
+-- it, is subtracted from the true cells, and the published rows of every
+-- period and breakdown they were in are made again (with new noise, as a
+-- refresh without them would give). The same lock as a refresh keeps the
+-- two apart. Returns the number of cells changed.
+CREATE OR REPLACE FUNCTION fremdrift.dash_forget(p_pseudonym bytea)
+RETURNS bigint LANGUAGE plpgsql SET client_min_messages = warning AS $$
 DECLARE
-    name text;
+    as_of date;
+    total bigint;
 BEGIN
-    DROP TABLE fremdrift.dash_months, fremdrift.dash_prefix,
-               fremdrift.dash_extra;
-    ALTER TABLE fremdrift.dash_months_next RENAME TO dash_months;
-    ALTER INDEX fremdrift.dash_months_next_pkey RENAME TO dash_months_pkey;
-    ALTER TABLE fremdrift.dash_prefix_next RENAME TO dash_prefix;
-    ALTER INDEX fremdrift.dash_prefix_next_pkey RENAME TO dash_prefix_pkey;
-    ALTER TABLE fremdrift.dash_extra_next RENAME TO dash_extra;
-    FOR name IN SELECT indexname FROM pg_indexes
-                WHERE schemaname = 'fremdrift' AND tablename = 'dash_extra'
-    LOOP
-        EXECUTE format('ALTER INDEX fremdrift.%I RENAME TO %I', name,
-                       replace(name, 'dash_extra_next_', 'dash_extra_'));
-    END LOOP;
-END $$;
-
--- Both in one call, for `fremdrift measure refresh` (inside its
--- transaction): the number of cube rows.
-CREATE OR REPLACE FUNCTION fremdrift.dash_rebuild() RETURNS bigint
-LANGUAGE plpgsql AS $$
-DECLARE
-    total bigint := fremdrift.dash_build();
-BEGIN
-    PERFORM fremdrift.dash_swap();
+    PERFORM pg_advisory_xact_lock(4242020602);
+    SELECT p.as_of INTO as_of FROM fremdrift.dash_params p;
+    IF NOT FOUND THEN
+        RETURN 0;           -- no release yet
+    END IF;
+    total := fremdrift.dash_contrib(p_pseudonym, as_of);
+    UPDATE fremdrift.dash_cells c
+    SET n = c.n - d.n, kn = c.kn - d.kn, c1 = c.c1 - d.c1,
+        k1 = c.k1 - d.k1, c2 = c.c2 - d.c2, k2 = c.k2 - d.k2,
+        c3 = c.c3 - d.c3, k3 = c.k3 - d.k3, v = c.v - d.v, kv = c.kv - d.kv
+    FROM dash_delta d
+    WHERE c.pop = d.pop AND c.period = d.period
+      AND c.department = d.department AND c.target_group = d.target_group
+      AND c.key = d.key;
+    DELETE FROM fremdrift.dash_cells WHERE n <= 0;
+    DROP TABLE IF EXISTS dash_touched;
+    CREATE TEMP TABLE dash_touched ON COMMIT DROP AS
+    SELECT DISTINCT period, department, target_group FROM dash_delta;
+    PERFORM fremdrift.dash_publish(true);
     RETURN total;
 END $$;
 
-REVOKE EXECUTE ON FUNCTION fremdrift.dash_build(), fremdrift.dash_swap(),
-    fremdrift.dash_rebuild() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION fremdrift.dash_facts(),
+    fremdrift.dash_contrib(bytea, date),
+    fremdrift.dash_build(integer, double precision, integer,
+                         double precision, double precision),
+    fremdrift.dash_forget(bytea) FROM PUBLIC;

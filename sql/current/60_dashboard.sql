@@ -1,192 +1,156 @@
--- The dashboard for leadership (role dashboard): one function per view
--- of `GET /api/v1/dashboard/<view>` (server/dapi.c), each answering from
--- the aggregates through fremdrift.dash_cells() (50_dash_read.sql).
+-- The dashboard for leadership: plain views in schema dashboard, one per
+-- view and kind of period, which BI tools list as tables; and
+-- fremdrift.dash_answer(), which `GET /api/v1/dashboard/<view>`
+-- (server/dapi.c) calls. Both read only the published release
+-- (fremdrift.dash_published, 50_dash_publish.sql): figures already
+-- perturbed and suppressed, for fixed periods and breakdowns, so no
+-- question can make a new cell to subtract from another.
 --
--- SECURITY DEFINER: they read the base tables for the caller, who may
--- read nothing else. Every count is of distinct citizens; a cell of fewer
--- than 5 shows NULL for its count and every value based on it (primary
--- suppression); in the distributions, where exactly one cell of a
--- department is suppressed, the next smallest is suppressed too, so the
--- suppressed one cannot be worked out from a total (secondary).
---
--- work_mem 32MB: what is left to sort or group at request time (the rows
--- of citizens with several courses) stays in memory with it.
+-- The views run with their owner's rights (the role dashboard reads them
+-- and nothing else). department and target_group are catalogue codes or
+-- 'all'; NULL in a figure means fewer than min_cell citizens, or a share
+-- whose outcome or its complement is that small.
 
--- Exit and follow-up statuses: distributions over each department.
-CREATE OR REPLACE FUNCTION dashboard.exits(p_from date DEFAULT NULL, p_to date DEFAULT NULL,
-        p_department text DEFAULT NULL, p_target_group text DEFAULT NULL)
-RETURNS TABLE (department text, status text, citizens bigint, suppressed boolean)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, fremdrift
-SET work_mem = '32MB' AS $$
-    SELECT * FROM fremdrift.dash_distribution(p_from, p_to, p_department, p_target_group, 'exit')
-$$;
+-- The protection in place: how much noise and suppression (docs/dashboard.md).
+CREATE OR REPLACE VIEW dashboard.protection AS
+SELECT 'cell key method'::text AS method,
+       p.min_cell, p.noise_max,
+       round(sqrt((SELECT sum(w * d * d) / sum(w)
+                   FROM (SELECT d, exp(-(d * d) / (2 * p.noise_sd ^ 2)) AS w
+                         FROM generate_series(-p.noise_max, p.noise_max) d) x
+                  ))::numeric, 2) AS noise_sd,
+       p.scale_change AS sum_noise_points, p.scale_hours AS sum_noise_hours,
+       p.as_of, p.refreshed_at
+FROM fremdrift.dash_params p;
 
-CREATE OR REPLACE FUNCTION dashboard.followups(p_from date DEFAULT NULL, p_to date DEFAULT NULL,
-        p_department text DEFAULT NULL, p_target_group text DEFAULT NULL)
-RETURNS TABLE (department text, status text, citizens bigint, suppressed boolean)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, fremdrift
-SET work_mem = '32MB' AS $$
-    SELECT * FROM fremdrift.dash_distribution(p_from, p_to, p_department, p_target_group, 'follow')
-$$;
+DO $$
+DECLARE
+    -- view name, then the columns after period, period_start, department
+    -- and target_group
+    defs CONSTANT text[][] := ARRAY[
+        ['overview', 'citizens'],
+        ['progression', 'key AS dimension, citizens, share1 AS share_improved, '
+                        'share2 AS share_deteriorated, mean AS mean_change'],
+        ['subgoals', 'key AS subgoal, citizens, share1 AS share_attained'],
+        ['company', 'citizens, share1 AS share_with_company, '
+                    'median AS median_days_to_first'],
+        ['mix', 'key AS mix, citizens, share1 AS share_improved, '
+                'share2 AS share_deteriorated, mean AS mean_change, ended, '
+                'share_end AS share_exit_work_or_education'],
+        ['paid_hours', 'citizens, mean AS mean_paid_hours_week'],
+        ['belief', 'key::smallint AS job_chance, citizens, '
+                   'share1 AS share_improved, share2 AS share_deteriorated, '
+                   'mean AS mean_change, ended, '
+                   'share_end AS share_exit_work_or_education'],
+        ['exits', 'key AS status, citizens'],
+        ['followups', 'key AS status, citizens']];
+    kind text;
+BEGIN
+    FOR i IN 1 .. array_length(defs, 1) LOOP
+        FOREACH kind IN ARRAY ARRAY['quarter', 'year'] LOOP
+            EXECUTE format(
+                'CREATE OR REPLACE VIEW dashboard.%I AS '
+                'SELECT period, period_start, department, target_group, %s '
+                'FROM fremdrift.dash_published '
+                'WHERE view = %L AND kind = %L',
+                defs[i][1] || '_' || kind, defs[i][2], defs[i][1], kind);
+        END LOOP;
+    END LOOP;
+END $$;
 
--- Citizens in course, by department and target group (a distribution of
--- each department over target groups, suppressed the same way).
-CREATE OR REPLACE FUNCTION dashboard.overview(p_from date DEFAULT NULL, p_to date DEFAULT NULL,
-        p_department text DEFAULT NULL, p_target_group text DEFAULT NULL)
-RETURNS TABLE (department text, target_group text, citizens bigint,
-               suppressed boolean)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, fremdrift
-SET work_mem = '32MB' AS $$
-    WITH c AS (
-        SELECT x.department, x.target_group, x.citizens AS n
-        FROM fremdrift.dash_cells(p_from, p_to, p_department, p_target_group, 'course') x
-        WHERE x.department <> 'all' AND x.target_group <> 'all'
-    ), r AS (
-        SELECT *, count(*) FILTER (WHERE n < 5) OVER (PARTITION BY department) AS nsupp,
-               row_number() OVER (PARTITION BY department
-                                  ORDER BY (n < 5), n, target_group) AS smallest
-        FROM c
-    )
-    SELECT department, target_group,
-           CASE WHEN n < 5 OR (nsupp = 1 AND smallest = 1) THEN NULL ELSE n END,
-           n < 5 OR (nsupp = 1 AND smallest = 1)
-    FROM r ORDER BY 1, 2
-$$;
+-- The answer to GET /api/v1/dashboard/<view>: an HTTP status and a JSON
+-- body. p_from and p_to are periods of one kind (2025, 2025-Q3; the server
+-- has checked their shape); NULL for the first or last released one (all
+-- years when both are NULL). An unknown view is 404; an unknown department
+-- or target group, periods of two kinds, or from after to is 400 with a
+-- message naming it; no release yet is 503.
+CREATE OR REPLACE FUNCTION fremdrift.dash_answer(p_view text, p_from text,
+        p_to text, p_department text, p_target_group text,
+        OUT status integer, OUT body text)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, fremdrift AS $$
+DECLARE
+    kind text := CASE WHEN coalesce(p_from, p_to) LIKE '%-Q%' THEN 'quarter'
+                      ELSE 'year' END;
+    f date;
+    t date;
+    ord text;
+    rows json;
+BEGIN
+    ord := CASE p_view WHEN 'progression' THEN 'dimension'
+                       WHEN 'subgoals' THEN 'subgoal'
+                       WHEN 'mix' THEN 'mix' WHEN 'belief' THEN 'job_chance'
+                       WHEN 'exits' THEN 'status' WHEN 'followups' THEN 'status'
+                       WHEN 'overview' THEN 'period'
+                       WHEN 'company' THEN 'period'
+                       WHEN 'paid_hours' THEN 'period' END;
+    IF ord IS NULL THEN
+        status := 404;
+        body := json_build_object('error', 'not_found', 'message',
+            'no such dashboard view (GET /api/v1/dashboard lists them)');
+        RETURN;
+    END IF;
+    IF (p_from LIKE '%-Q%') <> (p_to LIKE '%-Q%') THEN
+        status := 400;
+        body := json_build_object('error', 'bad_parameter', 'message',
+            'from and to must be periods of one kind: two years (2025) or '
+            'two quarters (2025-Q3)');
+        RETURN;
+    END IF;
+    IF p_department IS NOT NULL AND NOT EXISTS
+       (SELECT 1 FROM departments WHERE code = p_department) THEN
+        status := 400;
+        body := json_build_object('error', 'bad_parameter', 'message',
+            format('unknown department "%s" (docs/formats.md lists the codes)',
+                   p_department));
+        RETURN;
+    END IF;
+    IF p_target_group IS NOT NULL AND NOT EXISTS
+       (SELECT 1 FROM target_groups WHERE code = p_target_group) THEN
+        status := 400;
+        body := json_build_object('error', 'bad_parameter', 'message',
+            format('unknown target_group "%s" (docs/formats.md lists the '
+                   'codes)', p_target_group));
+        RETURN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM dash_params) THEN
+        status := 503;
+        body := json_build_object('error', 'no_figures', 'message',
+            'the dashboard has no figures yet: run fremdrift measure refresh');
+        RETURN;
+    END IF;
+    f := CASE WHEN p_from IS NULL THEN '0001-01-01'::date
+              ELSE make_date(left(p_from, 4)::integer,
+                   CASE WHEN kind = 'quarter'
+                        THEN right(p_from, 1)::integer * 3 - 2 ELSE 1 END, 1)
+         END;
+    t := CASE WHEN p_to IS NULL THEN '9999-12-31'::date
+              ELSE make_date(left(p_to, 4)::integer,
+                   CASE WHEN kind = 'quarter'
+                        THEN right(p_to, 1)::integer * 3 - 2 ELSE 1 END, 1)
+         END;
+    IF f > t THEN
+        status := 400;
+        body := json_build_object('error', 'bad_parameter', 'message',
+            'from is after to');
+        RETURN;
+    END IF;
+    EXECUTE format(
+        'SELECT coalesce(json_agg(to_jsonb(v) - ''period_start'' ORDER BY '
+        'v.period_start, v.department = ''all'', v.department, '
+        'v.target_group = ''all'', v.target_group, v.%I), ''[]'') '
+        'FROM dashboard.%I v WHERE v.period_start BETWEEN $1 AND $2 '
+        'AND ($3 IS NULL OR v.department = $3) '
+        'AND ($4 IS NULL OR v.target_group = $4)', ord, p_view || '_' || kind)
+    INTO rows USING f, t, p_department, p_target_group;
+    status := 200;
+    body := json_build_object('view', p_view, 'kind', kind,
+        'from', p_from, 'to', p_to, 'department', p_department,
+        'target_group', p_target_group,
+        'protection', (SELECT to_json(p) FROM dashboard.protection p),
+        'rows', rows);
+END $$;
 
--- Per department (and 'all') and dimension: share of citizens' courses
--- with reliable improvement and deterioration, mean change.
-CREATE OR REPLACE FUNCTION dashboard.progression(p_from date DEFAULT NULL, p_to date DEFAULT NULL,
-        p_department text DEFAULT NULL, p_target_group text DEFAULT NULL)
-RETURNS TABLE (department text, dimension text, citizens bigint,
-               share_improved numeric, share_deteriorated numeric,
-               mean_change numeric)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, fremdrift
-SET work_mem = '32MB' AS $$
-    SELECT x.department, x.key, supp(x.citizens, x.citizens),
-           supp(x.citizens, round((x.s1 / x.n)::numeric, 3)),
-           supp(x.citizens, round((x.s2 / x.n)::numeric, 3)),
-           supp(x.citizens, round((x.s3 / x.n)::numeric, 1))
-    FROM fremdrift.dash_cells(p_from, p_to, p_department, p_target_group, 'prog') x
-    WHERE x.target_group = 'all'
-    ORDER BY 1, 2
-$$;
-
--- Sub-goal attainment rates.
-CREATE OR REPLACE FUNCTION dashboard.subgoals(p_from date DEFAULT NULL, p_to date DEFAULT NULL,
-        p_department text DEFAULT NULL, p_target_group text DEFAULT NULL)
-RETURNS TABLE (department text, subgoal text, citizens bigint, share_attained numeric)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, fremdrift
-SET work_mem = '32MB' AS $$
-    SELECT x.department, x.key, supp(x.citizens, x.citizens),
-           supp(x.citizens, round((x.s1 / x.n)::numeric, 3))
-    FROM fremdrift.dash_cells(p_from, p_to, p_department, p_target_group, 'sub') x
-    WHERE x.target_group = 'all'
-    ORDER BY 1, 2
-$$;
-
--- Company-oriented interventions: how many courses have one, how soon
--- (median days from course start to the first, over the courses with one).
-CREATE OR REPLACE FUNCTION dashboard.company(p_from date DEFAULT NULL, p_to date DEFAULT NULL,
-        p_department text DEFAULT NULL, p_target_group text DEFAULT NULL)
-RETURNS TABLE (department text, target_group text, citizens bigint,
-               share_with_company numeric, median_days_to_first numeric)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, fremdrift
-SET work_mem = '32MB' AS $$
-    WITH a AS (
-        SELECT * FROM fremdrift.dash_cells(p_from, p_to, p_department, p_target_group, 'course') x
-        WHERE x.department <> 'all' OR x.target_group = 'all'
-    ), w AS (
-        SELECT department, target_group, citizens AS nc
-        FROM fremdrift.dash_cells(p_from, p_to, p_department, p_target_group, 'company')
-    ), h AS (
-        SELECT department, target_group, key::integer AS days, n,
-               sum(n) OVER (PARTITION BY department, target_group ORDER BY key::integer) AS cum,
-               sum(n) OVER (PARTITION BY department, target_group) AS tot
-        FROM fremdrift.dash_cells(p_from, p_to, p_department, p_target_group, 'company_days')
-    ), m AS (
-        -- percentile_cont(0.5) from the histogram: the mean of the values
-        -- at positions floor((N+1)/2) and floor(N/2)+1.
-        SELECT department, target_group,
-               (min(days) FILTER (WHERE cum >= floor((tot + 1) / 2))
-                + min(days) FILTER (WHERE cum >= floor(tot / 2) + 1)) / 2.0 AS med
-        FROM h GROUP BY 1, 2
-    )
-    SELECT a.department, a.target_group, supp(a.citizens, a.citizens),
-           supp(a.citizens, round((a.s1 / a.n)::numeric, 3)),
-           supp(w.nc, round(m.med, 1))
-    FROM a LEFT JOIN w USING (department, target_group)
-           LEFT JOIN m USING (department, target_group)
-    ORDER BY 1, 2
-$$;
-
--- Intervention mixes: parallel against sequential (and the rest), with
--- the progression and exits of each.
-CREATE OR REPLACE FUNCTION dashboard.mix(p_from date DEFAULT NULL, p_to date DEFAULT NULL,
-        p_department text DEFAULT NULL, p_target_group text DEFAULT NULL)
-RETURNS TABLE (mix text, citizens bigint, share_improved numeric,
-               share_deteriorated numeric, mean_change numeric,
-               ended bigint, share_exit_work_or_education numeric)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, fremdrift
-SET work_mem = '32MB' AS $$
-    WITH a AS (SELECT key, citizens FROM fremdrift.dash_cells(p_from, p_to,
-                   p_department, p_target_group, 'mix')
-               WHERE department = 'all' AND target_group = 'all'),
-    p AS (SELECT * FROM fremdrift.dash_cells(p_from, p_to, p_department,
-              p_target_group, 'mix_prog')
-          WHERE department = 'all' AND target_group = 'all'),
-    e AS (SELECT * FROM fremdrift.dash_cells(p_from, p_to, p_department,
-              p_target_group, 'mix_exit')
-          WHERE department = 'all' AND target_group = 'all')
-    SELECT a.key, supp(a.citizens, a.citizens),
-           supp(p.citizens, round((p.s1 / p.s4)::numeric, 3)),
-           supp(p.citizens, round((p.s2 / p.s4)::numeric, 3)),
-           supp(p.citizens, round((p.s3 / p.s4)::numeric, 1)),
-           supp(e.citizens, e.citizens),
-           supp(e.citizens, round((e.s1 / e.n)::numeric, 3))
-    FROM a LEFT JOIN p USING (key) LEFT JOIN e USING (key)
-    ORDER BY array_position(ARRAY['parallel','sequential','company_only',
-                                  'other_only','none'], a.key)
-$$;
-
--- Paid hours per week in courses that have hours.
-CREATE OR REPLACE FUNCTION dashboard.paid_hours(p_from date DEFAULT NULL, p_to date DEFAULT NULL,
-        p_department text DEFAULT NULL, p_target_group text DEFAULT NULL)
-RETURNS TABLE (department text, citizens bigint, mean_paid_hours_week numeric)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, fremdrift
-SET work_mem = '32MB' AS $$
-    SELECT x.department, supp(x.citizens, x.citizens),
-           supp(x.citizens, round((x.s1 / x.n)::numeric, 1))
-    FROM fremdrift.dash_cells(p_from, p_to, p_department, p_target_group, 'paid') x
-    WHERE x.target_group = 'all'
-    ORDER BY 1
-$$;
-
--- The consultant's belief in the job chance against progression and exits.
-CREATE OR REPLACE FUNCTION dashboard.belief(p_from date DEFAULT NULL, p_to date DEFAULT NULL,
-        p_department text DEFAULT NULL, p_target_group text DEFAULT NULL)
-RETURNS TABLE (job_chance smallint, citizens bigint, share_improved numeric,
-               mean_change numeric, ended bigint,
-               share_exit_work_or_education numeric)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, fremdrift
-SET work_mem = '32MB' AS $$
-    WITH a AS (SELECT key, citizens FROM fremdrift.dash_cells(p_from, p_to,
-                   p_department, p_target_group, 'belief')
-               WHERE department = 'all' AND target_group = 'all'),
-    p AS (SELECT * FROM fremdrift.dash_cells(p_from, p_to, p_department,
-              p_target_group, 'belief_prog')
-          WHERE department = 'all' AND target_group = 'all'),
-    e AS (SELECT * FROM fremdrift.dash_cells(p_from, p_to, p_department,
-              p_target_group, 'belief_exit')
-          WHERE department = 'all' AND target_group = 'all')
-    SELECT a.key::smallint, supp(a.citizens, a.citizens),
-           supp(p.citizens, round((p.s1 / p.s4)::numeric, 3)),
-           supp(p.citizens, round((p.s3 / p.s4)::numeric, 1)),
-           supp(e.citizens, e.citizens),
-           supp(e.citizens, round((e.s1 / e.n)::numeric, 3))
-    FROM a LEFT JOIN p USING (key) LEFT JOIN e USING (key)
-    ORDER BY 1
-$$;
-
-REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA dashboard FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION fremdrift.dash_answer(text, text, text, text, text)
+    FROM PUBLIC;
 GRANT USAGE ON SCHEMA dashboard TO dashboard;
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA dashboard TO dashboard;
+GRANT SELECT ON ALL TABLES IN SCHEMA dashboard TO dashboard;

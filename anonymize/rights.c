@@ -186,6 +186,18 @@ static int change_tables(struct rights *r, const char *const *params,
 	char *tables, n[16];
 	PGresult *res;
 
+	/* Erasure takes the citizen out of the dashboard's release first, from
+	 * their rows as they are; a cpr-change keeps the record keys (the
+	 * new number's, when it has some already: two citizens become one). */
+	res = db_query(r->conn, r->who,
+		       np == 1 ? "SELECT fremdrift.dash_forget($1)"
+			       : "DELETE FROM fremdrift.citizen_keys WHERE "
+				 "pseudonym = $1 AND EXISTS (SELECT 1 FROM "
+				 "fremdrift.citizen_keys WHERE pseudonym = $2)",
+		       np == 1 ? 1 : 2, params);
+	if (res == NULL)
+		return -1;
+	PQclear(res);
 	for (int i = 0; i < r->ntables; i++) {
 		struct fr_buf sql;
 

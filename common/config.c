@@ -213,7 +213,7 @@ int fr_config_load_from(struct fr_config *cfg,
 	cfg->log_level = LOG_INFO;
 	cfg->dash_min_cell = 5;
 	cfg->dash_noise_sd = 3;
-	cfg->dash_noise_max = 8;
+	cfg->dash_noise_max = 10;
 	cfg->dash_sum_points = 10;
 	cfg->dash_sum_hours = 4;
 

@@ -58,7 +58,8 @@ CREATE TABLE fremdrift.dash_params (
 
 -- The true cells: for each population, key, period and breakdown, the
 -- number of citizens and the sums of their record keys (n/kn; c1..c3/k1..k3
--- for subsets, such as those improved; v/kv a bounded value's sum). Owner
+-- for subsets, such as those improved; v/kv a bounded value's sum, in
+-- thousandths). Owner
 -- only: these are exact.
 --   period: year * 10 + quarter (20253 = 2025 Q3), or year * 10 (a year)
 CREATE TABLE fremdrift.dash_cells (

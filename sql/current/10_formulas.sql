@@ -26,12 +26,32 @@ CREATE OR REPLACE FUNCTION fremdrift.period_start(p integer) RETURNS date
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT make_date(p / 10, greatest(p % 10 * 3 - 2, 1), 1) $$;
 
+-- Its last day, and its kind: 'quarter' or 'year'.
+CREATE OR REPLACE FUNCTION fremdrift.period_end(p integer) RETURNS date
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$$ SELECT (fremdrift.period_start(p)
+           + CASE WHEN p % 10 = 0 THEN interval '1 year'
+                  ELSE interval '3 months' END)::date - 1 $$;
+
+CREATE OR REPLACE FUNCTION fremdrift.period_kind(p integer) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$$ SELECT CASE WHEN p % 10 = 0 THEN 'year' ELSE 'quarter' END $$;
+
 -- The cell key method's noise. A cell's key is the sum of its citizens'
 -- record keys modulo 2^32; as a fraction of 2^32 it is uniform on [0, 1)
--- and picks the noise from the quantiles of a discrete distribution on
--- -noise_max .. noise_max (fremdrift.dash_thresholds): the same citizens,
--- the same key, the same noise. An empty cell's key is 0: noise
--- -noise_max, so it always publishes 0.
+-- and picks a noise from the quantiles of a discrete distribution on
+-- -m .. m (fremdrift.dash_thresholds). A published count gets two such
+-- noises:
+--   * one from the cell's key alone: the same citizens, the same noise,
+--     in every cell and every release they make up together, so asking
+--     again or elsewhere teaches nothing;
+--   * one from the cell's key plus g, the fingerprint of every cell of its
+--     period and breakdown: when anyone in that row of figures comes or
+--     goes (an erasure, a late event), every figure of the row gets a new
+--     noise, not only the ones that person is in, so which figures changed
+--     says nothing about that person.
+-- An empty cell's key is 0: its first noise is -m, so it always publishes
+-- 0.
 CREATE OR REPLACE FUNCTION fremdrift.dash_noise(k bigint,
         thresholds double precision[])
 RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
@@ -39,40 +59,44 @@ $$ SELECT width_bucket(((k % 4294967296 + 4294967296) % 4294967296)::float8
                        / 4294967296, thresholds)
           - (array_length(thresholds, 1) + 1) / 2 $$;
 
--- A perturbed count (never below 0), and the same shown only from
--- min_cell up.
-CREATE OR REPLACE FUNCTION fremdrift.dash_count(n bigint, k bigint,
+-- A perturbed count, never below 0.
+CREATE OR REPLACE FUNCTION fremdrift.dash_count(n bigint, k bigint, g bigint,
         thresholds double precision[])
 RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-$$ SELECT greatest(0, n + fremdrift.dash_noise(k, thresholds))::integer $$;
+$$ SELECT greatest(0, n + fremdrift.dash_noise(k, thresholds)
+                     + fremdrift.dash_noise(k + g, thresholds))::integer $$;
 
-CREATE OR REPLACE FUNCTION fremdrift.dash_shown(n bigint, k bigint,
+-- The same, shown only from min_cell up.
+CREATE OR REPLACE FUNCTION fremdrift.dash_shown(n bigint, k bigint, g bigint,
         thresholds double precision[], min_cell integer)
 RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT CASE WHEN c >= min_cell THEN c END
-   FROM (SELECT fremdrift.dash_count(n, k, thresholds) AS c) x $$;
+   FROM (SELECT fremdrift.dash_count(n, k, g, thresholds) AS c) x $$;
 
 -- A share a / (a + b) of two perturbed counts (a the citizens with an
 -- outcome, b those without, each with its own key), shown only where both
 -- are at least min_cell, in whole percent.
 CREATE OR REPLACE FUNCTION fremdrift.dash_share(a bigint, ka bigint,
-        b bigint, kb bigint, thresholds double precision[], min_cell integer)
+        b bigint, kb bigint, g bigint, thresholds double precision[],
+        min_cell integer)
 RETURNS numeric LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT CASE WHEN pa >= min_cell AND pb >= min_cell
                THEN round(pa::numeric / (pa + pb), 2) END
-   FROM (SELECT fremdrift.dash_count(a, ka, thresholds) AS pa,
-                fremdrift.dash_count(b, kb, thresholds) AS pb) x $$;
+   FROM (SELECT fremdrift.dash_count(a, ka, g, thresholds) AS pa,
+                fremdrift.dash_count(b, kb, g, thresholds) AS pb) x $$;
 
--- A mean of a bounded value: its perturbed sum (noise of the sum's own key
--- times scale) over the perturbed count, where that count is shown.
+-- A mean of a bounded value: its perturbed sum (the two noises of the
+-- sum's own key, times scale) over the perturbed count, where that count
+-- is shown.
 CREATE OR REPLACE FUNCTION fremdrift.dash_mean(v double precision, kv bigint,
-        n bigint, kn bigint, scale double precision,
+        n bigint, kn bigint, g bigint, scale double precision,
         thresholds double precision[], min_cell integer, digits integer)
 RETURNS numeric LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT CASE WHEN pn >= min_cell
-               THEN round(((v + scale * fremdrift.dash_noise(kv, thresholds))
+               THEN round(((v + scale * (fremdrift.dash_noise(kv, thresholds)
+                            + fremdrift.dash_noise(kv + g, thresholds)))
                            / pn)::numeric, digits) END
-   FROM (SELECT fremdrift.dash_count(n, kn, thresholds) AS pn) x $$;
+   FROM (SELECT fremdrift.dash_count(n, kn, g, thresholds) AS pn) x $$;
 
 -- The quantiles for dash_noise(): a discrete normal distribution with
 -- standard deviation sd, cut at +-max: thresholds[i] is the probability of
@@ -86,6 +110,14 @@ $$ SELECT array_agg(c ORDER BY d)
                    / sum(w) OVER () AS c
          FROM (SELECT d, exp(-(d * d) / (2 * sd * sd)) AS w
                FROM generate_series(-max, max) d) x) y $$;
+
+-- The standard deviation of the distribution of dash_thresholds().
+CREATE OR REPLACE FUNCTION fremdrift.dash_noise_sd(sd double precision,
+        max integer)
+RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$$ SELECT sqrt(sum(w * d * d) / sum(w))
+   FROM (SELECT d, exp(-(d * d) / (2 * sd * sd)) AS w
+         FROM generate_series(-max, max) d) x $$;
 
 -- The Reliable Change Index (Jacobson & Truax): a change divided by the
 -- standard error of a difference between two scores,
@@ -115,15 +147,17 @@ $$ SELECT 50 + 10 * sum_wx / sqrt((1 - rho) * sum_w2 + rho * sum_w ^ 2) $$;
 
 REVOKE EXECUTE ON FUNCTION fremdrift.quarter_index(date),
     fremdrift.dash_periods(integer, integer), fremdrift.period_label(integer),
-    fremdrift.period_start(integer),
+    fremdrift.period_start(integer), fremdrift.period_end(integer),
+    fremdrift.period_kind(integer),
     fremdrift.dash_noise(bigint, double precision[]),
-    fremdrift.dash_count(bigint, bigint, double precision[]),
-    fremdrift.dash_shown(bigint, bigint, double precision[], integer),
-    fremdrift.dash_share(bigint, bigint, bigint, bigint, double precision[],
-                         integer),
-    fremdrift.dash_mean(double precision, bigint, bigint, bigint,
+    fremdrift.dash_count(bigint, bigint, bigint, double precision[]),
+    fremdrift.dash_shown(bigint, bigint, bigint, double precision[], integer),
+    fremdrift.dash_share(bigint, bigint, bigint, bigint, bigint,
+                         double precision[], integer),
+    fremdrift.dash_mean(double precision, bigint, bigint, bigint, bigint,
                         double precision, double precision[], integer, integer),
     fremdrift.dash_thresholds(double precision, integer),
+    fremdrift.dash_noise_sd(double precision, integer),
     fremdrift.rci(double precision, double precision, double precision),
     fremdrift.gas_t(double precision, double precision, double precision,
                     double precision)

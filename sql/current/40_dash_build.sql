@@ -12,7 +12,8 @@
 --   group and all.
 -- * Every count is of distinct citizens. Where a citizen has several
 --   courses in one cell, the cell counts them once, with their latest
---   course (latest start); their other courses there are left out.
+--   course (latest start; of two started the same day, the one with the
+--   greater course key); their other courses there are left out.
 --
 -- How it is computed fast: every course's facts (one row per population
 -- and key: the course, each dimension with progression, each sub-goal,
@@ -41,6 +42,9 @@
 --   exit    status     (ended courses)
 --   follow  status
 --   mix_end, belief_end  c1 exit towards work or education
+-- v is kept in whole thousandths (of a point, of an hour), so its sums
+-- are exact whatever order they are added in, and the same data always
+-- gives the same release.
 -- A course has one row per dimension and sub-goal unless two questionnaire
 -- versions (or instruments) share a dimension's name: only then are its
 -- rows grouped, which costs seconds at 300,000 courses.
@@ -63,14 +67,14 @@ BEGIN
         CASE WHEN shared_dims
              THEN 'max((p.reliable_change = ''improved'')::int) AS imp, '
                   'max((p.reliable_change = ''deteriorated'')::int) AS det, '
-                  'avg(greatest(-100, least(100, p.change))) AS change'
+                  'round(1000 * avg(greatest(-100, least(100, p.change))))::float8 AS change'
              ELSE '(p.reliable_change = ''improved'')::int AS imp, '
                   '(p.reliable_change = ''deteriorated'')::int AS det, '
-                  'greatest(-100, least(100, p.change))::float8 AS change'
+                  'round(1000 * greatest(-100, least(100, p.change)))::float8 AS change'
         END,
         CASE WHEN shared_dims THEN 'GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9' END);
     CREATE TEMP TABLE dash_pc ON COMMIT DROP AS
-    SELECT id, max(imp) AS imp, max(det) AS det, avg(change) AS ch
+    SELECT id, max(imp) AS imp, max(det) AS det, round(avg(change)) AS ch
     FROM dash_p GROUP BY id;
     EXECUTE format($q$
         CREATE TEMP TABLE dash_s ON COMMIT DROP AS
@@ -119,7 +123,7 @@ BEGIN
     WHERE d.job_chance IS NOT NULL
     UNION ALL
     SELECT id, 'o', department, tg, sq, eq, kc, ks, courses, 'paid', '',
-           0, 0, 0, greatest(0, least(37, paid_hours_week))
+           0, 0, 0, round(1000 * greatest(0, least(37, paid_hours_week)))::float8
     FROM dash_dc WHERE paid_hours_week IS NOT NULL
     UNION ALL
     SELECT id, 'e', department, tg, xq, xq, kc, ks, courses, 'exit',
@@ -183,20 +187,20 @@ BEGIN
     SELECT id, fam, period, lvl
     FROM (SELECT id, fam, period,
               row_number() OVER (PARTITION BY pseudonym, fam, period,
-                  department, tg ORDER BY started DESC, id DESC) AS r_da,
+                  department, tg ORDER BY started DESC, course DESC) AS r_da,
               row_number() OVER (PARTITION BY pseudonym, fam, period,
-                  department ORDER BY started DESC, id DESC) AS r_d,
+                  department ORDER BY started DESC, course DESC) AS r_d,
               row_number() OVER (PARTITION BY pseudonym, fam, period,
-                  tg ORDER BY started DESC, id DESC) AS r_a,
+                  tg ORDER BY started DESC, course DESC) AS r_a,
               row_number() OVER (PARTITION BY pseudonym, fam, period
-                  ORDER BY started DESC, id DESC) AS r_all
-          FROM (SELECT d.id, d.pseudonym, d.started, d.department, d.tg,
-                       'o'::"char" AS fam, p.period
+                  ORDER BY started DESC, course DESC) AS r_all
+          FROM (SELECT d.id, d.course, d.pseudonym, d.started, d.department,
+                       d.tg, 'o'::"char" AS fam, p.period
                 FROM dash_dc d, fremdrift.dash_periods(d.sq, d.eq) p(period)
                 WHERE d.courses > 1
                 UNION ALL
-                SELECT d.id, d.pseudonym, d.started, d.department, d.tg,
-                       'e', p.period
+                SELECT d.id, d.course, d.pseudonym, d.started, d.department,
+                       d.tg, 'e', p.period
                 FROM dash_dc d, fremdrift.dash_periods(d.xq, d.xq) p(period)
                 WHERE d.courses > 1 AND d.xq IS NOT NULL) e) w,
          LATERAL (VALUES ('da', r_da), ('d', r_d), ('a', r_a),
@@ -263,9 +267,10 @@ BEGIN
     RETURN total;
 END $$;
 
--- The whole release, in the refresh's transaction: record keys for new
--- citizens, the true cells, the parameters, the published rows. Readers
--- keep reading the previous release until the commit (no table is
+-- The refresh's part, in its transaction: record keys for new citizens,
+-- the true cells as of today, the parameters, and the published rows of
+-- the periods that have ended since the last refresh (50_dash_publish.sql).
+-- Readers keep reading the previous rows until the commit (no table is
 -- replaced, so nothing waits). Returns the number of cells.
 CREATE OR REPLACE FUNCTION fremdrift.dash_build(p_min_cell integer,
         p_noise_sd double precision, p_noise_max integer,
@@ -298,7 +303,10 @@ BEGIN
     INSERT INTO fremdrift.dash_params AS p (as_of, min_cell, noise_sd,
         noise_max, thresholds, scale_change, scale_hours, refreshed_at)
     VALUES (as_of, p_min_cell, p_noise_sd, p_noise_max,
-            fremdrift.dash_thresholds(p_noise_sd, p_noise_max),
+            -- each of a count's two noises: half the variance, half the
+            -- range
+            fremdrift.dash_thresholds(p_noise_sd / sqrt(2),
+                                      (p_noise_max + 1) / 2),
             p_scale_change, p_scale_hours, now())
     ON CONFLICT (one) DO UPDATE SET as_of = excluded.as_of,
         min_cell = excluded.min_cell, noise_sd = excluded.noise_sd,
@@ -314,9 +322,9 @@ END $$;
 -- Takes one citizen out of the release in place, before `fremdrift erase`
 -- deletes their rows: their contribution, computed as the build computes
 -- it, is subtracted from the true cells, and the published rows of every
--- period and breakdown they were in are made again (with new noise, as a
--- refresh without them would give). The same lock as a refresh keeps the
--- two apart. Returns the number of cells changed.
+-- period and breakdown they were in are made again from those cells (new
+-- noise in each whole row: 50_dash_publish.sql). The same lock as a
+-- refresh keeps the two apart. Returns the number of cells changed.
 CREATE OR REPLACE FUNCTION fremdrift.dash_forget(p_pseudonym bytea)
 RETURNS bigint LANGUAGE plpgsql SET client_min_messages = warning AS $$
 DECLARE

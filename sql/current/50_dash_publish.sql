@@ -1,8 +1,15 @@
 -- The published rows of the dashboard (fremdrift.dash_published), made
 -- from the true cells (fremdrift.dash_cells) with the cell key method's
--- noise (10_formulas.sql): for the whole release at a refresh, or for the
--- periods and breakdowns in the temporary table dash_touched after an
--- erasure (40_dash_build.sql).
+-- noise (10_formulas.sql).
+--
+-- A period is published once, by the first refresh after it has ended,
+-- and then stays as it was: a closed quarter or year does not change when
+-- late events arrive or a running course's progression moves on, so the
+-- figures a leader reads for it are the same at every meeting, and no
+-- series of daily releases can be compared to find who changed what. The
+-- one exception is an erasure (40_dash_build.sql): the rows of every
+-- period and breakdown the erased citizen was in are made again, from the
+-- last refresh's cells less that citizen, with new noise in the whole row.
 --
 -- Every period, breakdown and category gets a row, zeros included, so
 -- that a row's presence tells nothing. Each figure is a function of
@@ -41,9 +48,10 @@ SELECT 'exits', 'exit', NULL, code FROM fremdrift.exit_statuses
 UNION ALL
 SELECT 'followups', 'follow', NULL, code FROM fremdrift.exit_statuses;
 
--- Writes the published rows of the cells in dash_touched (p_touched), or
--- of the whole release (dash_touched made here: every period from the
--- first course to the refresh's day, every department and target group).
+-- Writes the published rows of the periods and breakdowns in dash_touched
+-- that are published already (p_touched, after an erasure), or of every
+-- period that has ended and is not published yet (dash_touched made here,
+-- with every department and target group).
 CREATE OR REPLACE FUNCTION fremdrift.dash_publish(p_touched boolean)
 RETURNS bigint LANGUAGE plpgsql SET client_min_messages = warning AS $$
 DECLARE
@@ -52,14 +60,16 @@ DECLARE
 BEGIN
     SELECT * INTO STRICT prm FROM fremdrift.dash_params;
     IF p_touched THEN
+        DELETE FROM dash_touched t WHERE NOT EXISTS (
+            SELECT 1 FROM fremdrift.dash_published p
+            WHERE p.view = 'overview' AND p.kind = fremdrift.period_kind(t.period)
+              AND p.period_start = fremdrift.period_start(t.period));
         DELETE FROM fremdrift.dash_published p USING dash_touched t
         WHERE p.period_start = fremdrift.period_start(t.period)
-          AND p.kind = CASE WHEN t.period % 10 = 0 THEN 'year'
-                            ELSE 'quarter' END
+          AND p.kind = fremdrift.period_kind(t.period)
           AND p.department = t.department
           AND p.target_group = t.target_group;
     ELSE
-        DELETE FROM fremdrift.dash_published;
         CREATE TEMP TABLE dash_touched ON COMMIT DROP AS
         SELECT p.period, d.department COLLATE "C" AS department,
                a.target_group COLLATE "C" AS target_group
@@ -72,8 +82,22 @@ BEGIN
              (SELECT code FROM fremdrift.departments
               UNION ALL SELECT 'all') d(department),
              (SELECT code FROM fremdrift.target_groups
-              UNION ALL SELECT 'all') a(target_group);
+              UNION ALL SELECT 'all') a(target_group)
+        WHERE fremdrift.period_end(p.period) < prm.as_of
+          AND NOT EXISTS (
+              SELECT 1 FROM fremdrift.dash_published x
+              WHERE x.view = 'overview'
+                AND x.kind = fremdrift.period_kind(p.period)
+                AND x.period_start = fremdrift.period_start(p.period));
     END IF;
+    -- Each row's fingerprint: every cell of its period and breakdown.
+    CREATE TEMP TABLE dash_fp ON COMMIT DROP AS
+    SELECT c.period, c.department, c.target_group,
+           (sum(c.kn + 3 * c.k1 + 5 * c.k2 + 7 * c.k3 + 11 * c.kv)
+               % 4294967296)::bigint AS g
+    FROM fremdrift.dash_cells c
+    JOIN dash_touched t USING (period, department, target_group)
+    GROUP BY 1, 2, 3;
     INSERT INTO fremdrift.dash_published
     WITH med AS (
         -- The median of the perturbed band counts, by straight-line
@@ -86,58 +110,58 @@ BEGIN
                      CASE c.key WHEN '000' THEN 14 WHEN '014' THEN 28
                                 WHEN '028' THEN 56 WHEN '056' THEN 91
                                 WHEN '091' THEN 182 ELSE 365 END AS hi,
-                     fremdrift.dash_count(c.n, c.kn, prm.thresholds)::numeric
+                     fremdrift.dash_count(c.n, c.kn, f.g, prm.thresholds)::numeric
                          AS cnt,
-                     sum(fremdrift.dash_count(c.n, c.kn, prm.thresholds))
+                     sum(fremdrift.dash_count(c.n, c.kn, f.g, prm.thresholds))
                          OVER (PARTITION BY c.period, c.department,
                                             c.target_group ORDER BY c.key)
                          AS cum,
-                     sum(fremdrift.dash_count(c.n, c.kn, prm.thresholds))
+                     sum(fremdrift.dash_count(c.n, c.kn, f.g, prm.thresholds))
                          OVER (PARTITION BY c.period, c.department,
                                             c.target_group) / 2.0 AS half
               FROM fremdrift.dash_cells c
-              JOIN dash_touched t USING (period, department, target_group)
+              JOIN dash_fp f USING (period, department, target_group)
               WHERE c.pop = 'cdays') x
         WHERE cnt > 0 AND cum >= half AND cum - cnt < half
           AND half * 2 >= prm.min_cell
     )
     SELECT k.view,
-           CASE WHEN g.period % 10 = 0 THEN 'year' ELSE 'quarter' END,
+           fremdrift.period_kind(g.period),
            fremdrift.period_start(g.period), fremdrift.period_label(g.period),
            g.department, g.target_group, k.key,
-           fremdrift.dash_shown(a.n, a.kn, prm.thresholds, prm.min_cell),
+           fremdrift.dash_shown(a.n, a.kn, fp.g, prm.thresholds, prm.min_cell),
            CASE WHEN k.view IN ('progression', 'subgoals', 'company')
                 THEN fremdrift.dash_share(a.c1, a.k1, a.n - a.c1, a.kn - a.k1,
-                                          prm.thresholds, prm.min_cell)
+                                          fp.g, prm.thresholds, prm.min_cell)
                 WHEN k.view IN ('mix', 'belief')
                 THEN fremdrift.dash_share(a.c2, a.k2, a.c1 - a.c2, a.k1 - a.k2,
-                                          prm.thresholds, prm.min_cell)
+                                          fp.g, prm.thresholds, prm.min_cell)
            END,
            CASE WHEN k.view = 'progression'
                 THEN fremdrift.dash_share(a.c2, a.k2, a.n - a.c2, a.kn - a.k2,
-                                          prm.thresholds, prm.min_cell)
+                                          fp.g, prm.thresholds, prm.min_cell)
                 WHEN k.view IN ('mix', 'belief')
                 THEN fremdrift.dash_share(a.c3, a.k3, a.c1 - a.c3, a.k1 - a.k3,
-                                          prm.thresholds, prm.min_cell)
+                                          fp.g, prm.thresholds, prm.min_cell)
            END,
            CASE WHEN k.view = 'progression'
-                THEN fremdrift.dash_mean(a.v, a.kv, a.n, a.kn,
+                THEN fremdrift.dash_mean(a.v / 1000, a.kv, a.n, a.kn, fp.g,
                          prm.scale_change, prm.thresholds, prm.min_cell, 1)
                 WHEN k.view IN ('mix', 'belief')
-                THEN fremdrift.dash_mean(a.v, a.kv, a.c1, a.k1,
+                THEN fremdrift.dash_mean(a.v / 1000, a.kv, a.c1, a.k1, fp.g,
                          prm.scale_change, prm.thresholds, prm.min_cell, 1)
                 WHEN k.view = 'paid_hours'
-                THEN fremdrift.dash_mean(a.v, a.kv, a.n, a.kn,
+                THEN fremdrift.dash_mean(a.v / 1000, a.kv, a.n, a.kn, fp.g,
                          prm.scale_hours, prm.thresholds, prm.min_cell, 1)
            END,
            CASE WHEN k.pb IS NOT NULL
-                THEN fremdrift.dash_shown(b.n, b.kn, prm.thresholds,
+                THEN fremdrift.dash_shown(b.n, b.kn, fp.g, prm.thresholds,
                                           prm.min_cell) END,
            CASE WHEN k.pb IS NOT NULL
                 THEN fremdrift.dash_share(b.c1, b.k1, b.n - b.c1, b.kn - b.k1,
-                                          prm.thresholds, prm.min_cell) END,
+                                          fp.g, prm.thresholds, prm.min_cell) END,
            CASE WHEN k.view = 'company'
-                     AND fremdrift.dash_shown(a.c1, a.k1, prm.thresholds,
+                     AND fremdrift.dash_shown(a.c1, a.k1, fp.g, prm.thresholds,
                                               prm.min_cell) IS NOT NULL
                 THEN m.median END
     FROM dash_touched g
@@ -148,9 +172,12 @@ BEGIN
     LEFT JOIN fremdrift.dash_cells b ON b.pop = k.pb AND b.period = g.period
          AND b.department = g.department AND b.target_group = g.target_group
          AND b.key = k.key
+    LEFT JOIN dash_fp fp ON fp.period = g.period
+         AND fp.department = g.department AND fp.target_group = g.target_group
     LEFT JOIN med m ON k.view = 'company' AND m.period = g.period
          AND m.department = g.department AND m.target_group = g.target_group;
     GET DIAGNOSTICS total = ROW_COUNT;
+    DROP TABLE dash_fp;
     RETURN total;
 END $$;
 

@@ -111,14 +111,6 @@ $$ SELECT array_agg(c ORDER BY d)
          FROM (SELECT d, exp(-(d * d) / (2 * sd * sd)) AS w
                FROM generate_series(-max, max) d) x) y $$;
 
--- The standard deviation of the distribution of dash_thresholds().
-CREATE OR REPLACE FUNCTION fremdrift.dash_noise_sd(sd double precision,
-        max integer)
-RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-$$ SELECT sqrt(sum(w * d * d) / sum(w))
-   FROM (SELECT d, exp(-(d * d) / (2 * sd * sd)) AS w
-         FROM generate_series(-max, max) d) x $$;
-
 -- The Reliable Change Index (Jacobson & Truax): a change divided by the
 -- standard error of a difference between two scores,
 --   SE_diff = sd_baseline * sqrt(2) * sqrt(1 - reliability).
@@ -157,7 +149,6 @@ REVOKE EXECUTE ON FUNCTION fremdrift.quarter_index(date),
     fremdrift.dash_mean(double precision, bigint, bigint, bigint, bigint,
                         double precision, double precision[], integer, integer),
     fremdrift.dash_thresholds(double precision, integer),
-    fremdrift.dash_noise_sd(double precision, integer),
     fremdrift.rci(double precision, double precision, double precision),
     fremdrift.gas_t(double precision, double precision, double precision,
                     double precision)

@@ -15,9 +15,13 @@
 CREATE OR REPLACE VIEW dashboard.protection AS
 SELECT 'cell key method'::text AS method,
        p.min_cell, 2 * ((p.noise_max + 1) / 2) AS noise_max,
-       round((sqrt(2) * fremdrift.dash_noise_sd(p.noise_sd / sqrt(2),
-                                                (p.noise_max + 1) / 2))
-             ::numeric, 2) AS noise_sd,
+       -- the standard deviation of the sum of a count's two noises (the
+       -- view may call no fremdrift function: its readers cannot)
+       round(sqrt(2 * (SELECT sum(w * d * d) / sum(w)
+                       FROM (SELECT d, exp(-(d * d) / p.noise_sd ^ 2) AS w
+                             FROM generate_series(-(p.noise_max + 1) / 2,
+                                                  (p.noise_max + 1) / 2) d) x
+                      ))::numeric, 2) AS noise_sd,
        p.scale_change AS sum_noise_points, p.scale_hours AS sum_noise_hours,
        p.as_of, p.refreshed_at
 FROM fremdrift.dash_params p;

@@ -56,8 +56,10 @@ static long rows_of(PGconn *c, const char *hex)
 		 "= '\\x%s') + (SELECT count(*) FROM fremdrift.events WHERE "
 		 "pseudonym = '\\x%s') + (SELECT count(*) FROM fremdrift.courses "
 		 "WHERE pseudonym = '\\x%s') + (SELECT count(*) FROM "
-		 "fremdrift.progression WHERE pseudonym = '\\x%s')",
-		 hex, hex, hex, hex);
+		 "fremdrift.progression WHERE pseudonym = '\\x%s') + (SELECT "
+		 "count(*) FROM fremdrift.citizen_keys WHERE pseudonym = "
+		 "'\\x%s')",
+		 hex, hex, hex, hex, hex);
 	return atol(h_scalar(c, sql));
 }
 
@@ -66,7 +68,8 @@ static long all_rows(PGconn *c)
 	return atol(h_scalar(c, "SELECT (SELECT count(*) FROM fremdrift.responses)"
 				" + (SELECT count(*) FROM fremdrift.events) + "
 				"(SELECT count(*) FROM fremdrift.courses) + (SELECT "
-				"count(*) FROM fremdrift.progression)"));
+				"count(*) FROM fremdrift.progression) + (SELECT "
+				"count(*) FROM fremdrift.citizen_keys)"));
 }
 
 static int setup(void **state)

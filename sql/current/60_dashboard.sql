@@ -23,40 +23,102 @@ SELECT 'cell key method'::text AS method,
        p.as_of, p.refreshed_at
 FROM fremdrift.dash_params p;
 
-DO $$
-DECLARE
-    -- view name, then the columns after period, period_start, department
-    -- and target_group
-    defs CONSTANT text[][] := ARRAY[
-        ['overview', 'citizens'],
-        ['progression', 'key AS dimension, citizens, share1 AS share_improved, '
-                        'share2 AS share_deteriorated, mean AS mean_change'],
-        ['subgoals', 'key AS subgoal, citizens, share1 AS share_attained'],
-        ['company', 'citizens, share1 AS share_with_company, '
-                    'median AS median_days_to_first'],
-        ['mix', 'key AS mix, citizens, share1 AS share_improved, '
-                'share2 AS share_deteriorated, mean AS mean_change, ended, '
-                'share_end AS share_exit_work_or_education'],
-        ['paid_hours', 'citizens, mean AS mean_paid_hours_week'],
-        ['belief', 'key::smallint AS job_chance, citizens, '
-                   'share1 AS share_improved, share2 AS share_deteriorated, '
-                   'mean AS mean_change, ended, '
-                   'share_end AS share_exit_work_or_education'],
-        ['exits', 'key AS status, citizens'],
-        ['followups', 'key AS status, citizens']];
-    kind text;
-BEGIN
-    FOR i IN 1 .. array_length(defs, 1) LOOP
-        FOREACH kind IN ARRAY ARRAY['quarter', 'year'] LOOP
-            EXECUTE format(
-                'CREATE OR REPLACE VIEW dashboard.%I AS '
-                'SELECT period, period_start, department, target_group, %s '
-                'FROM fremdrift.dash_published '
-                'WHERE view = %L AND kind = %L',
-                defs[i][1] || '_' || kind, defs[i][2], defs[i][1], kind);
-        END LOOP;
-    END LOOP;
-END $$;
+-- One view per dashboard view and kind of period, written out (not made
+-- in a loop) so that each is defined, and found, in exactly one place:
+-- period, period_start, department and target_group, then the view's own
+-- columns.
+
+CREATE OR REPLACE VIEW dashboard.overview_quarter AS
+SELECT period, period_start, department, target_group, citizens
+FROM fremdrift.dash_published WHERE view = 'overview' AND kind = 'quarter';
+
+CREATE OR REPLACE VIEW dashboard.overview_year AS
+SELECT period, period_start, department, target_group, citizens
+FROM fremdrift.dash_published WHERE view = 'overview' AND kind = 'year';
+
+CREATE OR REPLACE VIEW dashboard.progression_quarter AS
+SELECT period, period_start, department, target_group, key AS dimension,
+       citizens, share1 AS share_improved, share2 AS share_deteriorated,
+       mean AS mean_change
+FROM fremdrift.dash_published WHERE view = 'progression' AND kind = 'quarter';
+
+CREATE OR REPLACE VIEW dashboard.progression_year AS
+SELECT period, period_start, department, target_group, key AS dimension,
+       citizens, share1 AS share_improved, share2 AS share_deteriorated,
+       mean AS mean_change
+FROM fremdrift.dash_published WHERE view = 'progression' AND kind = 'year';
+
+CREATE OR REPLACE VIEW dashboard.subgoals_quarter AS
+SELECT period, period_start, department, target_group, key AS subgoal,
+       citizens, share1 AS share_attained
+FROM fremdrift.dash_published WHERE view = 'subgoals' AND kind = 'quarter';
+
+CREATE OR REPLACE VIEW dashboard.subgoals_year AS
+SELECT period, period_start, department, target_group, key AS subgoal,
+       citizens, share1 AS share_attained
+FROM fremdrift.dash_published WHERE view = 'subgoals' AND kind = 'year';
+
+CREATE OR REPLACE VIEW dashboard.company_quarter AS
+SELECT period, period_start, department, target_group, citizens,
+       share1 AS share_with_company, median AS median_days_to_first
+FROM fremdrift.dash_published WHERE view = 'company' AND kind = 'quarter';
+
+CREATE OR REPLACE VIEW dashboard.company_year AS
+SELECT period, period_start, department, target_group, citizens,
+       share1 AS share_with_company, median AS median_days_to_first
+FROM fremdrift.dash_published WHERE view = 'company' AND kind = 'year';
+
+CREATE OR REPLACE VIEW dashboard.mix_quarter AS
+SELECT period, period_start, department, target_group, key AS mix, citizens,
+       share1 AS share_improved, share2 AS share_deteriorated,
+       mean AS mean_change, ended, share_end AS share_exit_work_or_education
+FROM fremdrift.dash_published WHERE view = 'mix' AND kind = 'quarter';
+
+CREATE OR REPLACE VIEW dashboard.mix_year AS
+SELECT period, period_start, department, target_group, key AS mix, citizens,
+       share1 AS share_improved, share2 AS share_deteriorated,
+       mean AS mean_change, ended, share_end AS share_exit_work_or_education
+FROM fremdrift.dash_published WHERE view = 'mix' AND kind = 'year';
+
+CREATE OR REPLACE VIEW dashboard.paid_hours_quarter AS
+SELECT period, period_start, department, target_group, citizens,
+       mean AS mean_paid_hours_week
+FROM fremdrift.dash_published WHERE view = 'paid_hours' AND kind = 'quarter';
+
+CREATE OR REPLACE VIEW dashboard.paid_hours_year AS
+SELECT period, period_start, department, target_group, citizens,
+       mean AS mean_paid_hours_week
+FROM fremdrift.dash_published WHERE view = 'paid_hours' AND kind = 'year';
+
+CREATE OR REPLACE VIEW dashboard.belief_quarter AS
+SELECT period, period_start, department, target_group,
+       key::smallint AS job_chance, citizens, share1 AS share_improved,
+       share2 AS share_deteriorated, mean AS mean_change, ended,
+       share_end AS share_exit_work_or_education
+FROM fremdrift.dash_published WHERE view = 'belief' AND kind = 'quarter';
+
+CREATE OR REPLACE VIEW dashboard.belief_year AS
+SELECT period, period_start, department, target_group,
+       key::smallint AS job_chance, citizens, share1 AS share_improved,
+       share2 AS share_deteriorated, mean AS mean_change, ended,
+       share_end AS share_exit_work_or_education
+FROM fremdrift.dash_published WHERE view = 'belief' AND kind = 'year';
+
+CREATE OR REPLACE VIEW dashboard.exits_quarter AS
+SELECT period, period_start, department, target_group, key AS status, citizens
+FROM fremdrift.dash_published WHERE view = 'exits' AND kind = 'quarter';
+
+CREATE OR REPLACE VIEW dashboard.exits_year AS
+SELECT period, period_start, department, target_group, key AS status, citizens
+FROM fremdrift.dash_published WHERE view = 'exits' AND kind = 'year';
+
+CREATE OR REPLACE VIEW dashboard.followups_quarter AS
+SELECT period, period_start, department, target_group, key AS status, citizens
+FROM fremdrift.dash_published WHERE view = 'followups' AND kind = 'quarter';
+
+CREATE OR REPLACE VIEW dashboard.followups_year AS
+SELECT period, period_start, department, target_group, key AS status, citizens
+FROM fremdrift.dash_published WHERE view = 'followups' AND kind = 'year';
 
 -- The answer to GET /api/v1/dashboard/<view>: an HTTP status and a JSON
 -- body. p_from and p_to are periods of one kind (2025, 2025-Q3; the server

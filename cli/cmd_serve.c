@@ -20,11 +20,12 @@ int cmd_serve(int argc, char **argv, const struct fr_config *cfg)
 		       "  POST /api/v1/records   NDJSON or a JSON array of "
 		       "records, with an ingest\n"
 		       "                         token (docs/formats.md)\n"
-		       "  GET /api/v1/dashboard/<view>?from=&to=&department=&"
-		       "target_group=\n"
-		       "                         suppressed aggregates for a "
-		       "dashboard token\n"
-		       "                         (docs/dashboard.md)\n");
+		       "  GET /api/v1/dashboard/<view>?period=|from=&to=&"
+		       "department=&target_group=\n"
+		       "                         protected figures of fixed "
+		       "quarters and years, for a\n"
+		       "                         dashboard token "
+		       "(docs/dashboard.md)\n");
 		return EXIT_OK;
 	}
 	if (argc > 1)

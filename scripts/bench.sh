@@ -173,16 +173,17 @@ if [ "$what" = all ] || [ "$what" = measure ]; then
 		sleep 0.5
 	done
 	calls=${FREMDRIFT_BENCH_CALLS:-5}
-	echo "dashboard endpoint latency, $calls calls each of: whole period / one department and target group / one month:"
+	echo "dashboard endpoint latency, $calls calls each of: the whole release (every year) / one department and target group / one quarter:"
 	for view in overview progression subgoals company mix paid_hours belief exits followups; do
-		for q in "" "?department=aarhus&target_group=sick_listed" "?from=2025-03-01&to=2025-03-31"; do
+		for q in "" "?department=aarhus&target_group=sick_listed" "?period=2025-Q1"; do
 			for _ in $(seq "$calls"); do
-				curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $token" \
+				curl -s -o /dev/null -w '%{time_total} %{http_code}\n' -H "Authorization: Bearer $token" \
 					"http://127.0.0.1:$port/api/v1/dashboard/$view$q"
 			done
-		done | sort -n | awk -v v="$view" '{ t[NR] = $1 } END {
-			printf "  %-12s p50 %6.0f ms  p95 %6.0f ms  (%d calls)\n", v,
-				t[int(NR * 0.5)] * 1000, t[int(NR * 0.95)] * 1000, NR }'
+		done | sort -n | awk -v v="$view" '{ t[NR] = $1; if ($2 != 200) bad++ } END {
+			printf "  %-12s p50 %6.0f ms  p95 %6.0f ms  (%d calls%s)\n", v,
+				t[int(NR * 0.5)] * 1000, t[int(NR * 0.95)] * 1000, NR,
+				bad ? sprintf(", %d not answered 200", bad) : "" }'
 	done
 	kill "$spid"
 	wait "$spid" 2>/dev/null || true

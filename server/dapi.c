@@ -1,6 +1,6 @@
 #include "fremdrift/dapi.h"
 #include "fremdrift/buf.h"
-#include "fremdrift/civil.h"
+#include "fremdrift/log.h"
 #include "fremdrift/record.h"
 #include "fremdrift/auth.h"
 
@@ -13,83 +13,199 @@ static const char *const views[] = {"overview", "progression", "subgoals",
 				    "belief",   "exits",       "followups"};
 #define NVIEWS (sizeof(views) / sizeof(views[0]))
 
+/*
+ * The query parameters a view takes, and nothing else: the release has
+ * fixed periods and breakdowns (docs/dashboard.md), so there is no other
+ * question to ask, and a misspelt name is refused rather than ignored (an
+ * ignored filter would answer another question than the one meant).
+ */
+enum dparam { DP_PERIOD, DP_FROM, DP_TO, DP_DEPARTMENT, DP_TARGET_GROUP, DP_N };
+static const char *const pnames[DP_N] = {"period", "from", "to", "department",
+					 "target_group"};
+#define KNOWN_PARAMS "period, from, to, department, target_group"
+
 struct dreq {
 	struct http_req *req;
 	struct pgc *pg;
 	unsigned timeout_ms;
 	int view;
-	char from[11], to[11], department[REC_CODE_MAX + 1],
-		target_group[REC_CODE_MAX + 1];
+	/* Each parameter: whether it came, and its value once checked (a
+	 * period, at most "2025-Q3", or a code of at most REC_CODE_MAX). */
+	int given[DP_N];
+	char val[DP_N][REC_CODE_MAX + 1];
+	/* Why the query is bad, for the 400 (JSON-escaped by
+	 * http_respond_error). */
+	char why[256];
 };
 
-/* Reads one query parameter's raw value (no %-decoding: dates and codes
- * never need it). 1 if present. */
-static int param(const char *query, const char *name, char *out, size_t max,
-		 int *bad)
+static int all_in(const char *s, size_t len, const char *set)
 {
-	size_t nl = strlen(name);
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '\0' || strchr(set, s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+#define DIGITS "0123456789"
+
+/* A year such as 2025 (1000 to 9999: PostgreSQL's make_date takes no year
+ * 0) or a quarter such as 2025-Q3. */
+static int period_ok(const char *v, size_t len)
+{
+	if (len != 4 && len != 7)
+		return 0;
+	if (v[0] < '1' || v[0] > '9' || !all_in(v, 4, DIGITS))
+		return 0;
+	return len == 4 ||
+	       (v[4] == '-' && v[5] == 'Q' && v[6] >= '1' && v[6] <= '4');
+}
+
+/* A catalogue code: lowercase letters, digits and _, as rec_build takes
+ * them. */
+static int code_ok(const char *v, size_t len)
+{
+	return len <= REC_CODE_MAX &&
+	       all_in(v, len, "abcdefghijklmnopqrstuvwxyz" DIGITS "_");
+}
+
+/* Checks the shape of parameter p's value and keeps it in d. 0, or -1 with
+ * d->why set; the message names the parameter, never echoes the value. */
+static int take_value(struct dreq *d, enum dparam p, const char *v, size_t len)
+{
+	int period = p == DP_PERIOD || p == DP_FROM || p == DP_TO;
+
+	if (d->given[p]) {
+		snprintf(d->why, sizeof(d->why), "%s is given more than once",
+			 pnames[p]);
+		return -1;
+	}
+	d->given[p] = 1;
+	if (len == 0) {
+		snprintf(d->why, sizeof(d->why),
+			 "%s is empty: give a value or leave the parameter "
+			 "out", pnames[p]);
+		return -1;
+	}
+	if (period ? !period_ok(v, len) : !code_ok(v, len)) {
+		if (period)
+			snprintf(d->why, sizeof(d->why),
+				 "%s must be a year such as 2025 or a quarter "
+				 "such as 2025-Q3", pnames[p]);
+		else
+			snprintf(d->why, sizeof(d->why),
+				 "%s must be a catalogue code: lowercase "
+				 "letters, digits and _, at most %d characters "
+				 "(docs/formats.md lists them)",
+				 pnames[p], REC_CODE_MAX);
+		return -1;
+	}
+	memcpy(d->val[p], v, len);
+	d->val[p][len] = '\0';
+	return 0;
+}
+
+/*
+ * The 400 for a parameter no view takes. Its name is shown only if every
+ * byte of it is one a URL carries unescaped (or a %-escape's), so the
+ * message holds no quote, backslash, control character or invalid UTF-8
+ * from the request; otherwise it is described.
+ */
+static void unknown_param(struct dreq *d, const char *name, size_t len)
+{
+	if (len > 0 && len <= 40 &&
+	    all_in(name, len,
+		   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" DIGITS
+		   "_.~-%+"))
+		snprintf(d->why, sizeof(d->why),
+			 "unknown parameter \"%.*s\" (known: " KNOWN_PARAMS ")",
+			 (int)len, name);
+	else
+		snprintf(d->why, sizeof(d->why),
+			 "unknown parameter (%s; known: " KNOWN_PARAMS ")",
+			 len == 0 ? "one with an empty name"
+				  : "its name is not shown: it is long or has "
+				    "characters no parameter has");
+}
+
+static int param_index(const char *name, size_t len)
+{
+	for (int i = 0; i < DP_N; i++)
+		if (strlen(pnames[i]) == len && memcmp(name, pnames[i], len) == 0)
+			return i;
+	return -1;
+}
+
+/* One name=value pair of the query (len bytes at s, no '&'). */
+static int take_pair(struct dreq *d, const char *s, size_t len)
+{
+	const char *eq = memchr(s, '=', len);
+	size_t nlen = eq ? (size_t)(eq - s) : len;
+	int p = param_index(s, nlen);
+
+	if (p < 0) {
+		unknown_param(d, s, nlen);
+		return -1;
+	}
+	if (eq == NULL) {
+		snprintf(d->why, sizeof(d->why),
+			 "%s has no value (write %s=..., or leave it out)",
+			 pnames[p], pnames[p]);
+		return -1;
+	}
+	return take_value(d, (enum dparam)p, eq + 1, len - nlen - 1);
+}
+
+/*
+ * Reads the query into d: each pair once, by name, checked for shape.
+ * Values are taken raw, without %-decoding: periods and codes never need
+ * it, so a '%' or '+' is simply a bad shape. Empty pairs ("a=1&&b=2", a
+ * trailing '&') are skipped. 0, or -1 with d->why set.
+ */
+static int read_params(struct dreq *d, const char *query)
+{
 	const char *p = query;
 
-	while (p && *p) {
-		const char *amp = strchr(p, '&');
-		size_t len = amp ? (size_t)(amp - p) : strlen(p);
+	while (*p) {
+		size_t len = strcspn(p, "&");
 
-		if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
-			size_t vl = len - nl - 1;
-
-			if (vl == 0)
-				return 0;
-			if (vl >= max) {
-				*bad = 1;
-				return 0;
-			}
-			memcpy(out, p + nl + 1, vl);
-			out[vl] = '\0';
-			return 1;
-		}
-		p = amp ? amp + 1 : NULL;
+		if (len > 0 && take_pair(d, p, len) != 0)
+			return -1;
+		p += len;
+		if (*p == '&')
+			p++;
+	}
+	if (d->given[DP_PERIOD] && (d->given[DP_FROM] || d->given[DP_TO])) {
+		snprintf(d->why, sizeof(d->why),
+			 "period cannot be combined with from or to: ask for "
+			 "one period, or a range from=...&to=...");
+		return -1;
 	}
 	return 0;
 }
 
-static void on_rows(struct pgc *c, PGresult *res, const char *error,
-		    void *data)
+static void on_answer(struct pgc *c, PGresult *res, const char *error,
+		      void *data)
 {
 	struct dreq *d = data;
-	struct fr_buf out;
+	long status = 0;
 
 	(void)c;
-	(void)error;
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
-	    PQntuples(res) != 1) {
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    PQntuples(res) == 1 && PQnfields(res) == 2 &&
+	    !PQgetisnull(res, 0, 0) && !PQgetisnull(res, 0, 1))
+		status = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	if (status < 200 || status > 599) {
+		log_warning("dapi", "dashboard %s: %s", views[d->view],
+			    error ? error : "no answer from dash_answer");
 		http_respond_error(d->req, 503, "database_unavailable",
 				   "the dashboard could not be read; try again "
-				   "shortly (has `fremdrift measure refresh` "
-				   "run?)");
+				   "shortly");
 		free(d);
 		return;
 	}
-	fr_buf_init(&out, 64u << 20);
-	fr_buf_printf(&out,
-		      "{\"view\":\"%s\",\"from\":%s%s%s,\"to\":%s%s%s,"
-		      "\"department\":%s%s%s,\"target_group\":%s%s%s,"
-		      "\"min_cell\":5,\"rows\":%s}",
-		      views[d->view], d->from[0] ? "\"" : "",
-		      d->from[0] ? d->from : "null", d->from[0] ? "\"" : "",
-		      d->to[0] ? "\"" : "", d->to[0] ? d->to : "null",
-		      d->to[0] ? "\"" : "", d->department[0] ? "\"" : "",
-		      d->department[0] ? d->department : "null",
-		      d->department[0] ? "\"" : "", d->target_group[0] ? "\"" : "",
-		      d->target_group[0] ? d->target_group : "null",
-		      d->target_group[0] ? "\"" : "", PQgetvalue(res, 0, 0));
-	http_respond(d->req, 200, "application/json", NULL, out.data, out.len);
-	fr_buf_free(&out);
+	http_respond(d->req, (int)status, "application/json", NULL,
+		     PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
 	free(d);
-}
-
-static int code_ok(const char *s)
-{
-	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(s);
 }
 
 static void list_views(struct http_req *req)
@@ -105,50 +221,6 @@ static void list_views(struct http_req *req)
 	fr_buf_free(&b);
 }
 
-/* A date parameter: absent, or a real date. 0 when fine. */
-static int date_param(const char *query, const char *name, char out[11],
-		      int *bad)
-{
-	long days;
-
-	if (!param(query, name, out, 11, bad))
-		return 0;
-	return fr_date_parse(out, &days);
-}
-
-/*
- * Reads the filters into d. The dashboard counts whole months (see
- * docs/dashboard.md): from snaps to the first of its month and to to the
- * last, and the answer echoes them. NULL or the reason the query is bad.
- */
-static const char *read_filters(struct dreq *d, const char *query)
-{
-	int bad = 0;
-
-	if (date_param(query, "from", d->from, &bad) ||
-	    date_param(query, "to", d->to, &bad) || bad)
-		return "from and to are dates such as 2026-01-31";
-	if (d->from[0])
-		memcpy(d->from + 8, "01", 2);
-	if (d->to[0]) {
-		int y = atoi(d->to), m = atoi(d->to + 5);
-
-		fr_date_str(fr_days_from_civil(m == 12 ? y + 1 : y,
-					       m == 12 ? 1 : m + 1, 1) - 1,
-			    d->to);
-	}
-	if (d->from[0] && d->to[0] && strcmp(d->from, d->to) > 0)
-		return "from is after to";
-	if ((param(query, "department", d->department, sizeof(d->department),
-		   &bad) && !code_ok(d->department)) ||
-	    (param(query, "target_group", d->target_group,
-		   sizeof(d->target_group), &bad) &&
-	     !code_ok(d->target_group)) || bad)
-		return "department and target_group are catalogue codes "
-		       "(docs/formats.md)";
-	return NULL;
-}
-
 static int view_index(const char *name)
 {
 	for (size_t i = 0; i < NVIEWS; i++)
@@ -157,12 +229,18 @@ static int view_index(const char *name)
 	return -1;
 }
 
-/* The token is good: the view, its filters, then the query. */
+static const char *given_or_null(const struct dreq *d, enum dparam p)
+{
+	return d->given[p] ? d->val[p] : NULL;
+}
+
+/* The token is good: the view, its parameters, then the release's answer
+ * (fremdrift.dash_answer checks the codes against the catalogues, the
+ * periods' kinds and order, and builds the whole body). */
 static void run_view(struct dreq *d)
 {
 	const char *name = http_req_path(d->req) + strlen("/api/v1/dashboard");
-	const char *why, *params[4];
-	char sql[256];
+	const char *params[5];
 
 	if (*name == '/')
 		name++;
@@ -177,21 +255,22 @@ static void run_view(struct dreq *d)
 				   "lists them)");
 		goto done;
 	}
-	if ((why = read_filters(d, http_req_query(d->req))) != NULL) {
-		http_respond_error(d->req, 400, "bad_parameter", why);
+	if (read_params(d, http_req_query(d->req)) != 0) {
+		http_respond_error(d->req, 400, "bad_parameter", d->why);
 		goto done;
 	}
-	params[0] = d->from[0] ? d->from : NULL;
-	params[1] = d->to[0] ? d->to : NULL;
-	params[2] = d->department[0] ? d->department : NULL;
-	params[3] = d->target_group[0] ? d->target_group : NULL;
 	/* The view name comes from the fixed list, never from the request. */
-	snprintf(sql, sizeof(sql),
-		 "SELECT coalesce(json_agg(t), '[]'::json)::text FROM "
-		 "dashboard.%s($1::date, $2::date, $3, $4) t",
-		 views[d->view]);
-	if (pgc_query(d->pg, sql, 4, params, d->timeout_ms, on_rows, d) == 0)
-		return; /* on_rows answers and frees d */
+	params[0] = views[d->view];
+	/* One period is the range from it to itself. */
+	params[1] = given_or_null(d, d->given[DP_PERIOD] ? DP_PERIOD : DP_FROM);
+	params[2] = given_or_null(d, d->given[DP_PERIOD] ? DP_PERIOD : DP_TO);
+	params[3] = given_or_null(d, DP_DEPARTMENT);
+	params[4] = given_or_null(d, DP_TARGET_GROUP);
+	if (pgc_query(d->pg,
+		      "SELECT status, body FROM fremdrift.dash_answer($1, $2, "
+		      "$3, $4, $5)",
+		      5, params, d->timeout_ms, on_answer, d) == 0)
+		return; /* on_answer answers and frees d */
 	http_respond_error(d->req, 503, "database_unavailable",
 			   "the database is unreachable; try again shortly");
 done:

@@ -1,7 +1,9 @@
 /*
- * GET /api/v1/dashboard/<view>?from=&to=&department=&target_group=
- * for a token of role dashboard: the suppressed aggregates of the
- * dashboard schema as JSON (docs/dashboard.md). Loop thread only.
+ * GET /api/v1/dashboard/<view>?period=P | from=P&to=P, department=CODE,
+ * target_group=CODE for a token of role dashboard: the protected release
+ * of fixed quarters and years (fremdrift.dash_answer) as JSON
+ * (docs/dashboard.md). Any other parameter, a repeated one or a value of
+ * the wrong shape is a 400 naming it. Loop thread only.
  */
 #ifndef FREMDRIFT_DAPI_H
 #define FREMDRIFT_DAPI_H
@@ -13,9 +15,10 @@ struct auth;
 
 /*
  * Handles a request under /api/v1/dashboard. auth checks tokens; pg
- * runs the query and should be a connection of its own (serve.c), since a
- * dashboard aggregate can take seconds and would hold up whatever is
- * queued behind it; a query past timeout_ms drops and re-opens pg.
+ * runs the query and should be a connection of its own (serve.c), so that
+ * a large answer never holds up whatever is queued behind it; a query past
+ * timeout_ms drops and re-opens pg. auth, pg and req are borrowed; req is
+ * answered exactly once, now or later from the loop thread.
  */
 void dapi_handle(struct auth *auth, struct pgc *pg, unsigned timeout_ms,
 		 struct http_req *req);

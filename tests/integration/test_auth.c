@@ -220,20 +220,38 @@ static void test_token_writes_only_its_source(void **state)
 	free(resp);
 }
 
-/* Defect 11: without a token, every dashboard path answers 401. */
+/* Defect 11: without a token, every dashboard path answers 401, whatever
+ * its parameters; a token of another role 403. */
 static void test_dashboard_token_first(void **state)
 {
 	(void)state;
 	assert_int_equal(get(NULL, "/api/v1/dashboard"), 401);
 	assert_int_equal(get(NULL, "/api/v1/dashboard/nosuch"), 401);
 	assert_int_equal(get(NULL, "/api/v1/dashboard/overview?from=x"), 401);
+	assert_int_equal(get(NULL, "/api/v1/dashboard/overview?departmnet=x"),
+			 401);
+	assert_int_equal(get(NULL, "/api/v1/dashboard/overview?period=2025"),
+			 401);
 	assert_int_equal(get("fr_wrong", "/api/v1/dashboard"), 401);
 	assert_int_equal(get("fr_wrong", "/api/v1/dashboard/nosuch"), 401);
+	assert_int_equal(get("fr_wrong",
+			     "/api/v1/dashboard/overview?period=2025&period=2025"),
+			 401);
 	assert_int_equal(get("tok-1", "/api/v1/dashboard"), 403);
+	assert_int_equal(get("tok-1", "/api/v1/dashboard/overview?period=2025"),
+			 403);
+	assert_int_equal(get("tok-1", "/api/v1/dashboard/overview?from=x"), 403);
 	assert_int_equal(get("tok-dash", "/api/v1/dashboard"), 200);
 	assert_int_equal(get("tok-dash", "/api/v1/dashboard/nosuch"), 404);
 	assert_int_equal(get("tok-dash", "/api/v1/dashboard/overview?from=x"),
 			 400);
+	/* Days are not periods any more (issue 13). */
+	assert_int_equal(get("tok-dash",
+			     "/api/v1/dashboard/overview?from=2025-01-01"),
+			 400);
+	/* This database has had no refresh: no release to answer from. */
+	assert_int_equal(get("tok-dash", "/api/v1/dashboard/overview?period=2025"),
+			 503);
 }
 
 /* Defect 9: a revoked token stops working on this server at once (the

@@ -185,6 +185,63 @@ static int get(int port, const char *path, const char *tok, char **resp)
 
 #define GET(path, tok) get(port, path, tok, &resp)
 
+/* GET path with the dashboard token; the answer must be status, its body
+ * JSON, with no pseudonym, and hold each of the strings that follow (up
+ * to NULL), and the 400s the error bad_parameter. */
+static void expect(int port, const char *tok, const char *path, int status,
+		   ...)
+{
+	char *resp = NULL;
+	const char *want;
+	va_list ap;
+
+	if (get(port, path, tok, &resp) != status)
+		fail_msg("GET %s: wanted %d, got: %s", path, status,
+			 resp ? resp : "(nothing)");
+	assert_non_null(strstr(resp, "Content-Type: application/json"));
+	/* No pseudonym ever appears in a dashboard answer. */
+	assert_null(strstr(resp, "pseudonym"));
+	if (status == 400)
+		assert_non_null(strstr(resp, "{\"error\":\"bad_parameter\","
+					     "\"message\":\""));
+	/* No count under min_cell (5) is shown, for any question. */
+	for (int n = 1; n < 5; n++) {
+		char shown[4][32];
+
+		snprintf(shown[0], sizeof(shown[0]), "\"citizens\":%d,", n);
+		snprintf(shown[1], sizeof(shown[1]), "\"citizens\":%d}", n);
+		snprintf(shown[2], sizeof(shown[2]), "\"ended\":%d,", n);
+		snprintf(shown[3], sizeof(shown[3]), "\"ended\":%d}", n);
+		for (int k = 0; k < 4; k++)
+			if (strstr(resp, shown[k]) != NULL)
+				fail_msg("GET %s shows %s", path, shown[k]);
+	}
+	va_start(ap, status);
+	while ((want = va_arg(ap, const char *)) != NULL)
+		if (strstr(resp, want) == NULL)
+			fail_msg("GET %s: no %s in: %s", path, want, resp);
+	va_end(ap);
+	free(resp);
+}
+
+/* How many times s occurs in resp. */
+static int occurrences(const char *resp, const char *s)
+{
+	int n = 0;
+
+	for (const char *p = resp; (p = strstr(p, s)) != NULL; p++)
+		n++;
+	return n;
+}
+
+#define BAD(path, ...) expect(port, dash, path, 400, __VA_ARGS__, NULL)
+#define OK(path, ...) expect(port, dash, path, 200, __VA_ARGS__, NULL)
+
+/*
+ * The API over the protected release (issue 13): fixed periods and
+ * breakdowns, nothing else can be asked, and every mistake is a 400 that
+ * names it. The release is the one the tests above refreshed.
+ */
 static void test_dashboard_api(void **state)
 {
 	const char *targs[] = {"token", "create", "--source", "lead", "--role",
@@ -194,11 +251,24 @@ static void test_dashboard_api(void **state)
 	const char *sargs[] = {"serve", NULL};
 	char env_http[64], log[256], dash[80], ing[80], *resp = NULL;
 	const char *senv[] = {site.env_db, site.env_key, env_http, NULL};
+	static const char post[] = "POST /api/v1/dashboard/mix HTTP/1.1\r\n"
+				   "Host: x\r\nConnection: close\r\n"
+				   "Content-Length: 0\r\n\r\n";
 	int port = h_free_port();
 	struct h_result r;
+	char last[64];
+	const char *q;
+	PGconn *c = h_db(db);
 	pid_t pid;
 
 	(void)state;
+	/* The release the tests above made runs to its refresh's quarter. */
+	q = h_scalar(c, "SELECT to_char(as_of, 'YYYY-\"Q\"Q') FROM "
+			"fremdrift.dash_params");
+	if (q == NULL || *q == '\0')
+		fail_msg("no release: the tests above ran no refresh");
+	snprintf(last, sizeof(last), "\"to\":\"%s\"", q);
+	PQfinish(c);
 	snprintf(env_http, sizeof(env_http), "FREMDRIFT_HTTP=127.0.0.1:%d", port);
 	snprintf(log, sizeof(log), "%s/dash.log", h_tmpdir());
 	r = h_run(targs, env, NULL, 0);
@@ -210,36 +280,119 @@ static void test_dashboard_api(void **state)
 	pid = h_spawn(sargs, senv, log);
 	assert_int_equal(h_wait_status(port, "/health", 200, 10000), 200);
 
+	/* The token first, whatever the parameters. */
 	assert_int_equal(GET("/api/v1/dashboard/mix", NULL), 401);
+	assert_int_equal(GET("/api/v1/dashboard/mix?departmnet=x", NULL), 401);
 	assert_int_equal(GET("/api/v1/dashboard/mix", ing), 403);
+	assert_int_equal(GET("/api/v1/dashboard/mix?period=2025&period=1", ing),
+			 403);
+	assert_int_equal(h_http(port, post, sizeof(post) - 1, NULL), 405);
 	assert_int_equal(GET("/api/v1/dashboard/nope", dash), 404);
-	assert_int_equal(GET("/api/v1/dashboard/mix?from=today", dash), 400);
-	assert_int_equal(GET("/api/v1/dashboard/exits?department=Aarhus;drop", dash),
-			 400);
-	assert_int_equal(GET("/api/v1/dashboard", dash), 200);
-	assert_non_null(strstr(resp, "\"followups\""));
-	assert_int_equal(GET("/api/v1/dashboard/mix?from=2024-01-01&to=2026-12-31",
+	assert_int_equal(GET("/api/v1/dashboard/nope?period=2025", dash), 404);
+	expect(port, dash, "/api/v1/dashboard", 200, "\"followups\"", NULL);
+
+	/* Parameters: only the five, each once, each of its shape. */
+	BAD("/api/v1/dashboard/mix?departmnet=aarhus",
+	    "unknown parameter \\\"departmnet\\\" (known: period, from, to, "
+	    "department, target_group)");
+	BAD("/api/v1/dashboard/mix?period=2025&month=3",
+	    "unknown parameter \\\"month\\\"");
+	/* A name with bytes no parameter has is described, not echoed. */
+	BAD("/api/v1/dashboard/mix?a<b>c=1", "name is not shown");
+	BAD("/api/v1/dashboard/mix?\xc3\xa6=1", "name is not shown");
+	BAD("/api/v1/dashboard/mix?=2025", "empty name");
+	BAD("/api/v1/dashboard/mix?period=2025&period=2025",
+	    "period is given more than once");
+	BAD("/api/v1/dashboard/mix?department=aarhus&department=odense",
+	    "department is given more than once");
+	BAD("/api/v1/dashboard/mix?department=", "department is empty");
+	BAD("/api/v1/dashboard/mix?target_group", "target_group has no value");
+	BAD("/api/v1/dashboard/mix?period=2025&from=2024",
+	    "period cannot be combined with from or to");
+	BAD("/api/v1/dashboard/mix?to=2025&period=2025",
+	    "period cannot be combined with from or to");
+	/* The old contract's days, and other shapes that are no period. */
+	BAD("/api/v1/dashboard/mix?from=2025-01-01",
+	    "from must be a year such as 2025 or a quarter such as 2025-Q3");
+	BAD("/api/v1/dashboard/mix?to=2025-01-01&from=2024-01-01",
+	    "to must be a year such as 2025");
+	BAD("/api/v1/dashboard/mix?period=today", "period must be a year");
+	BAD("/api/v1/dashboard/mix?period=2025-Q5", "period must be a year");
+	BAD("/api/v1/dashboard/mix?period=2025-q3", "period must be a year");
+	BAD("/api/v1/dashboard/mix?period=0000", "period must be a year");
+	BAD("/api/v1/dashboard/mix?period=20255", "period must be a year");
+	BAD("/api/v1/dashboard/mix?period=2025%2DQ3", "period must be a year");
+	BAD("/api/v1/dashboard/mix?period=+2025", "period must be a year");
+	BAD("/api/v1/dashboard/exits?department=Aarhus",
+	    "department must be a catalogue code");
+	BAD("/api/v1/dashboard/exits?department=aarhus;drop",
+	    "department must be a catalogue code");
+	BAD("/api/v1/dashboard/exits?target_group=sick%5Flisted",
+	    "target_group must be a catalogue code");
+	BAD("/api/v1/dashboard/exits?department="
+	    "a12345678901234567890123456789012345678901234567890",
+	    "department must be a catalogue code");
+	/* What only the catalogues and the release know. */
+	BAD("/api/v1/dashboard/exits?department=aarhu",
+	    "unknown department \\\"aarhu\\\"");
+	BAD("/api/v1/dashboard/exits?target_group=youth",
+	    "unknown target_group \\\"youth\\\"");
+	BAD("/api/v1/dashboard/exits?from=2024&to=2025-Q1",
+	    "from and to must be periods of one kind");
+	BAD("/api/v1/dashboard/exits?from=2025-Q2&to=2025-Q1",
+	    "from is after to");
+
+	/* The whole release by default: every year, every breakdown. */
+	OK("/api/v1/dashboard/overview",
+	   "{\"view\":\"overview\",\"kind\":\"year\",\"from\":\"",
+	   "\"department\":null,\"target_group\":null",
+	   "\"protection\":{\"method\":\"cell key method\",\"min_cell\":5,",
+	   "\"noise_max\":", "\"as_of\":", "\"period\":\"2024\"",
+	   "\"period\":\"2025\"", "\"department\":\"all\"");
+	/* One year: its rows and no other period's. */
+	OK("/api/v1/dashboard/exits?period=2025",
+	   "\"kind\":\"year\",\"from\":\"2025\",\"to\":\"2025\"",
+	   "\"min_cell\":5", "{\"period\":\"2025\",\"department\":\"aarhus\","
+	   "\"target_group\":\"sick_listed\",\"status\":",
+	   "{\"period\":\"2025\",\"department\":\"all\",\"target_group\":\"all\","
+	   "\"status\":\"employment\",\"citizens\":");
+	assert_int_equal(GET("/api/v1/dashboard/exits?period=2025", dash), 200);
+	assert_int_equal(occurrences(resp, "\"period\":"),
+			 occurrences(resp, "\"period\":\"2025\""));
+	assert_int_equal(occurrences(resp, "\"department\":\"all\","
+					   "\"target_group\":\"all\","
+					   "\"status\":\"employment\""),
+			 1);
+	/* A range of quarters in one department. */
+	OK("/api/v1/dashboard/mix?from=2024-Q1&to=2024-Q4&department=aarhus",
+	   "{\"view\":\"mix\",\"kind\":\"quarter\",\"from\":\"2024-Q1\","
+	   "\"to\":\"2024-Q4\",\"department\":\"aarhus\",\"target_group\":null",
+	   "\"min_cell\":5", "{\"period\":\"2024-Q1\",\"department\":\"aarhus\"",
+	   "{\"period\":\"2024-Q4\",\"department\":\"aarhus\"",
+	   "\"mix\":\"parallel\"", "\"share_improved\":");
+	assert_int_equal(GET("/api/v1/dashboard/mix?from=2024-Q1&to=2024-Q4&"
+			     "department=aarhus",
 			     dash),
 			 200);
-	assert_non_null(strstr(resp, "\"view\":\"mix\",\"from\":\"2024-01-01\""));
-	assert_non_null(strstr(resp, "\"mix\":\"parallel\""));
-	/* Whole months: the answer says which period it counted. */
-	assert_int_equal(GET("/api/v1/dashboard/overview?from=2024-02-15&"
-			     "to=2024-02-03",
-			     dash),
-			 200);
-	assert_non_null(strstr(resp, "\"from\":\"2024-02-01\",\"to\":\"2024-02-29\""));
-	assert_int_equal(GET("/api/v1/dashboard/overview?from=2024-03-01&"
-			     "to=2024-02-29",
-			     dash),
-			 400);
-	assert_int_equal(GET("/api/v1/dashboard/exits?department=aarhus&"
-			     "target_group=youth_autism",
-			     dash),
-			 200);
-	assert_non_null(strstr(resp, "\"suppressed\":true"));
-	/* No pseudonym ever appears in a dashboard answer. */
-	assert_null(strstr(resp, "pseudonym"));
+	assert_int_equal(occurrences(resp, "\"department\":"),
+			 occurrences(resp, "\"department\":\"aarhus\""));
+	assert_int_equal(occurrences(resp, "\"period\":\"2024-Q2\""),
+			 occurrences(resp, "\"period\":\"2024-Q1\""));
+	assert_int_equal(occurrences(resp, "\"period\":\"2025-Q1\""), 0);
+	/* A range left open at one end says where the rows end. */
+	OK("/api/v1/dashboard/overview?from=2024-Q3&department=aarhus&"
+	   "target_group=sick_listed",
+	   "\"kind\":\"quarter\",\"from\":\"2024-Q3\"", last,
+	   "{\"period\":\"2024-Q3\",\"department\":\"aarhus\","
+	   "\"target_group\":\"sick_listed\",\"citizens\":");
+	OK("/api/v1/dashboard/belief?to=2025", "\"from\":\"20",
+	   "\"to\":\"2025\"", "\"job_chance\":5");
+	/* A period outside the release: no rows, said so. */
+	OK("/api/v1/dashboard/overview?period=1999", "\"rows\":[]}");
+	/* Small cells are suppressed (null), never shown under min_cell. */
+	OK("/api/v1/dashboard/exits?period=2024-Q1&department=aarhus&"
+	   "target_group=youth_autism",
+	   "\"citizens\":null");
 	free(resp);
 	kill(pid, SIGTERM);
 	assert_int_equal(h_wait(pid, 5000), 0);

@@ -98,6 +98,23 @@ const char *h_scalar(PGconn *c, const char *sql)
 	return value;
 }
 
+double h_num(PGconn *c, const char *sql)
+{
+	const char *v = h_scalar(c, sql);
+
+	if (v == NULL || *v == '\0')
+		fail_msg("no value for: %s", sql);
+	return atof(v);
+}
+
+struct h_result h_cmd(const char *const *env, const char *a, const char *b,
+		      const char *input)
+{
+	const char *args[] = {a, b, NULL};
+
+	return h_run(args, env, input, input ? strlen(input) : 0);
+}
+
 const char *h_fresh_db(const char *name)
 {
 	static char conninfo[512];

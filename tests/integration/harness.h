@@ -113,6 +113,13 @@ PGconn *h_db(const char *conninfo);
 /* The first value of the first row of sql (static buffer), or NULL. */
 const char *h_scalar(PGconn *c, const char *sql);
 
+/* The same as a number; fails the test when there is none. */
+double h_num(PGconn *c, const char *sql);
+
+/* Runs `fremdrift a b` (b may be NULL) with env, input on stdin. */
+struct h_result h_cmd(const char *const *env, const char *a, const char *b,
+		      const char *input);
+
 /* Milliseconds on a monotonic clock. */
 long long h_now_ms(void);
 void h_sleep_ms(int ms);

@@ -25,18 +25,7 @@ static const char *env[] = {site.env_db, site.env_key, NULL};
 
 static struct h_result run(const char *a, const char *b, const char *input)
 {
-	const char *args[] = {a, b, NULL};
-
-	return h_run(args, env, input, input ? strlen(input) : 0);
-}
-
-static double num(PGconn *c, const char *sql)
-{
-	const char *v = h_scalar(c, sql);
-
-	if (v == NULL || *v == '\0')
-		fail_msg("no value for: %s", sql);
-	return atof(v);
+	return h_cmd(env, a, b, input);
 }
 
 static void refresh(void)
@@ -195,7 +184,7 @@ static void test_cells_exact(void **state)
 
 	(void)state;
 	/* Citizens with several courses exist, so distinct matters ... */
-	assert_true(num(c, "SELECT count(*) FROM (SELECT pseudonym FROM "
+	assert_true(h_num(c, "SELECT count(*) FROM (SELECT pseudonym FROM "
 			   "fremdrift.courses GROUP BY 1 HAVING count(*) > 1) x") >
 		    20);
 	check_cells(c, 5000);
@@ -238,7 +227,7 @@ static void test_role_separation(void **state)
 			fail_msg("the dashboard role could run: %s", denied[i]);
 		PQclear(res);
 	}
-	assert_true(num(c, "SELECT count(*) FROM dashboard.exits_quarter") > 100);
+	assert_true(h_num(c, "SELECT count(*) FROM dashboard.exits_quarter") > 100);
 	assert_string_equal(h_scalar(c, "SELECT min_cell FROM "
 					"dashboard.protection"),
 			    "5");
@@ -268,20 +257,20 @@ static void test_patterns_and_suppression(void **state)
 
 	(void)state;
 	assert_non_null(h_scalar(c, "SET ROLE dashboard"));
-	assert_true(num(c, "SELECT mean_change FROM dashboard.mix_year WHERE "
+	assert_true(h_num(c, "SELECT mean_change FROM dashboard.mix_year WHERE "
 			   "period = '2025' AND department = 'all' AND "
 			   "target_group = 'all' AND mix = 'parallel'") >
-		    num(c, "SELECT mean_change FROM dashboard.mix_year WHERE "
+		    h_num(c, "SELECT mean_change FROM dashboard.mix_year WHERE "
 			   "period = '2025' AND department = 'all' AND "
 			   "target_group = 'all' AND mix = 'sequential'"));
-	assert_true(num(c, "SELECT mean_change FROM dashboard.mix_year WHERE "
+	assert_true(h_num(c, "SELECT mean_change FROM dashboard.mix_year WHERE "
 			   "period = '2025' AND department = 'all' AND "
 			   "target_group = 'all' AND mix = 'none'") < 0);
-	assert_true(num(c, "SELECT share_exit_work_or_education FROM "
+	assert_true(h_num(c, "SELECT share_exit_work_or_education FROM "
 			   "dashboard.belief_year WHERE period = '2025' AND "
 			   "department = 'all' AND target_group = 'all' AND "
 			   "job_chance = 5") >
-		    num(c, "SELECT share_exit_work_or_education FROM "
+		    h_num(c, "SELECT share_exit_work_or_education FROM "
 			   "dashboard.belief_year WHERE period = '2025' AND "
 			   "department = 'all' AND target_group = 'all' AND "
 			   "job_chance = 1"));
@@ -397,7 +386,7 @@ static void test_erasure(void **state)
 			    "p.department = 'koebenhavn' AND (b.citizens, b.share1) "
 			    "IS DISTINCT FROM (p.citizens, p.share1)"),
 		"0");
-	assert_true(num(c, "SELECT count(*) FROM before b JOIN "
+	assert_true(h_num(c, "SELECT count(*) FROM before b JOIN "
 			   "fremdrift.dash_published p USING (view, kind, "
 			   "period_start, department, target_group, key) WHERE "
 			   "p.view = 'exits' AND p.kind = 'year' AND "

@@ -25,18 +25,7 @@ static const char *env[] = {site.env_db, site.env_key, NULL};
 
 static struct h_result run(const char *a, const char *b, const char *input)
 {
-	const char *args[] = {a, b, NULL};
-
-	return h_run(args, env, input, input ? strlen(input) : 0);
-}
-
-static double num(PGconn *c, const char *sql)
-{
-	const char *v = h_scalar(c, sql);
-
-	if (v == NULL || *v == '\0')
-		fail_msg("no value for: %s", sql);
-	return atof(v);
+	return h_cmd(env, a, b, input);
 }
 
 #define RESP(id, course, day, b09, b10, b11)                                    \
@@ -93,10 +82,10 @@ static void test_progression_by_hand(void **state)
 	assert_int_equal(r.status, 0);
 	h_result_free(&r);
 	c = h_db(db);
-	assert_true(fabs(num(c, "SELECT sd_baseline FROM report.dimension_reliability "
+	assert_true(fabs(h_num(c, "SELECT sd_baseline FROM report.dimension_reliability "
 				"WHERE dimension = 'stabilitet'") -
 			 28.8675) < 1e-3);
-	assert_true(fabs(num(c, "SELECT alpha FROM report.dimension_reliability "
+	assert_true(fabs(h_num(c, "SELECT alpha FROM report.dimension_reliability "
 				"WHERE dimension = 'stabilitet'") -
 			 0.75) < 1e-6);
 	assert_string_equal(h_scalar(c, "SELECT baseline || ',' || current || ','"
@@ -105,7 +94,7 @@ static void test_progression_by_hand(void **state)
 					"WHERE course_key = 'A' AND dimension = "
 					"'stabilitet'"),
 			    "25,100,75,2,improved");
-	assert_true(fabs(num(c, "SELECT rci FROM report.progression WHERE "
+	assert_true(fabs(h_num(c, "SELECT rci FROM report.progression WHERE "
 				"course_key = 'A' AND dimension = 'stabilitet'") -
 			 75 / se) < 1e-3);
 	assert_string_equal(h_scalar(c, "SELECT reliable_change FROM "
@@ -136,7 +125,7 @@ static void test_progression_by_hand(void **state)
 			    "A=true B=false C=false D=false");
 	/* GAS: weights 2 and 1, levels +1 and -1:
 	 * T = 50 + 10 * (2 - 1) / sqrt(0.7 * 5 + 0.3 * 9) = 54.0161. */
-	assert_true(fabs(num(c, "SELECT t_score FROM report.gas WHERE "
+	assert_true(fabs(h_num(c, "SELECT t_score FROM report.gas WHERE "
 				"course_key = 'A'") -
 			 (50 + 10 / sqrt(6.2))) < 1e-6);
 	assert_string_equal(h_scalar(c, "SELECT n_goals FROM report.gas WHERE "
@@ -429,9 +418,9 @@ static void test_rci_and_gas_formulas(void **state)
 	double se = 10 * sqrt(2.0) * sqrt(0.2);
 
 	(void)state;
-	assert_true(fabs(num(c, "SELECT fremdrift.rci(20, 10, 0.8)") - 20 / se) <
+	assert_true(fabs(h_num(c, "SELECT fremdrift.rci(20, 10, 0.8)") - 20 / se) <
 		    1e-9);
-	assert_true(fabs(num(c, "SELECT fremdrift.rci(-12.5, 10, 0.8)") +
+	assert_true(fabs(h_num(c, "SELECT fremdrift.rci(-12.5, 10, 0.8)") +
 			 12.5 / se) < 1e-9);
 	/* No SE_diff, no index: reliability 1, or no spread at baseline. */
 	assert_string_equal(h_scalar(c, "SELECT fremdrift.rci(5, 10, 1.0) IS "
@@ -448,16 +437,16 @@ static void test_rci_and_gas_formulas(void **state)
 			    "-12.395), (4, -12.397)) v(k, ch)) y"),
 		"improved,unchanged,unchanged,deteriorated");
 	/* Goals at levels 1, 0, -1. Unweighted: sum w x = 0, T = 50. */
-	assert_true(fabs(num(c, "SELECT fremdrift.gas_t(0, 3, 3)") - 50) < 1e-9);
+	assert_true(fabs(h_num(c, "SELECT fremdrift.gas_t(0, 3, 3)") - 50) < 1e-9);
 	/* Weights 3, 1, 2: sum w x = 1, sum w^2 = 14, sum w = 6:
 	 * T = 50 + 10 / sqrt(0.7 * 14 + 0.3 * 36) = 50 + 10 / sqrt(20.6). */
-	assert_true(fabs(num(c, "SELECT fremdrift.gas_t(1, 14, 6)") -
+	assert_true(fabs(h_num(c, "SELECT fremdrift.gas_t(1, 14, 6)") -
 			 (50 + 10 / sqrt(20.6))) < 1e-9);
 	/* One goal at +2, weight 1: T = 50 + 20 / sqrt(0.7 + 0.3) = 70. */
-	assert_true(fabs(num(c, "SELECT fremdrift.gas_t(2, 1, 1)") - 70) < 1e-9);
+	assert_true(fabs(h_num(c, "SELECT fremdrift.gas_t(2, 1, 1)") - 70) < 1e-9);
 	/* rho is a parameter with 0.3 as its default: rho 0 gives
 	 * 50 + 10 / sqrt(14). */
-	assert_true(fabs(num(c, "SELECT fremdrift.gas_t(1, 14, 6, 0)") -
+	assert_true(fabs(h_num(c, "SELECT fremdrift.gas_t(1, 14, 6, 0)") -
 			 (50 + 10 / sqrt(14.0))) < 1e-9);
 	PQfinish(c);
 }

@@ -157,6 +157,8 @@ if [ "$what" = all ] || [ "$what" = measure ]; then
 	echo "measure refresh: $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s"
 	echo "dashboard accuracy (published against true cells):"
 	psql_ -f "$here/scripts/dash-utility.sql" | sed 's/^/  /'
+	echo "dashboard attacked (derivations from published figures against the truth):"
+	psql_ -f "$here/scripts/dash-attack.sql" | sed 's/^/  /'
 	psql_ -c "ANALYZE" >/dev/null
 	t0=$(now)
 	"$bin" extract --project bench --out "$work/extract" >"$work/extract.log" 2>&1 || cat "$work/extract.log"

@@ -1138,7 +1138,10 @@ static struct score score(enum family f, int m)
 	return s;
 }
 
-static double rate(long a, long b) { return b ? 100.0 * (double)a / (double)b : 0; }
+static double rate(long a, long b)
+{
+	return b ? 100.0 * (double)a / (double)b : 0;
+}
 
 static void test_within_release(void **state)
 {

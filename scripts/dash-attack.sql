@@ -20,35 +20,31 @@ WITH pub AS (
                 ELSE extract(quarter FROM p.period_start)::int END
      AND c.department = p.department AND c.target_group = p.target_group
      AND c.key = p.key
-), d AS (
-    -- a department as 'all' minus the other departments (target group fixed)
-    SELECT 'department = all - other departments' AS attack,
-           a.citizens - sum(o.citizens) AS derived, coalesce(t.n, 0) AS truth
-    FROM pub a
-    JOIN pub t ON t.view = a.view AND t.kind = a.kind
-     AND t.period_start = a.period_start AND t.target_group = a.target_group
-     AND t.key = a.key AND t.department <> 'all'
-    JOIN pub o ON o.view = a.view AND o.kind = a.kind
-     AND o.period_start = a.period_start AND o.target_group = a.target_group
-     AND o.key = a.key AND o.department NOT IN ('all', t.department)
-    WHERE a.department = 'all' AND a.citizens IS NOT NULL
-    GROUP BY a.view, a.kind, a.period_start, a.target_group, a.key,
-             t.department, a.citizens, t.n
-    HAVING bool_and(o.citizens IS NOT NULL)
+), ax AS (
+    -- the published counts along each axis of a margin: a department with
+    -- the target group fixed, a target group with the department fixed
+    SELECT 'department = all - other departments' AS attack, view, kind,
+           period_start, key, target_group AS fixed, department AS part,
+           citizens, n
+    FROM pub
     UNION ALL
-    -- a target group as the department's total minus the other groups
-    SELECT 'target group = department - other groups',
-           a.citizens - sum(o.citizens), coalesce(t.n, 0)
-    FROM pub a
-    JOIN pub t ON t.view = a.view AND t.kind = a.kind
-     AND t.period_start = a.period_start AND t.department = a.department
-     AND t.key = a.key AND t.target_group <> 'all'
-    JOIN pub o ON o.view = a.view AND o.kind = a.kind
-     AND o.period_start = a.period_start AND o.department = a.department
-     AND o.key = a.key AND o.target_group NOT IN ('all', t.target_group)
-    WHERE a.target_group = 'all' AND a.citizens IS NOT NULL
-    GROUP BY a.view, a.kind, a.period_start, a.department, a.key,
-             t.target_group, a.citizens, t.n
+    SELECT 'target group = department - other groups', view, kind,
+           period_start, key, department, target_group, citizens, n
+    FROM pub
+), d AS (
+    -- a part as the total ('all') minus the other parts
+    SELECT a.attack, a.citizens - sum(o.citizens) AS derived,
+           coalesce(t.n, 0) AS truth
+    FROM ax a
+    JOIN ax t ON t.attack = a.attack AND t.view = a.view AND t.kind = a.kind
+     AND t.period_start = a.period_start AND t.fixed = a.fixed
+     AND t.key = a.key AND t.part <> 'all'
+    JOIN ax o ON o.attack = a.attack AND o.view = a.view AND o.kind = a.kind
+     AND o.period_start = a.period_start AND o.fixed = a.fixed
+     AND o.key = a.key AND o.part NOT IN ('all', t.part)
+    WHERE a.part = 'all' AND a.citizens IS NOT NULL
+    GROUP BY a.attack, a.view, a.kind, a.period_start, a.fixed, a.key,
+             t.part, a.citizens, t.n
     HAVING bool_and(o.citizens IS NOT NULL)
     UNION ALL
     -- an exit quarter as its year minus the other three quarters

@@ -35,6 +35,7 @@
 #include "fremdrift/err.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,12 +166,42 @@ static void flush_out(struct out *o)
 	fr_buf_reset(&o->b);
 }
 
-#define EMIT(o, ...)                                                           \
-	do {                                                                   \
-		fr_buf_printf(&(o)->b, __VA_ARGS__);                           \
-		if ((o)->b.len > (1u << 20))                                   \
-			flush_out(o);                                          \
-	} while (0)
+/* Room made before each piece is formatted: more than any piece needs. */
+#define EMIT_ROOM 4096
+
+/*
+ * Appends formatted text to the output, which is written out past 1 MiB.
+ * Printing is most of synth's time, so each piece is formatted once,
+ * straight into the buffer (fr_buf_printf measures it first, then formats
+ * it again); only a piece longer than EMIT_ROOM is formatted twice.
+ */
+static void emit(struct out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void emit(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	size_t room;
+	int n;
+
+	if (fr_buf_reserve(&o->b, EMIT_ROOM) != 0)
+		exit(FR_EXIT_FATAL); /* cannot be: the buffer is flushed at 1 MiB */
+	room = o->b.cap - o->b.len;
+	va_start(ap, fmt);
+	n = vsnprintf(o->b.data + o->b.len, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || ((size_t)n >= room && fr_buf_reserve(&o->b, (size_t)n) != 0))
+		exit(FR_EXIT_FATAL);
+	if ((size_t)n >= room) {
+		va_start(ap, fmt);
+		vsnprintf(o->b.data + o->b.len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	o->b.len += (size_t)n;
+	if (o->b.len > (1u << 20))
+		flush_out(o);
+}
+
 
 static void date_str(long days, char out[11]) { fr_date_str(days, out); }
 
@@ -300,7 +331,7 @@ static void response(struct out *o, struct rng *r, long seed, long i, int n,
 	int hour = 9 + pick(r, 6), minute = pick(r, 60);
 
 	date_str(day, d);
-	EMIT(o,
+	emit(o,
 	     "{\"kind\":\"response\",\"id\":\"s%ld-c%ld-r%d\",\"source\":\"synth\","
 	     "\"cpr\":\"%s\",\"instrument\":\"%s\",\"version\":%d,"
 	     "\"respondent\":\"%s\",\"answered_at\":\"%sT%02d:%02d:00+01:00\","
@@ -322,11 +353,11 @@ static void response(struct out *o, struct rng *r, long seed, long i, int n,
 		if (uni(r) < 0.04 ||
 		    (!c->sober_items &&
 		     strcmp(ins->dims[it->dim].id, "aedruelighed") == 0))
-			EMIT(o, "%s\"%s\":null", k ? "," : "", it->id);
+			emit(o, "%s\"%s\":null", k ? "," : "", it->id);
 		else
-			EMIT(o, "%s\"%s\":%d", k ? "," : "", it->id, v);
+			emit(o, "%s\"%s\":%d", k ? "," : "", it->id, v);
 	}
-	EMIT(o, "}}\n");
+	emit(o, "}}\n");
 }
 
 static void event_head(struct out *o, long seed, long i, struct citizen *c,
@@ -335,7 +366,7 @@ static void event_head(struct out *o, long seed, long i, struct citizen *c,
 	char d[11];
 
 	date_str(day, d);
-	EMIT(o,
+	emit(o,
 	     "{\"kind\":\"event\",\"id\":\"s%ld-c%ld-e%d\",\"source\":\"synth\","
 	     "\"cpr\":\"%s\",\"course\":\"%s\",\"at\":\"%s\",\"type\":\"%s\"",
 	     seed, i, c->ev_no++, c->cpr, course, d, type);
@@ -383,14 +414,14 @@ static void course_begin(struct course *k)
 		   0.12 * (c->belief - 3) + gauss(r) * 0.15;
 
 	course_event(k, k->start, "course_started");
-	EMIT(k->o, ",\"department\":\"%s\",\"agreement\":\"%s\"}\n",
+	emit(k->o, ",\"department\":\"%s\",\"agreement\":\"%s\"}\n",
 	     departments[c->dept], groups[c->group].code);
 	course_event(k, k->start + 7, "job_chance_rated");
-	EMIT(k->o, ",\"level\":%d}\n", c->belief);
+	emit(k->o, ",\"level\":%d}\n", c->belief);
 	c->first_goal = pick(r, 10);
 	for (int g = 0, first = c->first_goal; g < 3; g++) {
 		course_event(k, k->start + 7, "goal_set");
-		EMIT(k->o, ",\"goal\":\"%s\",\"weight\":%d}\n",
+		emit(k->o, ",\"goal\":\"%s\",\"weight\":%d}\n",
 		     goals[(first + g * 3) % 10], 1 + pick(r, 3));
 	}
 }
@@ -427,10 +458,10 @@ static void other_intervention(struct course *k, const struct plan *pl)
 		return;
 	what = other[pick(k->r, 10)];
 	course_event(k, k->start + pl->oth_from * 7, "intervention_started");
-	EMIT(k->o, ",\"intervention\":\"%s\"}\n", what);
+	emit(k->o, ",\"intervention\":\"%s\"}\n", what);
 	if (k->start + pl->oth_to * 7 <= k->today) {
 		course_event(k, k->start + pl->oth_to * 7, "intervention_ended");
-		EMIT(k->o, ",\"intervention\":\"%s\"}\n", what);
+		emit(k->o, ",\"intervention\":\"%s\"}\n", what);
 	}
 }
 
@@ -443,7 +474,7 @@ static void company_intervention(struct course *k, const struct plan *pl)
 		return;
 	what = company[pick(k->r, 4)];
 	course_event(k, k->start + pl->comp_from * 7, "intervention_started");
-	EMIT(k->o, ",\"intervention\":\"%s\"}\n", what);
+	emit(k->o, ",\"intervention\":\"%s\"}\n", what);
 	for (int w = pl->comp_from; w <= pl->comp_to; w += 2) {
 		long day = k->start + w * 7;
 		double h = 6 + pick(k->r, 15);
@@ -453,7 +484,7 @@ static void company_intervention(struct course *k, const struct plan *pl)
 			break;
 		week_str(day, wk);
 		course_event(k, day, "hours");
-		EMIT(k->o, ",\"week\":\"%s\",\"hours\":%.0f,\"paid_hours\":%.0f}\n",
+		emit(k->o, ",\"week\":\"%s\",\"hours\":%.0f,\"paid_hours\":%.0f}\n",
 		     wk, h,
 		     strcmp(what, "internship") == 0 ? 0.0 : floor(h * uni(k->r)));
 	}
@@ -467,7 +498,7 @@ static void meetings(struct course *k)
 		if (day > k->today)
 			break;
 		course_event(k, day, "meeting");
-		EMIT(k->o, ",\"meeting\":\"%s\",\"attended\":%s}\n",
+		emit(k->o, ",\"meeting\":\"%s\",\"attended\":%s}\n",
 		     w % 12 == 2 ? "three_party" : "conversation",
 		     uni(k->r) < 0.12 - 0.015 * k->c.belief ? "false" : "true");
 	}
@@ -542,17 +573,17 @@ static void course_end(struct course *k)
 		int lvl = (int)lround(c->drift * 3 + gauss(k->r) * 0.8);
 
 		course_event(k, k->end - 1, "goal_rated");
-		EMIT(k->o, ",\"goal\":\"%s\",\"level\":%d}\n",
+		emit(k->o, ",\"goal\":\"%s\",\"level\":%d}\n",
 		     goals[(first + g * 3) % 10],
 		     lvl < -2 ? -2 : lvl > 2 ? 2 : lvl);
 	}
 	exit = exit_status(k->r, c, q > GOOD_EXIT);
 	course_event(k, k->end, "course_ended");
-	EMIT(k->o, ",\"exit_status\":\"%s\"}\n", status_code[exit]);
+	emit(k->o, ",\"exit_status\":\"%s\"}\n", status_code[exit]);
 	if (k->end + 61 <= k->today) {
 		later = followup_status(k->r, exit);
 		course_event(k, k->end + 61, "followup");
-		EMIT(k->o, ",\"months_after\":2,\"status\":\"%s\"}\n",
+		emit(k->o, ",\"months_after\":2,\"status\":\"%s\"}\n",
 		     status_code[later]);
 	}
 }

@@ -7,7 +7,7 @@
 #ifndef FREMDRIFT_SYNTH_H
 #define FREMDRIFT_SYNTH_H
 
-#define SYNTH_MAX_CITIZENS 15000000L /* CPR replacement numbers run out */
+#define SYNTH_MAX_CITIZENS 15000000L /* unique CPR numbers to twice this */
 
 struct synth_opts {
 	long citizens; /* 1 to SYNTH_MAX_CITIZENS */

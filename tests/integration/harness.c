@@ -218,6 +218,22 @@ char *h_read_file(const char *path)
 	return buf;
 }
 
+int h_synth_cpr(const char *path, long i, char out[12])
+{
+	char *text = h_read_file(path), needle[80];
+	const char *p;
+
+	/* Every citizen's first record is its event 0, which names the CPR. */
+	snprintf(needle, sizeof(needle),
+		 "-c%ld-e0\",\"source\":\"synth\",\"cpr\":\"", i);
+	p = strstr(text, needle);
+	out[0] = '\0';
+	if (p != NULL)
+		snprintf(out, 12, "%.11s", p + strlen(needle));
+	free(text);
+	return strlen(out) == 11 ? 0 : -1;
+}
+
 /* environ plus overrides, as a new NULL-terminated array. */
 static char **make_env(const char *const *extra)
 {

@@ -67,6 +67,14 @@ pid_t h_serve(const char *const *env, const char *log_path, int port);
 char *h_read_file(const char *path);
 
 /*
+ * The CPR number `fremdrift synth` gave citizen i in the NDJSON file at
+ * path, into out (12 bytes: DDMMYY-SSSS); 0, or -1 (out "") when the file
+ * has no such citizen. A citizen's number follows from the target group
+ * drawn for them, so a test reads it from the file it made.
+ */
+int h_synth_cpr(const char *path, long i, char out[12]);
+
+/*
  * Runs the binary with args (NULL-terminated, without argv[0]), the
  * environment plus env ("NAME=value" strings, NULL-terminated; may be NULL),
  * and stdin_data (may be NULL) on stdin. Waits for it.

@@ -24,8 +24,6 @@
 static struct h_site site;
 static const char *env[] = {site.env_db, site.env_key, NULL};
 
-/* Synthetic citizen 0 gets a fixed replacement number (ingest/synth.c). */
-#define CITIZEN0 "610162-0000"
 #define LOGIN_ROLE "it_dash_login"
 #define NONSUPER_OWNER "it_dash_owner"
 #define NONSUPER_DB "it_dash_nonsuper"
@@ -211,18 +209,20 @@ static int store_and_erase(void)
 	const char *ingest[] = {"ingest", path, NULL};
 	const char *refresh[] = {"measure", "refresh", NULL};
 	const char *erase[] = {"erase", NULL};
+	char citizen0[16]; /* synthetic citizen 0's number, from the file */
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/synth.ndjson", h_tmpdir());
 	snprintf(cmdline, sizeof(cmdline),
 		 "%s synth --citizens 20 --seed 13 > %s", h_bin(), path);
-	if (system(cmdline) != 0)
+	if (system(cmdline) != 0 || h_synth_cpr(path, 0, citizen0) != 0)
 		return -1;
+	strcat(citizen0, "\n");
 	rc = run_ok(ingest, NULL);
 	if (rc == 0)
 		rc = run_ok(refresh, NULL);
 	if (rc == 0)
-		rc = run_ok(erase, CITIZEN0 "\n");
+		rc = run_ok(erase, citizen0);
 	return rc;
 }
 

@@ -339,6 +339,75 @@ static void test_kill_and_resume(void **state)
 			 count("SELECT count(*) FROM fremdrift.file_checkpoints"));
 }
 
+/*
+ * The synthetic citizens of test_kill_and_resume, as stored: ages that fit
+ * their target groups, sexes and department sizes that differ, rare exits
+ * rare (ingest/synth.c). The privacy tests lean on this data being hard.
+ */
+#define SYNTH_STARTS                                                           \
+	"FROM (SELECT agreement, department, birth_year, sex, extract(year "     \
+	"FROM at AT TIME ZONE 'Europe/Copenhagen') - birth_year AS age FROM "    \
+	"fremdrift.events WHERE source = 'synth' AND type = 'course_started') s "
+
+static void test_synthetic_population(void **state)
+{
+	long starts = count("SELECT count(*) " SYNTH_STARTS);
+	long ended = count("SELECT count(*) FROM fremdrift.events WHERE source "
+			   "= 'synth' AND type = 'course_ended'");
+
+	(void)state;
+	assert_true(starts > 15000);
+	/* Every course's age in its group's range ... */
+	assert_int_equal(count("SELECT count(*) " SYNTH_STARTS "WHERE CASE "
+			       "agreement WHEN 'youth_outward' THEN age NOT "
+			       "BETWEEN 16 AND 29 WHEN 'vulnerable_adults_30' "
+			       "THEN age NOT BETWEEN 30 AND 64 ELSE agreement "
+			       "LIKE 'youth%' AND age NOT BETWEEN 18 AND 29 OR "
+			       "age NOT BETWEEN 16 AND 64 END"),
+			 0);
+	/* ... the sick-listed and flex-job applicants mostly over 30, the
+	 * activity-ready from under 25 to over 55. */
+	assert_true(count("SELECT count(*) " SYNTH_STARTS "WHERE agreement IN "
+			  "('sick_listed', 'flex_job_applicants') AND age < 30") *
+			    10 <
+		    count("SELECT count(*) " SYNTH_STARTS "WHERE agreement IN "
+			  "('sick_listed', 'flex_job_applicants')"));
+	assert_int_equal(count("SELECT count(DISTINCT age < 25) + count("
+			       "DISTINCT age > 55) " SYNTH_STARTS "WHERE "
+			       "agreement = 'activity_ready'"),
+			 4);
+	/* Sexes differ by group: most young people with autism are men, most
+	 * of the sick-listed women. */
+	assert_true(count("SELECT round(100 * avg((sex = 'M')::int)) "
+			  SYNTH_STARTS "WHERE agreement = 'youth_autism'") > 60);
+	assert_true(count("SELECT round(100 * avg((sex = 'M')::int)) "
+			  SYNTH_STARTS "WHERE agreement = 'sick_listed'") < 45);
+	/* Five departments, one holding over a third of the courses and one
+	 * under 6 %. */
+	assert_int_equal(count("SELECT count(*) FROM (SELECT department "
+			       SYNTH_STARTS "GROUP BY 1 HAVING count(*) > 0) d"),
+			 5);
+	assert_true(count("SELECT max(n) FROM (SELECT count(*) * 100 / sum("
+			  "count(*)) OVER () n " SYNTH_STARTS "GROUP BY "
+			  "department) d") > 33);
+	assert_true(count("SELECT min(n) FROM (SELECT count(*) * 100 / sum("
+			  "count(*)) OVER () n " SYNTH_STARTS "GROUP BY "
+			  "department) d") < 6);
+	/* The rare exits occur, each in under 5 % of the ended courses. */
+	assert_int_equal(count("SELECT count(*) FROM (SELECT exit_status FROM "
+			       "fremdrift.events WHERE source = 'synth' AND "
+			       "type = 'course_ended' AND exit_status IN "
+			       "('early_retirement', 'self_supporting', "
+			       "'unknown') GROUP BY 1 HAVING count(*) > 0) x"),
+			 3);
+	assert_true(count("SELECT max(n) FROM (SELECT count(*) n FROM "
+			  "fremdrift.events WHERE source = 'synth' AND type = "
+			  "'course_ended' AND exit_status IN ('early_retirement', "
+			  "'self_supporting', 'unknown') GROUP BY exit_status) x") *
+			    20 <
+		    ended);
+}
+
 static void test_stdin(void **state)
 {
 	const char *args[] = {"ingest", "-", NULL};
@@ -376,14 +445,21 @@ static void test_usage_errors(void **state)
 /* A dump of the whole database holds no CPR number in any form. */
 static void test_dump_has_no_cpr(void **state)
 {
-	char cmd[1024], dump[256];
+	char cmd[1024], dump[256], synth[256];
 	char *text;
-	static const char *const forms[] = {
-		"670761-4285", "6707614285", "610190-1001", "6101901001",
-		/* numbers from the synthetic file, first and last citizen */
-		"610162-0000", "6101620000"};
+	/* Numbers from the synthetic file, first and last citizen, with and
+	 * without the hyphen, filled in below. */
+	char first[12], last[12], first10[11], last10[11];
+	const char *const forms[] = {"670761-4285", "6707614285", "610190-1001",
+				     "6101901001",  first,	  first10,
+				     last,	    last10};
 
 	(void)state;
+	snprintf(synth, sizeof(synth), "%s/synth.ndjson", h_tmpdir());
+	assert_int_equal(h_synth_cpr(synth, 0, first), 0);
+	assert_int_equal(h_synth_cpr(synth, 14999, last), 0);
+	snprintf(first10, sizeof(first10), "%.6s%.4s", first, first + 7);
+	snprintf(last10, sizeof(last10), "%.6s%.4s", last, last + 7);
 	snprintf(dump, sizeof(dump), "%s/all.sql", h_tmpdir());
 	snprintf(cmd, sizeof(cmd),
 		 "\"$(pg_config --bindir 2>/dev/null || ls -d "
@@ -471,6 +547,7 @@ int main(void)
 		cmocka_unit_test(test_csv_dialects),
 		cmocka_unit_test(test_oversized_line),
 		cmocka_unit_test(test_kill_and_resume),
+		cmocka_unit_test(test_synthetic_population),
 		cmocka_unit_test(test_stdin),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_dump_has_no_cpr),

@@ -1,5 +1,8 @@
 #include "harness.h"
 
+#include "fremdrift/keyfile.h"
+#include "fremdrift/pseudonym.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <cmocka.h>
@@ -515,4 +518,143 @@ int h_pg(const char *action)
 		 need_env("FREMDRIFT_SCRIPTS"), action,
 		 need_env("FREMDRIFT_TEST_PGDIR"));
 	return system(cmd);
+}
+
+/* The pseudonym of raw of kind under the key file at key_path; the
+ * context of the last key file is kept. */
+static const char *ident(const char *key_path, enum pseud_ident kind,
+			 const char *raw)
+{
+	static char bufs[32][PSEUD_HEX_LEN + 1], path[256];
+	static struct pseud_ctx *ctx;
+	static int next;
+	char *out = bufs[next++ % 32];
+
+	if (ctx == NULL || strcmp(path, key_path) != 0) {
+		struct pseud_key key;
+		struct fr_err err;
+
+		pseud_ctx_free(ctx);
+		ctx = NULL;
+		fr_err_clear(&err);
+		if (keyfile_load(key_path, &key, &err) != 0 ||
+		    pseud_ctx_new(key.bytes, key.len, &ctx, &err) != 0)
+			fail_msg("h_course/h_rid: %s: %s", key_path, err.msg);
+		keyfile_wipe(&key);
+		snprintf(path, sizeof(path), "%s", key_path);
+	}
+	if (pseud_ident_hex(ctx, kind, raw, strlen(raw), out) != 0)
+		fail_msg("h_course/h_rid: HMAC failed");
+	return out;
+}
+
+const char *h_course(const char *key_path, const char *raw)
+{
+	return ident(key_path, PSEUD_COURSE, raw);
+}
+
+const char *h_rid(const char *key_path, const char *raw)
+{
+	return ident(key_path, PSEUD_RECORD_ID, raw);
+}
+
+static const char *ident_list(const char *key_path, enum pseud_ident kind,
+			      va_list ap)
+{
+	static char bufs[4][16384];
+	static int next;
+	char *out = bufs[next++ % 4];
+	size_t n = 0;
+	const char *raw;
+
+	out[n++] = '(';
+	while ((raw = va_arg(ap, const char *)) != NULL) {
+		if (n + PSEUD_HEX_LEN + 8 > sizeof(bufs[0]))
+			fail_msg("h_courses/h_rids: too many");
+		n += (size_t)snprintf(out + n, sizeof(bufs[0]) - n, "%s'%s'",
+				      n > 1 ? ", " : "",
+				      ident(key_path, kind, raw));
+	}
+	snprintf(out + n, sizeof(bufs[0]) - n, ")");
+	return out;
+}
+
+const char *h_courses(const char *key_path, ...)
+{
+	va_list ap;
+	const char *out;
+
+	va_start(ap, key_path);
+	out = ident_list(key_path, PSEUD_COURSE, ap);
+	va_end(ap);
+	return out;
+}
+
+const char *h_rids(const char *key_path, ...)
+{
+	va_list ap;
+	const char *out;
+
+	va_start(ap, key_path);
+	out = ident_list(key_path, PSEUD_RECORD_ID, ap);
+	va_end(ap);
+	return out;
+}
+
+const char *h_sql(const char *fmt, ...)
+{
+	static char bufs[8][16384];
+	static int next;
+	char *out = bufs[next++ % 8];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(out, sizeof(bufs[0]), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(bufs[0]))
+		fail_msg("h_sql: the statement does not fit");
+	return out;
+}
+
+const char *h_db_holds(PGconn *c, const char *needle)
+{
+	static char where[512];
+	char hex[2 * 256 + 1];
+	const char *params[2] = {NULL, hex};
+	PGresult *rels;
+	int found = 0;
+
+	if (strlen(needle) > 256)
+		fail_msg("h_db_holds: needle too long");
+	pseud_hex((const unsigned char *)needle, strlen(needle), hex);
+	rels = PQexec(c, "SELECT format('%I.%I', n.nspname, r.relname) FROM "
+			 "pg_class r JOIN pg_namespace n ON n.oid = "
+			 "r.relnamespace WHERE n.nspname IN ('fremdrift', "
+			 "'report', 'dashboard') AND r.relkind IN ('r', 'v', "
+			 "'m', 'p') ORDER BY 1");
+	if (PQresultStatus(rels) != PGRES_TUPLES_OK)
+		fail_msg("h_db_holds: %s", PQerrorMessage(c));
+	params[0] = needle;
+	for (int i = 0; i < PQntuples(rels) && !found; i++) {
+		char sql[512];
+		PGresult *r;
+
+		snprintf(sql, sizeof(sql),
+			 "SELECT count(*) FROM %s t WHERE strpos(lower(t::text), "
+			 "lower($1)) > 0 OR strpos(t::text, $2) > 0",
+			 PQgetvalue(rels, i, 0));
+		r = PQexecParams(c, sql, 2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			fail_msg("h_db_holds: %s: %s", PQgetvalue(rels, i, 0),
+				 PQerrorMessage(c));
+		if (atoi(PQgetvalue(r, 0, 0)) > 0) {
+			snprintf(where, sizeof(where), "%s: %s row(s)",
+				 PQgetvalue(rels, i, 0), PQgetvalue(r, 0, 0));
+			found = 1;
+		}
+		PQclear(r);
+	}
+	PQclear(rels);
+	return found ? where : NULL;
 }

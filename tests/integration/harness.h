@@ -113,6 +113,39 @@ PGconn *h_db(const char *conninfo);
 /* The first value of the first row of sql (static buffer), or NULL. */
 const char *h_scalar(PGconn *c, const char *sql);
 
+/*
+ * Course keys and record ids are stored as keyed pseudonyms (issue 14):
+ * h_course and h_rid give the stored form of raw, a course key or record
+ * id as a source sends it, under the key file at key_path (a site's
+ * key_path): 64 lowercase hex digits, as `fremdrift pseudonym --course` /
+ * `--record-id` would print. Each returns one of 32 static buffers, used
+ * in turn, so several may appear in one expression.
+ */
+const char *h_course(const char *key_path, const char *raw);
+const char *h_rid(const char *key_path, const char *raw);
+
+/*
+ * An SQL list "('<hex>', '<hex>', ...)" of the pseudonyms of the course
+ * keys (h_courses) or record ids (h_rids) given, up to a NULL; for
+ * `WHERE course IN %s` where a test once wrote `course LIKE 'X%'`. One of
+ * 4 static buffers, used in turn.
+ */
+const char *h_courses(const char *key_path, ...);
+const char *h_rids(const char *key_path, ...);
+
+/* printf into one of 8 static buffers (16 KiB each), used in turn: SQL
+ * with pseudonyms in it. Fails the test if it does not fit. */
+const char *h_sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Where the database holds needle: every row of every table and view in
+ * schemas fremdrift, report and dashboard, read as text (all columns at
+ * once, case folded), searched for needle and for the hex of its bytes
+ * (how a bytea column shows them). NULL when nowhere; otherwise
+ * "<relation>: <n> row(s)" (static) for the first relation that has it.
+ */
+const char *h_db_holds(PGconn *c, const char *needle);
+
 /* Milliseconds on a monotonic clock. */
 long long h_now_ms(void);
 void h_sleep_ms(int ms);

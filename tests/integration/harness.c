@@ -658,3 +658,22 @@ const char *h_db_holds(PGconn *c, const char *needle)
 	PQclear(rels);
 	return found ? where : NULL;
 }
+
+int h_post_records(int port, const char *token, const char *ctype,
+		   const char *body, char **response)
+{
+	size_t n = strlen(body);
+	char *req = malloc(n + 512);
+	int len, status;
+
+	len = sprintf(req,
+		      "POST /api/v1/records HTTP/1.1\r\nHost: x\r\n"
+		      "Connection: close\r\n%s%s%sContent-Type: %s\r\n"
+		      "Content-Length: %zu\r\n\r\n",
+		      token ? "Authorization: Bearer " : "", token ? token : "",
+		      token ? "\r\n" : "", ctype, n);
+	memcpy(req + len, body, n);
+	status = h_http(port, req, (size_t)len + n, response);
+	free(req);
+	return status;
+}

@@ -95,6 +95,14 @@ int h_connect(int port);
  */
 int h_http(int port, const char *raw, size_t len, char **response);
 
+/*
+ * POST /api/v1/records on port with token (may be NULL) and Content-Type
+ * ctype; returns the status; *response (may be NULL) gets the whole
+ * answer, caller frees.
+ */
+int h_post_records(int port, const char *token, const char *ctype,
+		   const char *body, char **response);
+
 /* Reads one response from an open socket, as h_http. */
 int h_read_response(int fd, char **response, int timeout_ms);
 

@@ -57,20 +57,7 @@ static int teardown(void **state)
 static int post(const char *token, const char *ctype, const char *body,
 		char **resp)
 {
-	size_t n = strlen(body);
-	char *req = malloc(n + 512);
-	int len, status;
-
-	len = sprintf(req,
-		      "POST /api/v1/records HTTP/1.1\r\nHost: x\r\n"
-		      "Connection: close\r\n%s%s%sContent-Type: %s\r\n"
-		      "Content-Length: %zu\r\n\r\n",
-		      token ? "Authorization: Bearer " : "", token ? token : "",
-		      token ? "\r\n" : "", ctype, n);
-	memcpy(req + len, body, n);
-	status = h_http(port, req, (size_t)len + n, resp);
-	free(req);
-	return status;
+	return h_post_records(port, token, ctype, body, resp);
 }
 
 static const char *body_of(const char *resp)

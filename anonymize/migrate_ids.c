@@ -226,26 +226,18 @@ static int rewrite(struct mids *m, const char *table)
 	return 0;
 }
 
-/* The marker, the constraints, and the derived tables emptied (they hold
- * course keys as given until the refresh rebuilds them). */
+/* The derived tables emptied (they hold course keys as given until the
+ * refresh rebuilds them), the marker, and the constraints. */
 static int mark(struct mids *m)
 {
-	char rows[24];
-	const char *params[1] = {rows};
-	PGresult *res;
+	char sql[256];
 
-	snprintf(rows, sizeof(rows), "%lld", m->rows);
-	if (db_exec(m->conn, WHO,
-		    "TRUNCATE fremdrift.progression, fremdrift.courses") != 0)
-		return -1;
-	res = db_query(m->conn, WHO,
-		       "INSERT INTO fremdrift.ids_pseudonymised (how, rows) "
-		       "VALUES ('migrated', $1)",
-		       1, params);
-	if (res == NULL)
-		return -1;
-	PQclear(res);
-	return db_exec(m->conn, WHO, "SELECT fremdrift.ids_constrain()");
+	snprintf(sql, sizeof(sql),
+		 "TRUNCATE fremdrift.progression, fremdrift.courses; "
+		 "INSERT INTO fremdrift.ids_pseudonymised (how, rows) VALUES "
+		 "('migrated', %lld); SELECT fremdrift.ids_constrain()",
+		 m->rows);
+	return db_exec(m->conn, WHO, sql);
 }
 
 /* The work, inside the transaction; 1 when there was none. */

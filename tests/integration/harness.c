@@ -558,46 +558,28 @@ const char *h_rid(const char *key_path, const char *raw)
 	return ident(key_path, PSEUD_RECORD_ID, raw);
 }
 
-static const char *ident_list(const char *key_path, enum pseud_ident kind,
-			      va_list ap)
+const char *h_ident_list(const char *key_path, int courses, ...)
 {
 	static char bufs[4][16384];
 	static int next;
 	char *out = bufs[next++ % 4];
 	size_t n = 0;
 	const char *raw;
+	va_list ap;
 
 	out[n++] = '(';
+	va_start(ap, courses);
 	while ((raw = va_arg(ap, const char *)) != NULL) {
 		if (n + PSEUD_HEX_LEN + 8 > sizeof(bufs[0]))
 			fail_msg("h_courses/h_rids: too many");
-		n += (size_t)snprintf(out + n, sizeof(bufs[0]) - n, "%s'%s'",
-				      n > 1 ? ", " : "",
-				      ident(key_path, kind, raw));
+		n += (size_t)snprintf(
+			out + n, sizeof(bufs[0]) - n, "%s'%s'",
+			n > 1 ? ", " : "",
+			ident(key_path, courses ? PSEUD_COURSE : PSEUD_RECORD_ID,
+			      raw));
 	}
+	va_end(ap);
 	snprintf(out + n, sizeof(bufs[0]) - n, ")");
-	return out;
-}
-
-const char *h_courses(const char *key_path, ...)
-{
-	va_list ap;
-	const char *out;
-
-	va_start(ap, key_path);
-	out = ident_list(key_path, PSEUD_COURSE, ap);
-	va_end(ap);
-	return out;
-}
-
-const char *h_rids(const char *key_path, ...)
-{
-	va_list ap;
-	const char *out;
-
-	va_start(ap, key_path);
-	out = ident_list(key_path, PSEUD_RECORD_ID, ap);
-	va_end(ap);
 	return out;
 }
 
@@ -676,4 +658,15 @@ int h_post_records(int port, const char *token, const char *ctype,
 	status = h_http(port, req, (size_t)len + n, response);
 	free(req);
 	return status;
+}
+
+void h_run_ok(const char *const *args, const char *const *env,
+	      const char *stdin_data)
+{
+	struct h_result r = h_run(args, env, stdin_data,
+				  stdin_data ? strlen(stdin_data) : 0);
+
+	if (r.status != 0)
+		fail_msg("fremdrift %s: exit %d: %s", args[0], r.status, r.err);
+	h_result_free(&r);
 }

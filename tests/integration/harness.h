@@ -75,6 +75,10 @@ struct h_result h_run(const char *const *args, const char *const *env,
 		      const char *stdin_data, size_t stdin_len);
 void h_result_free(struct h_result *r);
 
+/* h_run that must exit 0: fails the test with its stderr otherwise. */
+void h_run_ok(const char *const *args, const char *const *env,
+	      const char *stdin_data);
+
 /* Starts the binary in the background, stderr to stderr_path. */
 pid_t h_spawn(const char *const *args, const char *const *env,
 	      const char *stderr_path);
@@ -138,8 +142,9 @@ const char *h_rid(const char *key_path, const char *raw);
  * `WHERE course IN %s` where a test once wrote `course LIKE 'X%'`. One of
  * 4 static buffers, used in turn.
  */
-const char *h_courses(const char *key_path, ...);
-const char *h_rids(const char *key_path, ...);
+const char *h_ident_list(const char *key_path, int courses, ...);
+#define h_courses(key_path, ...) h_ident_list(key_path, 1, __VA_ARGS__)
+#define h_rids(key_path, ...) h_ident_list(key_path, 0, __VA_ARGS__)
 
 /* printf into one of 8 static buffers (16 KiB each), used in turn: SQL
  * with pseudonyms in it. Fails the test if it does not fit. */

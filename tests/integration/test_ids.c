@@ -157,11 +157,8 @@ static long count(const char *conninfo, const char *sql)
 static void refresh(const char *const *e)
 {
 	const char *args[] = {"measure", "refresh", NULL};
-	struct h_result r = h_run(args, e, NULL, 0);
 
-	if (r.status != 0)
-		fail_msg("measure refresh: %s", r.err);
-	h_result_free(&r);
+	h_run_ok(args, e, NULL);
 }
 
 static int setup(void **state)
@@ -425,12 +422,8 @@ static void test_migrate_ids(void **state)
 	snprintf(key2, sizeof(key2), "%s/ids-second.key", h_tmpdir());
 	snprintf(env_key2, sizeof(env_key2), "FREMDRIFT_KEY_FILE=%s", key2);
 	unlink(key2);
-	r = h_run(kargs, e, NULL, 0);
-	assert_int_equal(r.status, 0);
-	h_result_free(&r);
-	r = h_run(add, e2, NULL, 0);
-	assert_int_equal(r.status, 0);
-	h_result_free(&r);
+	h_run_ok(kargs, e, NULL);
+	h_run_ok(add, e2, NULL);
 	assert_int_equal(ingest(e2, "old2.ndjson", second_ndjson, NULL), 0);
 	raws[3].key = raws[4].key = key2;
 	make_old(&old, e);

@@ -151,8 +151,15 @@ static int map_slice(struct mids *m, PGresult *res)
 		const char *kind = PQgetvalue(res, r, 0);
 		struct pseud_ctx *ctx = ctx_of(m, atoi(PQgetvalue(res, r, 1)));
 
-		if (ctx == NULL ||
-		    pseud_ident_hex(ctx,
+		if (ctx == NULL) {
+			fprintf(stderr,
+				"fremdrift " WHO ": rows name key number %s, "
+				"which fremdrift.pseudonym_keys does not list; "
+				"nothing was changed\n",
+				PQgetvalue(res, r, 1));
+			return -1;
+		}
+		if (pseud_ident_hex(ctx,
 				    kind[0] == 'c' ? PSEUD_COURSE
 						   : PSEUD_RECORD_ID,
 				    PQgetvalue(res, r, 2),

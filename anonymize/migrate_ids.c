@@ -126,6 +126,11 @@ static int match_keys(struct mids *m)
 				      PQgetvalue(res, r, 1));
 	}
 	PQclear(res);
+	for (int i = 0; i < m->nkeys; i++)
+		if (m->key_no[i] < 0)
+			fprintf(stderr, "fremdrift " WHO ": note: key %s is not "
+					"one this database knows; not used\n",
+				m->id[i]);
 	if (missing.len) {
 		fprintf(stderr,
 			"fremdrift " WHO ": rows were stored under key(s) %s, "

@@ -86,6 +86,20 @@ int pseud_extract(struct pseud_ctx *project, const unsigned char live[PSEUD_LEN]
 	return pseud_mac(project, PSEUD_LABEL_EXTRACT, live, PSEUD_LEN, out);
 }
 
+int pseud_ident_hex(struct pseud_ctx *ctx, enum pseud_ident kind,
+		    const char *text, size_t len, char out[PSEUD_HEX_LEN + 1])
+{
+	unsigned char mac[PSEUD_LEN];
+
+	if (pseud_mac(ctx,
+		      kind == PSEUD_COURSE ? PSEUD_LABEL_COURSE
+					   : PSEUD_LABEL_RECORD_ID,
+		      text, len, mac) != 0)
+		return FR_ECRYPTO;
+	pseud_hex(mac, PSEUD_LEN, out);
+	return 0;
+}
+
 void pseud_hex(const unsigned char *in, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";

@@ -54,6 +54,42 @@ static void out_put(struct out_buf *o, const char *s, size_t n)
 	o->len += n;
 }
 
+/* The longest course key or record id ingest takes (REC_ID_MAX). */
+#define IDENT_MAX 128
+
+static int put_error(struct out_buf *o, const char *msg)
+{
+	out_put(o, msg, strlen(msg));
+	return 1;
+}
+
+/* One course key or record id to its pseudonym, as ingest stores it.
+ * Returns 1 if the line was an error. */
+static int ident_line(struct pseud_ctx *ctx, enum pstream_kind kind,
+		      const char *line, size_t len, struct out_buf *o)
+{
+	char hex[PSEUD_HEX_LEN + 2];
+
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (len == 0)
+		return put_error(o, "error: empty: the line is empty\n");
+	if (len > IDENT_MAX)
+		return put_error(o, "error: length: longer than 128 "
+				    "characters, which ingest refuses\n");
+	if (cpr_shaped(line, len))
+		return put_error(o, "error: cpr: holds something shaped like "
+				    "a CPR number, which ingest refuses\n");
+	if (pseud_ident_hex(ctx,
+			    kind == PSTREAM_COURSE ? PSEUD_COURSE
+						   : PSEUD_RECORD_ID,
+			    line, len, hex) != 0)
+		return put_error(o, "error: crypto: HMAC failed\n");
+	hex[PSEUD_HEX_LEN] = '\n';
+	out_put(o, hex, PSEUD_HEX_LEN + 1);
+	return 0;
+}
+
 /* One input line to one output line. Returns 1 if the line was an error. */
 static int one_line(struct pseud_ctx *ctx, const struct cpr_date *today,
 		    const char *line, size_t len, struct out_buf *o)
@@ -92,7 +128,16 @@ static int one_line(struct pseud_ctx *ctx, const struct cpr_date *today,
 	return 0;
 }
 
-int pseud_stream_run(const char *keypath)
+/* One line of kind to one output line; 1 if it was an error. */
+static int any_line(struct pseud_ctx *ctx, enum pstream_kind kind,
+		    const struct cpr_date *today, const char *line, size_t len,
+		    struct out_buf *o)
+{
+	return kind == PSTREAM_CPR ? one_line(ctx, today, line, len, o)
+				   : ident_line(ctx, kind, line, len, o);
+}
+
+int pseud_stream_run(const char *keypath, enum pstream_kind kind)
 {
 	struct pseud_key key;
 	struct pseud_ctx *ctx = NULL;
@@ -138,20 +183,20 @@ int pseud_stream_run(const char *keypath)
 
 			if (nl == NULL)
 				break;
-			errors += one_line(ctx, &today, in + start,
+			errors += any_line(ctx, kind, &today, in + start,
 					   (size_t)(nl - (in + start)), o);
 			start = (size_t)(nl - in) + 1;
 		}
 		if (eof && start < have) {
 			/* A last line without a newline still counts. */
-			errors += one_line(ctx, &today, in + start,
+			errors += any_line(ctx, kind, &today, in + start,
 					   have - start, o);
 			start = have;
 		}
 		if (start == 0 && have == IO_CHUNK) {
 			/* A line longer than the whole buffer: reject it and
 			 * skip to its end. */
-			errors += one_line(ctx, &today, in, LINE_MAX_BYTES + 1,
+			errors += any_line(ctx, kind, &today, in, LINE_MAX_BYTES + 1,
 					   o);
 			OPENSSL_cleanse(in, have);
 			have = 0;

@@ -26,6 +26,7 @@ int cmd_access(int argc, char **argv, const struct fr_config *cfg);
 int cmd_erase(int argc, char **argv, const struct fr_config *cfg);
 int cmd_cpr_change(int argc, char **argv, const struct fr_config *cfg);
 int cmd_migrate(int argc, char **argv, const struct fr_config *cfg);
+int cmd_migrate_ids(int argc, char **argv, const struct fr_config *cfg);
 int cmd_keygen(int argc, char **argv, const struct fr_config *cfg);
 int cmd_key(int argc, char **argv, const struct fr_config *cfg);
 int cmd_pseudonym(int argc, char **argv, const struct fr_config *cfg);

@@ -26,6 +26,8 @@ static const struct command commands[] = {
 	{"ingest", cmd_ingest,
 	 "store records from NDJSON or CSV files (or stdin)"},
 	{"migrate", cmd_migrate, "apply the database migrations in sql/"},
+	{"migrate-ids", cmd_migrate_ids,
+	 "turn record ids and course keys stored as given into pseudonyms"},
 	{"keygen", cmd_keygen, "write a new pseudonym key file (mode 0600)"},
 	{"key", cmd_key, "key add: let the database accept another key"},
 	{"pseudonym", cmd_pseudonym,
@@ -48,9 +50,9 @@ static void usage(FILE *out)
 	fprintf(out, "usage: fremdrift <command> [options]\n\n"
 		     "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name,
+		fprintf(out, "  %-11s %s\n", commands[i].name,
 			commands[i].summary);
-	fprintf(out, "  %-10s %s\n", "help", "this list");
+	fprintf(out, "  %-11s %s\n", "help", "this list");
 	fprintf(out, "\n`fremdrift <command> --help` describes one command.\n"
 		     "Configuration comes from environment variables; "
 		     "`fremdrift config` shows them.\n");

@@ -135,6 +135,34 @@ int db_exec(PGconn *conn, const char *who, const char *sql)
 	return -1;
 }
 
+int db_copy_in(PGconn *conn, const char *who, const char *sql,
+	       const char *data, size_t len)
+{
+	PGresult *res = PQexec(conn, sql);
+	int rc = 0;
+
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		db_report(who, res, conn);
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	if ((len > 0 && PQputCopyData(conn, data, (int)len) != 1) ||
+	    PQputCopyEnd(conn, NULL) != 1) {
+		db_report(who, NULL, conn);
+		rc = -1;
+	}
+	/* Every result, so the connection is ready for the next command. */
+	while ((res = PQgetResult(conn)) != NULL) {
+		if (rc == 0 && PQresultStatus(res) != PGRES_COMMAND_OK) {
+			db_report(who, res, conn);
+			rc = -1;
+		}
+		PQclear(res);
+	}
+	return rc;
+}
+
 int db_copy_out_begin(PGconn *conn, const char *who, const char *sql)
 {
 	PGresult *res = PQexec(conn, sql);

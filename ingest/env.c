@@ -80,6 +80,33 @@ static void on_codes(struct pgc *c, PGresult *res, const char *error,
 	free(p);
 }
 
+/*
+ * Records are stored with their ids and course keys as pseudonyms only in
+ * a database whose old rows have been rewritten the same way (or that had
+ * none): pseudonymised rows beside ids and course keys stored as given
+ * would neither meet their course nor be recognised as duplicates.
+ */
+static void on_ids(struct pgc *c, PGresult *res, const char *error,
+		   void *data)
+{
+	struct prep *p = data;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		prep_fail(p, "cannot read fremdrift.ids_pseudonymised", error);
+		return;
+	}
+	p->env->ids_pending = atoi(PQgetvalue(res, 0, 0)) == 0;
+	if (p->env->ids_pending) {
+		prep_fail(p, "refusing to store records",
+			  "this database holds record ids and course keys as "
+			  "they were given; run `fremdrift migrate-ids` to "
+			  "turn them into pseudonyms first (docs/privacy.md)");
+		return;
+	}
+	if (pgc_query(c, catalog_codes_sql, 0, NULL, 0, on_codes, p) != 0)
+		prep_fail(p, "cannot load the catalogues", NULL);
+}
+
 /* The key file's key is not in fremdrift.pseudonym_keys (and the table
  * was not empty): every citizen would get a second pseudonym under it. */
 static void refuse_unknown_key(struct prep *p)
@@ -120,8 +147,9 @@ static void on_key(struct pgc *c, PGresult *res, const char *error, void *data)
 				   "besides this key file's; retire each one "
 				   "no longer used (docs/privacy.md)",
 			    PQgetvalue(res, 0, 2));
-	if (pgc_query(c, catalog_codes_sql, 0, NULL, 0, on_codes, p) != 0)
-		prep_fail(p, "cannot load the catalogues", NULL);
+	if (pgc_query(c, "SELECT count(*) FROM fremdrift.ids_pseudonymised", 0,
+		      NULL, 0, on_ids, p) != 0)
+		prep_fail(p, "cannot read fremdrift.ids_pseudonymised", NULL);
 }
 
 int env_prepare(struct ing_env *env, struct pgc *pg, env_ready_cb cb,

@@ -236,8 +236,10 @@ static int fail(struct build *b, const char *field, const char *fmt, ...)
 	"in the cpr field"
 #define CPR_SHAPED_NAME "(a name shaped like a CPR number)"
 
-static int read_text(struct build *b, int f, const struct rec_value *v,
-		     char *dst, size_t max)
+/* Text field f as any text is checked: a string of 1 to max bytes of
+ * text, not shaped like a CPR number. No reason quotes the value. */
+static int check_text(struct build *b, int f, const struct rec_value *v,
+		      size_t max)
 {
 	if (v->type != RV_STRING)
 		return fail(b, field_names[f], "must be a string");
@@ -250,6 +252,14 @@ static int read_text(struct build *b, int f, const struct rec_value *v,
 			    "not valid UTF-8 text (or holds control characters other than tab)");
 	if (cpr_shaped(v->s, v->len))
 		return fail(b, field_names[f], CPR_SHAPED_REASON);
+	return 0;
+}
+
+static int read_text(struct build *b, int f, const struct rec_value *v,
+		     char *dst, size_t max)
+{
+	if (check_text(b, f, v, max) != 0)
+		return FR_EINVAL;
 	memcpy(dst, v->s, v->len);
 	dst[v->len] = '\0';
 	return 0;
@@ -433,6 +443,27 @@ static int need_text(struct build *b, int f, char *dst, size_t max)
 	return read_text(b, f, b->val[f], dst, max);
 }
 
+/*
+ * Required identifier f of a source system (the record id, a course key),
+ * checked as text and replaced at once by the hex of its keyed pseudonym
+ * (issue 14): the value as given is never copied, so it cannot reach the
+ * database, a log line or a rejection.
+ */
+static int need_ident(struct build *b, int f, enum pseud_ident kind,
+		      char dst[PSEUD_HEX_LEN + 1])
+{
+	const struct rec_value *v;
+
+	if (need(b, f) != 0)
+		return FR_EINVAL;
+	v = b->val[f];
+	if (check_text(b, f, v, REC_ID_MAX) != 0)
+		return FR_EINVAL;
+	if (pseud_ident_hex(b->ctx->pseud, kind, v->s, v->len, dst) != 0)
+		return fail(b, field_names[f], "pseudonymisation failed");
+	return 0;
+}
+
 /* 1 if v is the string word. */
 static int is_word(const struct rec_value *v, const char *word)
 {
@@ -506,7 +537,7 @@ static int read_id_source(struct build *b)
 {
 	struct record *r = b->r;
 
-	if (need_text(b, F_ID, r->id, REC_ID_MAX) != 0)
+	if (need_ident(b, F_ID, PSEUD_RECORD_ID, r->id) != 0)
 		return FR_EINVAL;
 	if (!(b->present & BIT(F_SOURCE))) {
 		snprintf(r->source, sizeof(r->source), "%s",
@@ -618,7 +649,7 @@ static int build_response(struct build *b)
 	    read_answered_at(b) != 0)
 		return FR_EINVAL;
 	if ((b->present & BIT(F_COURSE)) &&
-	    need_text(b, F_COURSE, r->course, REC_ID_MAX) != 0)
+	    need_ident(b, F_COURSE, PSEUD_COURSE, r->course) != 0)
 		return FR_EINVAL;
 	for (int i = 0; i < r->instr->nitems; i++)
 		r->answers[i] = INSTR_NULL;
@@ -801,7 +832,7 @@ static int build_event(struct build *b)
 	spec = &ev_specs[b->r->type];
 	for (int i = 0; i < spec->n; i++)
 		b->allowed |= BIT(spec->fields[i].f);
-	rc = need_text(b, F_COURSE, b->r->course, REC_ID_MAX);
+	rc = need_ident(b, F_COURSE, PSEUD_COURSE, b->r->course);
 	rc = rc ? rc : read_at(b);
 	rc = rc ? rc : check_event_fields(b, spec);
 	for (int i = 0; i < spec->n && rc == 0; i++) {

@@ -42,15 +42,21 @@ struct health {
 	struct http_req *req;
 };
 
-static void health_unavailable(struct http_req *req, const char *why)
+/* why is "unreachable" or "not_migrated"; run, when not NULL, is the
+ * command that would make the database ready. */
+static void health_unavailable(struct http_req *req, const char *why,
+			       const char *run)
 {
 	char body[256];
-	int n = snprintf(body, sizeof(body),
-			 "{\"status\":\"unavailable\",\"database\":\"%s\"%s}", why,
-			 strcmp(why, "not_migrated") == 0
-				 ? ",\"message\":\"the database cannot take "
-				   "records yet: run `fremdrift migrate`\""
-				 : "");
+	int n = run ? snprintf(body, sizeof(body),
+			       "{\"status\":\"unavailable\",\"database\":"
+			       "\"%s\",\"message\":\"the database cannot take "
+			       "records yet: run `%s`\"}",
+			       why, run)
+		    : snprintf(body, sizeof(body),
+			       "{\"status\":\"unavailable\",\"database\":"
+			       "\"%s\"}",
+			       why);
 
 	http_respond(req, 503, "application/json", "Retry-After: 1\r\n", body,
 		     (size_t)n);
@@ -79,9 +85,12 @@ static void on_health_result(struct pgc *c, PGresult *res, const char *error,
 	(void)c;
 	if (res == NULL || error != NULL ||
 	    PQresultStatus(res) != PGRES_TUPLES_OK)
-		health_unavailable(h->req, "unreachable");
+		health_unavailable(h->req, "unreachable", NULL);
 	else if (!h->s->env.ready) {
-		health_unavailable(h->req, "not_migrated");
+		health_unavailable(h->req, "not_migrated",
+				   h->s->env.ids_pending
+					   ? "fremdrift migrate-ids"
+					   : "fremdrift migrate");
 		retry_prepare(h->s);
 	} else
 		http_respond(h->req, 200, "application/json", NULL, ok,
@@ -98,7 +107,7 @@ static void handle_health(struct serve *s, struct http_req *req)
 	if (pgc_query(s->pg, "SELECT 1", 0, NULL, s->cfg->db_timeout_ms,
 		      on_health_result, h) != 0) {
 		free(h);
-		health_unavailable(req, "unreachable");
+		health_unavailable(req, "unreachable", NULL);
 	}
 }
 
@@ -147,7 +156,6 @@ static void on_env(struct ing_env *env, int rc, const char *error, void *data)
 {
 	struct serve *s = data;
 
-	(void)env;
 	s->preparing = 0;
 	if (rc == FR_EKEY) {
 		/* A key the database does not know would give every citizen
@@ -156,9 +164,9 @@ static void on_env(struct ing_env *env, int rc, const char *error, void *data)
 		s->exit_code = FR_EXIT_FATAL;
 		stop(s, "unknown pseudonym key");
 	} else if (rc != 0)
-		log_error("serve", "cannot accept records yet: %s (has `fremdrift "
-				   "migrate` run?)",
-			  error);
+		log_error("serve", "cannot accept records yet: %s%s", error,
+			  env->ids_pending ? ""
+					   : " (has `fremdrift migrate` run?)");
 	else
 		log_info("serve", "ready to accept records");
 }

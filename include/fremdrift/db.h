@@ -59,6 +59,13 @@ int db_exec(PGconn *conn, const char *who, const char *sql);
 PGresult *db_query(PGconn *conn, const char *who, const char *sql,
 		   int nparams, const char *const *params);
 
+/*
+ * Runs sql (a COPY ... FROM STDIN) with the len bytes at data (borrowed,
+ * COPY text) as its whole input. 0, or -1 after printing the error.
+ */
+int db_copy_in(PGconn *conn, const char *who, const char *sql,
+	       const char *data, size_t len);
+
 /* Prints res's error message in the one format (used by callers that
  * drive libpq themselves, such as COPY). */
 void db_report(const char *who, const PGresult *res, PGconn *conn);

@@ -18,6 +18,9 @@ struct ing_env {
 	struct pseud_key key;
 	int key_no; /* the key's number in fremdrift.pseudonym_keys, or -1 */
 	int ready;  /* key registered and catalogues loaded */
+	/* The database still holds record ids and course keys as given:
+	 * `fremdrift migrate-ids` has to run before records are stored. */
+	int ids_pending;
 };
 
 /* Loads the key file and the compiled-in definitions. FR_EKEY etc. */
@@ -30,7 +33,8 @@ void env_free(struct ing_env *env);
  * rc 0: env is ready. FR_EKEY: the database already has a key and the key
  * file's is not among them (it must be added with `fremdrift key add`):
  * trying again does not help, so refuse to run. FR_EDB: anything else
- * (e.g. not migrated). error says why, in one line.
+ * (e.g. not migrated, or env->ids_pending: `fremdrift migrate-ids` has not
+ * run). error says why, in one line.
  */
 typedef void (*env_ready_cb)(struct ing_env *env, int rc, const char *error,
 			     void *data);

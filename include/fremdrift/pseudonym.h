@@ -4,6 +4,14 @@
  *   citizen pseudonym = HMAC-SHA256(key, "fremdrift/v1/citizen\0" || ten digits)
  *   extract pseudonym = HMAC-SHA256(project key,
  *                                   "fremdrift/v1/extract\0" || pseudonym)
+ *   course key        = HMAC-SHA256(key, "fremdrift/v1/course\0" || key as given)
+ *   record id         = HMAC-SHA256(key, "fremdrift/v1/record-id\0" || id as given)
+ *
+ * A source system's course key or record id is an identifier too, for
+ * anyone who can look it up there, so it is stored only as the lowercase
+ * hex of its keyed pseudonym (issue 14); the same text always gives the
+ * same pseudonym, so a course's events and responses still meet and a
+ * record sent again is still a duplicate.
  *
  * A struct pseud_ctx holds one pre-keyed OpenSSL EVP_MAC_CTX and is
  * re-initialised with a NULL key for every record, which is what makes this
@@ -27,6 +35,11 @@
 
 #define PSEUD_LABEL_CITIZEN "fremdrift/v1/citizen"
 #define PSEUD_LABEL_EXTRACT "fremdrift/v1/extract"
+#define PSEUD_LABEL_COURSE "fremdrift/v1/course"
+#define PSEUD_LABEL_RECORD_ID "fremdrift/v1/record-id"
+
+/* The identifiers of source systems that are stored as pseudonyms. */
+enum pseud_ident { PSEUD_COURSE, PSEUD_RECORD_ID };
 
 struct pseud_ctx;
 
@@ -63,6 +76,15 @@ int pseud_citizen(struct pseud_ctx *ctx, const char digits[10],
 /* The extract pseudonym of a live pseudonym under a project key. */
 int pseud_extract(struct pseud_ctx *project, const unsigned char live[PSEUD_LEN],
 		  unsigned char out[PSEUD_LEN]);
+
+/*
+ * The stored form of a source system's identifier of kind: the lowercase
+ * hex of the HMAC of its label, a NUL byte and the len bytes at text
+ * (borrowed; exactly as given, nothing trimmed or folded), into out.
+ * 0 or FR_ECRYPTO.
+ */
+int pseud_ident_hex(struct pseud_ctx *ctx, enum pseud_ident kind,
+		    const char *text, size_t len, char out[PSEUD_HEX_LEN + 1]);
 
 /* Lowercase hex of n bytes into out, which must hold 2n+1 chars. */
 void pseud_hex(const unsigned char *in, size_t n, char *out);

@@ -5,6 +5,9 @@
  * (name, value) fields and go through rec_build, the one place where
  * records are checked. The CPR number is pseudonymised inside rec_build,
  * in a stack buffer wiped straight after: a struct record never holds it.
+ * The record id and the course key are pseudonymised there too, the
+ * moment each is read (pseud_ident_hex): a struct record holds only their
+ * hex pseudonyms, never the text as given.
  *
  * Every rejection fills struct fr_err with the field, a reason for people
  * (never the rejected value), and for CSV the column.
@@ -24,7 +27,7 @@
 #include "fremdrift/instrument.h"
 #include "fremdrift/pseudonym.h"
 
-#define REC_ID_MAX 128
+#define REC_ID_MAX 128 /* characters of an id or course key as given */
 #define REC_SOURCE_MAX 64
 #define REC_CODE_MAX 40
 #define REC_TIME_MAX 40
@@ -52,13 +55,15 @@ const char *rec_event_type_name(enum ev_type t);
 
 struct record {
 	enum rec_kind kind;
-	char id[REC_ID_MAX + 1];
+	char id[PSEUD_HEX_LEN + 1]; /* the record id's pseudonym, in hex */
 	char source[REC_SOURCE_MAX + 1];
 	unsigned char pseudonym[PSEUD_LEN];
 	int key_no;
 	int birth_year;
 	char sex; /* 'F' or 'M' */
-	char course[REC_ID_MAX + 1]; /* "" when absent (responses only) */
+	/* The course key's pseudonym in hex; "" when absent (responses
+	 * only). */
+	char course[PSEUD_HEX_LEN + 1];
 
 	/* response */
 	const struct instrument *instr;

@@ -1,5 +1,8 @@
 #include "harness.h"
 
+#include "fremdrift/keyfile.h"
+#include "fremdrift/pseudonym.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <cmocka.h>
@@ -548,4 +551,155 @@ int h_pg(const char *action)
 		 need_env("FREMDRIFT_SCRIPTS"), action,
 		 need_env("FREMDRIFT_TEST_PGDIR"));
 	return system(cmd);
+}
+
+/* The pseudonym of raw of kind under the key file at key_path; the
+ * context of the last key file is kept. */
+static const char *ident(const char *key_path, enum pseud_ident kind,
+			 const char *raw)
+{
+	static char bufs[32][PSEUD_HEX_LEN + 1], path[256];
+	static struct pseud_ctx *ctx;
+	static int next;
+	char *out = bufs[next++ % 32];
+
+	if (ctx == NULL || strcmp(path, key_path) != 0) {
+		struct pseud_key key;
+		struct fr_err err;
+
+		pseud_ctx_free(ctx);
+		ctx = NULL;
+		fr_err_clear(&err);
+		if (keyfile_load(key_path, &key, &err) != 0 ||
+		    pseud_ctx_new(key.bytes, key.len, &ctx, &err) != 0)
+			fail_msg("h_course/h_rid: %s: %s", key_path, err.msg);
+		keyfile_wipe(&key);
+		snprintf(path, sizeof(path), "%s", key_path);
+	}
+	if (pseud_ident_hex(ctx, kind, raw, strlen(raw), out) != 0)
+		fail_msg("h_course/h_rid: HMAC failed");
+	return out;
+}
+
+const char *h_course(const char *key_path, const char *raw)
+{
+	return ident(key_path, PSEUD_COURSE, raw);
+}
+
+const char *h_rid(const char *key_path, const char *raw)
+{
+	return ident(key_path, PSEUD_RECORD_ID, raw);
+}
+
+const char *h_ident_list(const char *key_path, int courses, ...)
+{
+	static char bufs[4][16384];
+	static int next;
+	char *out = bufs[next++ % 4];
+	size_t n = 0;
+	const char *raw;
+	va_list ap;
+
+	out[n++] = '(';
+	va_start(ap, courses);
+	while ((raw = va_arg(ap, const char *)) != NULL) {
+		if (n + PSEUD_HEX_LEN + 8 > sizeof(bufs[0]))
+			fail_msg("h_courses/h_rids: too many");
+		n += (size_t)snprintf(
+			out + n, sizeof(bufs[0]) - n, "%s'%s'",
+			n > 1 ? ", " : "",
+			ident(key_path, courses ? PSEUD_COURSE : PSEUD_RECORD_ID,
+			      raw));
+	}
+	va_end(ap);
+	snprintf(out + n, sizeof(bufs[0]) - n, ")");
+	return out;
+}
+
+const char *h_sql(const char *fmt, ...)
+{
+	static char bufs[8][16384];
+	static int next;
+	char *out = bufs[next++ % 8];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(out, sizeof(bufs[0]), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(bufs[0]))
+		fail_msg("h_sql: the statement does not fit");
+	return out;
+}
+
+const char *h_db_holds(PGconn *c, const char *needle)
+{
+	static char where[512];
+	char hex[2 * 256 + 1];
+	const char *params[2] = {NULL, hex};
+	PGresult *rels;
+	int found = 0;
+
+	if (strlen(needle) > 256)
+		fail_msg("h_db_holds: needle too long");
+	pseud_hex((const unsigned char *)needle, strlen(needle), hex);
+	rels = PQexec(c, "SELECT format('%I.%I', n.nspname, r.relname) FROM "
+			 "pg_class r JOIN pg_namespace n ON n.oid = "
+			 "r.relnamespace WHERE n.nspname IN ('fremdrift', "
+			 "'report', 'dashboard') AND r.relkind IN ('r', 'v', "
+			 "'m', 'p') ORDER BY 1");
+	if (PQresultStatus(rels) != PGRES_TUPLES_OK)
+		fail_msg("h_db_holds: %s", PQerrorMessage(c));
+	params[0] = needle;
+	for (int i = 0; i < PQntuples(rels) && !found; i++) {
+		char sql[512];
+		PGresult *r;
+
+		snprintf(sql, sizeof(sql),
+			 "SELECT count(*) FROM %s t WHERE strpos(lower(t::text), "
+			 "lower($1)) > 0 OR strpos(t::text, $2) > 0",
+			 PQgetvalue(rels, i, 0));
+		r = PQexecParams(c, sql, 2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			fail_msg("h_db_holds: %s: %s", PQgetvalue(rels, i, 0),
+				 PQerrorMessage(c));
+		if (atoi(PQgetvalue(r, 0, 0)) > 0) {
+			snprintf(where, sizeof(where), "%s: %s row(s)",
+				 PQgetvalue(rels, i, 0), PQgetvalue(r, 0, 0));
+			found = 1;
+		}
+		PQclear(r);
+	}
+	PQclear(rels);
+	return found ? where : NULL;
+}
+
+int h_post_records(int port, const char *token, const char *ctype,
+		   const char *body, char **response)
+{
+	size_t n = strlen(body);
+	char *req = malloc(n + 512);
+	int len, status;
+
+	len = sprintf(req,
+		      "POST /api/v1/records HTTP/1.1\r\nHost: x\r\n"
+		      "Connection: close\r\n%s%s%sContent-Type: %s\r\n"
+		      "Content-Length: %zu\r\n\r\n",
+		      token ? "Authorization: Bearer " : "", token ? token : "",
+		      token ? "\r\n" : "", ctype, n);
+	memcpy(req + len, body, n);
+	status = h_http(port, req, (size_t)len + n, response);
+	free(req);
+	return status;
+}
+
+void h_run_ok(const char *const *args, const char *const *env,
+	      const char *stdin_data)
+{
+	struct h_result r = h_run(args, env, stdin_data,
+				  stdin_data ? strlen(stdin_data) : 0);
+
+	if (r.status != 0)
+		fail_msg("fremdrift %s: exit %d: %s", args[0], r.status, r.err);
+	h_result_free(&r);
 }

@@ -83,6 +83,10 @@ struct h_result h_run(const char *const *args, const char *const *env,
 		      const char *stdin_data, size_t stdin_len);
 void h_result_free(struct h_result *r);
 
+/* h_run that must exit 0: fails the test with its stderr otherwise. */
+void h_run_ok(const char *const *args, const char *const *env,
+	      const char *stdin_data);
+
 /* Starts the binary in the background, stderr to stderr_path. */
 pid_t h_spawn(const char *const *args, const char *const *env,
 	      const char *stderr_path);
@@ -102,6 +106,14 @@ int h_connect(int port);
  * or -1; *response (may be NULL) gets the whole text, caller frees.
  */
 int h_http(int port, const char *raw, size_t len, char **response);
+
+/*
+ * POST /api/v1/records on port with token (may be NULL) and Content-Type
+ * ctype; returns the status; *response (may be NULL) gets the whole
+ * answer, caller frees.
+ */
+int h_post_records(int port, const char *token, const char *ctype,
+		   const char *body, char **response);
 
 /* Reads one response from an open socket, as h_http. */
 int h_read_response(int fd, char **response, int timeout_ms);
@@ -127,6 +139,40 @@ double h_num(PGconn *c, const char *sql);
 /* Runs `fremdrift a b` (b may be NULL) with env, input on stdin. */
 struct h_result h_cmd(const char *const *env, const char *a, const char *b,
 		      const char *input);
+
+/*
+ * Course keys and record ids are stored as keyed pseudonyms (issue 14):
+ * h_course and h_rid give the stored form of raw, a course key or record
+ * id as a source sends it, under the key file at key_path (a site's
+ * key_path): 64 lowercase hex digits, as `fremdrift pseudonym --course` /
+ * `--record-id` would print. Each returns one of 32 static buffers, used
+ * in turn, so several may appear in one expression.
+ */
+const char *h_course(const char *key_path, const char *raw);
+const char *h_rid(const char *key_path, const char *raw);
+
+/*
+ * An SQL list "('<hex>', '<hex>', ...)" of the pseudonyms of the course
+ * keys (h_courses) or record ids (h_rids) given, up to a NULL; for
+ * `WHERE course IN %s` where a test once wrote `course LIKE 'X%'`. One of
+ * 4 static buffers, used in turn.
+ */
+const char *h_ident_list(const char *key_path, int courses, ...);
+#define h_courses(key_path, ...) h_ident_list(key_path, 1, __VA_ARGS__)
+#define h_rids(key_path, ...) h_ident_list(key_path, 0, __VA_ARGS__)
+
+/* printf into one of 8 static buffers (16 KiB each), used in turn: SQL
+ * with pseudonyms in it. Fails the test if it does not fit. */
+const char *h_sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Where the database holds needle: every row of every table and view in
+ * schemas fremdrift, report and dashboard, read as text (all columns at
+ * once, case folded), searched for needle and for the hex of its bytes
+ * (how a bytea column shows them). NULL when nowhere; otherwise
+ * "<relation>: <n> row(s)" (static) for the first relation that has it.
+ */
+const char *h_db_holds(PGconn *c, const char *needle);
 
 /* Milliseconds on a monotonic clock. */
 long long h_now_ms(void);

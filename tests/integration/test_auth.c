@@ -208,12 +208,17 @@ static void test_token_writes_only_its_source(void **state)
 	assert_non_null(strstr(resp, "\"field\":\"source\""));
 	assert_non_null(strstr(resp, "token's source"));
 	free(resp);
-	assert_int_equal(sql("SELECT count(*) FROM fremdrift.events WHERE "
-			     "id = 'v-1'"),
+	assert_int_equal(sql(h_sql("SELECT count(*) FROM fremdrift.events "
+				   "WHERE id = '%s'",
+				   h_rid(site.key_path, "v-1"))),
 			 0);
 	assert_int_equal(post("tok-victim", event("v-1", NULL), &resp), 200);
 	assert_non_null(strstr(resp, "\"accepted\":1"));
 	free(resp);
+	assert_int_equal(sql(h_sql("SELECT count(*) FROM fremdrift.events "
+				   "WHERE source = 'victim' AND id = '%s'",
+				   h_rid(site.key_path, "v-1"))),
+			 1);
 	/* Naming its own source is fine. */
 	assert_int_equal(post("tok-1", event("a-1", "app"), &resp), 200);
 	assert_non_null(strstr(resp, "\"accepted\":1"));

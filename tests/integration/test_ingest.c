@@ -42,6 +42,9 @@ static void write_text(const char *path, const char *text, size_t len)
 	fclose(f);
 }
 
+/* The stored form of a record id (issue 14). */
+#define RID(raw) h_rid(key_path, raw)
+
 static long count(const char *sql)
 {
 	PGconn *c = h_db(db);
@@ -160,11 +163,13 @@ static void test_rejections_name_line_field_reason(void **state)
 	assert_null(strstr(r.err, "4285"));
 	h_result_free(&r);
 	/* The good records are stored, once. */
-	assert_int_equal(count("SELECT count(*) FROM fremdrift.responses WHERE "
-			       "id = 'ok1'"),
+	assert_int_equal(count(h_sql("SELECT count(*) FROM fremdrift.responses "
+				     "WHERE id = '%s'",
+				     RID("ok1"))),
 			 1);
-	assert_int_equal(count("SELECT count(*) FROM fremdrift.events WHERE "
-			       "id = 'ok13' AND attended = false"),
+	assert_int_equal(count(h_sql("SELECT count(*) FROM fremdrift.events "
+				     "WHERE id = '%s' AND attended = false",
+				     RID("ok13"))),
 			 1);
 }
 
@@ -175,16 +180,19 @@ static void test_stored_values(void **state)
 	(void)state;
 	/* 670761-4285: a replacement number for 7 July 1961, male. */
 	assert_string_equal(
-		h_scalar(c, "SELECT birth_year || sex || source || "
-			    "array_length(answers, 1) FROM fremdrift.responses "
-			    "WHERE id = 'ok1'"),
+		h_scalar(c, h_sql("SELECT birth_year || sex || source || "
+				  "array_length(answers, 1) FROM "
+				  "fremdrift.responses WHERE id = '%s'",
+				  RID("ok1"))),
 		"1961Mfile24");
 	/* b01 = 4, b02 = 3, b03 = 5 on 1..5: three of four items, so a score
 	 * of (75 + 50 + 100) / 3; one of four in the second dimension is
 	 * under two thirds, so no score there. */
-	assert_string_equal(h_scalar(c, "SELECT scores[1] || ',' || "
-					"coalesce(scores[2]::text, 'null') FROM "
-					"fremdrift.responses WHERE id = 'ok1'"),
+	assert_string_equal(h_scalar(c, h_sql("SELECT scores[1] || ',' || "
+					      "coalesce(scores[2]::text, "
+					      "'null') FROM fremdrift.responses "
+					      "WHERE id = '%s'",
+					      RID("ok1"))),
 			    "75,null");
 	PQfinish(c);
 }
@@ -252,13 +260,15 @@ static void test_csv_dialects(void **state)
 	/* With several files, each rejection names its file. */
 	assert_non_null(strstr(rejects, "\"file\":"));
 	free(rejects);
-	assert_int_equal(count("SELECT count(*) FROM fremdrift.events WHERE "
-			       "id = 'c2' AND hours = 7.5 AND week = "
-			       "'2026-02-09'"),
+	assert_int_equal(count(h_sql("SELECT count(*) FROM fremdrift.events "
+				     "WHERE id = '%s' AND hours = 7.5 AND week "
+				     "= '2026-02-09'",
+				     RID("c2"))),
 			 1);
-	assert_int_equal(count("SELECT count(*) FROM fremdrift.responses WHERE "
-			       "id = 'cr1' AND answers[3] IS NULL AND "
-			       "answers[4] = 2"),
+	assert_int_equal(count(h_sql("SELECT count(*) FROM fremdrift.responses "
+				     "WHERE id = '%s' AND answers[3] IS NULL "
+				     "AND answers[4] = 2",
+				     RID("cr1"))),
 			 1);
 }
 
@@ -284,8 +294,9 @@ static void test_oversized_line(void **state)
 	assert_int_equal(r.status, 3);
 	assert_non_null(strstr(r.err, "1 accepted, 0 duplicates, 1 rejected"));
 	h_result_free(&r);
-	assert_int_equal(count("SELECT count(*) FROM fremdrift.events WHERE id "
-			       "= 'after-big'"),
+	assert_int_equal(count(h_sql("SELECT count(*) FROM fremdrift.events "
+				     "WHERE id = '%s'",
+				     RID("after-big"))),
 			 1);
 }
 

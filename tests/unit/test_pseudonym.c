@@ -101,6 +101,50 @@ static void test_extract_pseudonym(void **state)
 	pseud_ctx_free(proj);
 }
 
+/* Course keys and record ids (issue 14): each under its own label, which
+ * is neither the citizen's nor the other's, over the text exactly as
+ * given, in lowercase hex. */
+static void test_ident_pseudonyms(void **state)
+{
+	static const char text[] = "Jens Hansen, Vejlevej 3";
+	static const struct {
+		enum pseud_ident kind;
+		const char *label;
+	} kinds[] = {{PSEUD_COURSE, "fremdrift/v1/course"},
+		     {PSEUD_RECORD_ID, "fremdrift/v1/record-id"}};
+	struct pseud_ctx *ctx;
+	unsigned char want[32];
+	char got[2][PSEUD_HEX_LEN + 1], again[PSEUD_HEX_LEN + 1],
+		hex[PSEUD_HEX_LEN + 1];
+
+	(void)state;
+	assert_int_equal(pseud_ctx_new(key_a, 32, &ctx, NULL), 0);
+	for (int k = 0; k < 2; k++) {
+		assert_string_not_equal(kinds[k].label, PSEUD_LABEL_CITIZEN);
+		assert_int_equal(pseud_ident_hex(ctx, kinds[k].kind, text,
+						 sizeof(text) - 1, got[k]),
+				 0);
+		reference(key_a, 32, kinds[k].label, text, sizeof(text) - 1,
+			  want);
+		pseud_hex(want, 32, hex);
+		assert_string_equal(got[k], hex);
+		assert_int_equal(strspn(got[k], "0123456789abcdef"),
+				 PSEUD_HEX_LEN);
+	}
+	assert_string_not_equal(got[0], got[1]);
+	/* The same text again: the same pseudonym (a source refers to it
+	 * again); one byte more (a trailing space): another. */
+	assert_int_equal(pseud_ident_hex(ctx, PSEUD_COURSE, text,
+					 sizeof(text) - 1, again),
+			 0);
+	assert_string_equal(again, got[0]);
+	assert_int_equal(pseud_ident_hex(ctx, PSEUD_COURSE, "Jens Hansen, "
+					 "Vejlevej 3 ", sizeof(text), again),
+			 0);
+	assert_string_not_equal(again, got[0]);
+	pseud_ctx_free(ctx);
+}
+
 static void test_hex(void **state)
 {
 	unsigned char in[4] = {0x00, 0xab, 0x7f, 0xff}, back[4];
@@ -285,6 +329,7 @@ int main(void)
 		cmocka_unit_test(test_citizen_matches_reference),
 		cmocka_unit_test(test_differs_by_key_and_label),
 		cmocka_unit_test(test_extract_pseudonym),
+		cmocka_unit_test(test_ident_pseudonyms),
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_keygen_and_load),
 		cmocka_unit_test(test_two_keys_differ),

@@ -137,6 +137,67 @@ static void test_cpr_shaped_text(void **state)
 #undef R
 }
 
+/* 1 if the n bytes at p hold needle anywhere. */
+static int holds(const void *p, size_t n, const char *needle)
+{
+	return memmem(p, n, needle, strlen(needle)) != NULL;
+}
+
+/*
+ * Issue 14: the id and course key as given never stay in a struct record
+ * (only their pseudonyms do), and no rejection of such a record quotes
+ * them, whichever field it is about.
+ */
+static void test_ids_never_kept(void **state)
+{
+#define ID "jens-hansen-start"
+#define COURSE "Jens Hansen, Vejlevej 3"
+#define E(cpr, at, extra)                                                      \
+	"{\"kind\":\"event\",\"id\":\"" ID "\",\"cpr\":\"" cpr "\","         \
+	"\"course\":\"" COURSE "\",\"at\":\"" at "\",\"type\":"          \
+	"\"course_ended\",\"exit_status\":\"education\"" extra "}"
+	static const char *const bad[] = {
+		E("670761-4286x", "2026-02-01", ""),
+		E("670761-4285", "2026-02-31", ""),
+		E("670761-4285", "2026-02-01", ",\"exit_status\":\"x\""),
+		E("670761-4285", "2026-02-01", ",\"hours\":3"),
+		"{\"kind\":\"response\",\"id\":\"" ID "\",\"cpr\":\"670761-"
+		"4285\",\"instrument\":\"borger\",\"version\":1,\"respondent\":"
+		"\"citizen\",\"answered_at\":\"2026-03-01T10:00:00+01:00\","
+		"\"course\":\"" COURSE "\",\"answers\":{\"b01\":99}}",
+		"{\"kind\":\"event\",\"id\":\"" ID ID ID ID ID ID ID ID "\"}",
+	};
+	static const char good[] = E("670761-4285", "2026-02-01", "");
+	struct record r;
+	struct fr_err err;
+	char hex[PSEUD_HEX_LEN + 1];
+
+	(void)state;
+	fr_err_clear(&err);
+	assert_int_equal(rec_parse_json(good, sizeof(good) - 1, &ctx, &r, &err),
+			 0);
+	assert_false(holds(&r, sizeof(r), ID));
+	assert_false(holds(&r, sizeof(r), COURSE));
+	assert_int_equal(pseud_ident_hex(pseud, PSEUD_COURSE, COURSE,
+					 strlen(COURSE), hex),
+			 0);
+	assert_string_equal(r.course, hex);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		memset(&r, 0, sizeof(r));
+		fr_err_clear(&err);
+		if (rec_parse_json(bad[i], strlen(bad[i]), &ctx, &r, &err) == 0)
+			fail_msg("accepted case %zu", i);
+		if (holds(&err, sizeof(err), "jens") ||
+		    holds(&err, sizeof(err), "Jens") ||
+		    holds(&r, sizeof(r), "jens") || holds(&r, sizeof(r), "Jens"))
+			fail_msg("case %zu keeps the id or course: %s / %s", i,
+				 err.field, err.msg);
+	}
+#undef E
+#undef COURSE
+#undef ID
+}
+
 static void test_iso_weeks(void **state)
 {
 	char out[11];
@@ -232,6 +293,7 @@ static void test_csv_event_and_format(void **state)
 	struct record r;
 	struct fr_err err;
 	struct fr_buf out;
+	char hex[PSEUD_HEX_LEN + 1], want[PSEUD_HEX_LEN + 64];
 
 	(void)state;
 	c.csv = 1;
@@ -245,8 +307,19 @@ static void test_csv_event_and_format(void **state)
 	assert_int_equal(r.birth_year, 1990);
 	fr_buf_init(&out, 4096);
 	assert_int_equal(batch_format_event(&out, &r), 0);
-	assert_non_null(strstr(out.data, "unit\te\\\\1\t\\\\x"));
-	assert_non_null(strstr(out.data, "\tK\\t1\t2026-02-01\thours\t"));
+	/* The id and the course key are stored as their pseudonyms only
+	 * (issue 14), whatever they hold: a tab and a backslash here. */
+	assert_int_equal(pseud_ident_hex(pseud, PSEUD_RECORD_ID, "e\\1", 3, hex),
+			 0);
+	assert_string_equal(r.id, hex);
+	snprintf(want, sizeof(want), "unit\t%s\t\\\\x", hex);
+	assert_non_null(strstr(out.data, want));
+	assert_int_equal(pseud_ident_hex(pseud, PSEUD_COURSE, "K\t1", 3, hex), 0);
+	assert_string_equal(r.course, hex);
+	snprintf(want, sizeof(want), "\t%s\t2026-02-01\thours\t", hex);
+	assert_non_null(strstr(out.data, want));
+	assert_null(strstr(out.data, "K\\t1"));
+	assert_null(strstr(out.data, "e\\\\1"));
 	assert_non_null(strstr(out.data, "\t2026-02-23\t7.50\t2.00\t"));
 	assert_non_null(strstr(out.data, "1990\tM\t")); /* last digit odd */
 	fr_buf_free(&out);
@@ -377,6 +450,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_times),
+		cmocka_unit_test(test_ids_never_kept),
 		cmocka_unit_test(test_iso_weeks),
 		cmocka_unit_test(test_cpr_shaped_text),
 		cmocka_unit_test(test_utf8),

@@ -123,14 +123,11 @@ static int load_labels(struct extract *x)
 static int begin(struct extract *x)
 {
 	const char *p[1] = {x->opts->project};
-	PGresult *res = db_query(x->conn, "extract",
-				 "SELECT pg_advisory_lock(hashtext('fremdrift "
-				 "extract'), hashtext($1))",
-				 1, p);
 
-	if (res == NULL)
+	if (extract__sql(x, "SELECT pg_advisory_lock(hashtext('fremdrift "
+			    "extract'), hashtext($1))",
+			 1, p, NULL) != 0)
 		return -1;
-	PQclear(res);
 	return db_exec(x->conn, "extract",
 		       "BEGIN ISOLATION LEVEL REPEATABLE READ; "
 		       "SET LOCAL TimeZone = 'Europe/Copenhagen'");

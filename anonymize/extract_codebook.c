@@ -34,9 +34,15 @@ struct column {
 #define WEEKS_SUM "weeks since the course started, in bins"
 #define WEEKS_EX "weeks since the course started"
 
+/* Every file begins with these two, which join the files. */
+static const struct column ids[2][2] = {
+	{{0, F_ALL, "pid", "id", "", "", ID, "the citizen in this extract only (64 hex digits)"},
+	 {0, F_ALL, "course_id", "id", "", "", ID, "the course in this extract only (16 hex digits)"}},
+	{{0, F_ALL, "pid", "id", "", "", ID, "as in courses.csv"},
+	 {0, F_ALL, "course_id", "id", "", "", ID, "as in courses.csv"}},
+};
+
 static const struct column codebook[] = {
-	{EX_COURSES, F_ALL, "pid", "id", "", "", ID, "the citizen in this extract only (64 hex digits)"},
-	{EX_COURSES, F_ALL, "course_id", "id", "", "", ID, "the course in this extract only (16 hex digits)"},
 	{EX_COURSES, F_ALL, "age_band", "ordered", "age_band", "years", QI, "age at course start, as a band (see the manifest), or all"},
 	{EX_COURSES, F_ALL, "sex", "category", "sex", "", QI, "F, M, or * when generalised away"},
 	{EX_COURSES, F_ALL, "department", "category", "department", "", QI, "department, or * when generalised away"},
@@ -51,8 +57,6 @@ static const struct column codebook[] = {
 	{EX_COURSES, F_ALL, "paid_hours_week", "integer", "", "hours", "", "mean paid hours in weeks with hours, rounded to whole hours"},
 	{EX_COURSES, F_ALL, "meetings", "integer", "", "", "", "meetings recorded (a count)"},
 	{EX_COURSES, F_ALL, "no_shows", "integer", "", "", "", "meetings not attended (a count)"},
-	{EX_RESPONSES, F_ALL, "pid", "id", "", "", ID, "as in courses.csv"},
-	{EX_RESPONSES, F_ALL, "course_id", "id", "", "", ID, "as in courses.csv"},
 	{EX_RESPONSES, F_ALL, "response_id", "id", "", "", ID, "the response in this extract only; its rows share it (one per dimension), as do its answers in items.csv"},
 	{EX_RESPONSES, F_ALL, "instrument", "category", "instrument", "", "", "questionnaire (docs/instruments.md)"},
 	{EX_RESPONSES, F_ALL, "version", "integer", "", "", "", "questionnaire version; compare scores only within one"},
@@ -63,8 +67,6 @@ static const struct column codebook[] = {
 	{EX_RESPONSES, F_SHIFTED, "date", "date", "", "", "", "when it was answered, shifted by the person's secret number of weeks"},
 	{EX_RESPONSES, F_ALL, "dimension", "category", "dimension", "", "", "questionnaire dimension"},
 	{EX_RESPONSES, F_ALL, "score", "number", "", "0-100", "", "dimension score; empty when under two thirds of its items were answered"},
-	{EX_PROGRESSION, F_ALL, "pid", "id", "", "", ID, "as in courses.csv"},
-	{EX_PROGRESSION, F_ALL, "course_id", "id", "", "", ID, "as in courses.csv"},
 	{EX_PROGRESSION, F_ALL, "dimension", "category", "dimension", "", "", "questionnaire dimension"},
 	{EX_PROGRESSION, F_ALL, "baseline", "number", "", "0-100", "", "first score in the course"},
 	{EX_PROGRESSION, F_ALL, "current", "number", "", "0-100", "", "latest score in the course"},
@@ -72,8 +74,6 @@ static const struct column codebook[] = {
 	{EX_PROGRESSION, F_ALL, "rci", "number", "", "", "", "Reliable Change Index (Jacobson & Truax)"},
 	{EX_PROGRESSION, F_ALL, "reliable_change", "category", "reliable_change", "", "", "improved (rci >= 1.96), deteriorated (<= -1.96) or unchanged"},
 	{EX_PROGRESSION, F_ALL, "n_responses", "integer", "", "", "", "scored responses in the course"},
-	{EX_INTERVENTIONS, F_ALL, "pid", "id", "", "", ID, "as in courses.csv"},
-	{EX_INTERVENTIONS, F_ALL, "course_id", "id", "", "", ID, "as in courses.csv"},
 	{EX_INTERVENTIONS, F_ALL, "intervention", "category", "intervention", "", "", "intervention (catalogue: interventions)"},
 	{EX_INTERVENTIONS, F_ALL, "category", "category", "category", "", "", "company, health_social, upskilling or clarification"},
 	{EX_INTERVENTIONS, F_SUMMARY, "start_weeks", "ordered", "week_bin", "weeks", "", "when it started: " WEEKS_SUM},
@@ -82,8 +82,6 @@ static const struct column codebook[] = {
 	{EX_INTERVENTIONS, F_EX, "end_weeks", "integer", "", "weeks", "", "when it ended (empty while it runs): " WEEKS_EX},
 	{EX_INTERVENTIONS, F_SHIFTED, "start", "date", "", "", "", "start, shifted"},
 	{EX_INTERVENTIONS, F_SHIFTED, "end", "date", "", "", "", "end, shifted; empty while it runs"},
-	{EX_HOURS, F_ALL, "pid", "id", "", "", ID, "as in courses.csv"},
-	{EX_HOURS, F_ALL, "course_id", "id", "", "", ID, "as in courses.csv"},
 	{EX_HOURS, F_SUMMARY, "weeks_with_hours", "integer", "", "weeks", "", "weeks with hours at a workplace recorded"},
 	{EX_HOURS, F_SUMMARY, "hours_total", "integer", "", "hours", "", "hours at a workplace over the course, rounded to tens"},
 	{EX_HOURS, F_SUMMARY, "paid_hours_total", "integer", "", "hours", "", "of which paid, rounded to tens"},
@@ -93,16 +91,12 @@ static const struct column codebook[] = {
 	{EX_HOURS, F_SHIFTED, "week", "date", "", "", "", "the Monday of the week, shifted (still a Monday)"},
 	{EX_HOURS, F_EX, "hours", "number", "", "hours", "", "hours at a workplace that week"},
 	{EX_HOURS, F_EX, "paid_hours", "number", "", "hours", "", "of which paid"},
-	{EX_OUTCOMES, F_ALL, "pid", "id", "", "", ID, "as in courses.csv"},
-	{EX_OUTCOMES, F_ALL, "course_id", "id", "", "", ID, "as in courses.csv"},
 	{EX_OUTCOMES, F_ALL, "kind", "category", "kind", "", "", "exit (course end) or followup"},
 	{EX_OUTCOMES, F_ALL, "months_after", "integer", "", "months", "", "for follow-ups: months after the course ended"},
 	{EX_OUTCOMES, F_ALL, "status", "category", "exit_status", "", SENS, "the status, generalised as courses.csv's exit_status or followup_status"},
 	{EX_OUTCOMES, F_SUMMARY, "weeks", "ordered", "week_bin", "weeks", "", WEEKS_SUM},
 	{EX_OUTCOMES, F_EX, "weeks", "integer", "", "weeks", "", WEEKS_EX},
 	{EX_OUTCOMES, F_SHIFTED, "date", "date", "", "", "", "when, shifted"},
-	{EX_ITEMS, F_ALL, "pid", "id", "", "", ID, "as in courses.csv"},
-	{EX_ITEMS, F_ALL, "course_id", "id", "", "", ID, "as in courses.csv"},
 	{EX_ITEMS, F_ALL, "response_id", "id", "", "", ID, "as in responses.csv"},
 	{EX_ITEMS, F_ALL, "instrument", "category", "instrument", "", "", "questionnaire"},
 	{EX_ITEMS, F_ALL, "version", "integer", "", "", "", "questionnaire version"},
@@ -122,22 +116,30 @@ static int form_mask(const struct extract *x)
 	return x->opts->month ? F_EXACT : F_EX;
 }
 
-static int in_use(const struct extract *x, const struct column *c)
+/* The columns of file f in this extract's form, in order, into cols;
+ * returns how many. */
+static int columns(const struct extract *x, int f, const struct column **cols)
 {
-	return extract__has_file(x, c->file) && (c->forms & form_mask(x));
+	int n = 0;
+
+	cols[n++] = &ids[f != EX_COURSES][0];
+	cols[n++] = &ids[f != EX_COURSES][1];
+	for (size_t i = 0; i < NCOLUMNS; i++)
+		if (codebook[i].file == f && (codebook[i].forms & form_mask(x)))
+			cols[n++] = &codebook[i];
+	return n;
 }
 
 void extract__header(const struct extract *x, int f, char *out, size_t n)
 {
+	const struct column *cols[NCOLUMNS + 2];
+	int nc = columns(x, f, cols);
 	size_t len = 0;
 
 	out[0] = '\0';
-	for (size_t i = 0; i < NCOLUMNS && len < n; i++) {
-		if (codebook[i].file != f || !in_use(x, &codebook[i]))
-			continue;
+	for (int i = 0; i < nc && len < n; i++)
 		len += (size_t)snprintf(out + len, n - len, "%s%s",
-					len ? "," : "", codebook[i].name);
-	}
+					len ? "," : "", cols[i]->name);
 }
 
 const char *extract__form(const struct extract *x, int f)
@@ -351,17 +353,18 @@ static void tables(FILE *csv, FILE *md, const struct extract *x)
 {
 	fprintf(csv, "file,column,type,domain,unit,role,meaning\n");
 	for (int f = 0; f < EX_NFILES; f++) {
+		const struct column *cols[NCOLUMNS + 2];
+		int nc = columns(x, f, cols);
+
 		if (!extract__has_file(x, f))
 			continue;
 		fprintf(md, "\n## %s\n\nForm: %s.\n\n| column | type | values "
 			    "| unit | role | meaning |\n| --- | --- | --- | --- "
 			    "| --- | --- |\n",
 			extract__files[f], extract__form(x, f));
-		for (size_t i = 0; i < NCOLUMNS; i++) {
-			const struct column *c = &codebook[i];
+		for (int i = 0; i < nc; i++) {
+			const struct column *c = cols[i];
 
-			if (c->file != f || !in_use(x, c))
-				continue;
 			fprintf(csv, "%s,%s,%s,%s,%s,%s,", extract__files[f],
 				c->name, c->type, c->domain, c->unit, c->role);
 			csv_field(csv, c->meaning);

@@ -170,6 +170,9 @@ int extract__has_file(const struct extract *x, int f);
  * secret shift, and indexes them by key. 0 or -1 after printing why. */
 int extract__select(struct extract *x);
 
+/* FNV-1a of a string: the index of courses, the classes of kanon. */
+uint64_t extract__hash(const char *s);
+
 /* The course with key, or NULL if it is not in the period. */
 struct extract__course *extract__find(const struct extract *x, const char *key);
 
@@ -214,6 +217,11 @@ extern const char *const extract__week_bins[];
 void extract__risk(struct extract *x);
 
 /* ---- extract_ledger.c ---- */
+
+/* Runs sql; with out, the first value of its first row as a number.
+ * 0 or -1 (printed). */
+int extract__sql(struct extract *x, const char *sql, int n,
+		 const char *const *params, long *out);
 
 /* Reads the project's earlier extracts and their finest levels into
  * x->priors and x->prior. 0 or -1 (printed). */

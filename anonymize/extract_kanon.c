@@ -152,17 +152,6 @@ struct work {
 	int n;
 };
 
-static uint64_t hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static void periods(const struct extract__course *c, int shift, int level,
 		    char s[16], char e[16])
 {
@@ -226,7 +215,7 @@ static void build(const struct extract *x, struct work *w,
 			continue;
 		key_of(x, c, pub, eff, k);
 		memset(r, 0, sizeof(*r));
-		r->h = hash(k);
+		r->h = extract__hash(k);
 		r->key = k;
 		r->out = extract__exit_label(c->exit, c->exit_tw, eff->l[EXQ_OUTCOME]);
 		r->fu = extract__followup_label(c->followup, c->fu_tw, eff->l[EXQ_OUTCOME]);

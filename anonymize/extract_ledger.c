@@ -28,6 +28,19 @@
 #include <string.h>
 #include <unistd.h>
 
+int extract__sql(struct extract *x, const char *sql, int n,
+		 const char *const *params, long *out)
+{
+	PGresult *res = db_query(x->conn, "extract", sql, n, params);
+
+	if (res == NULL)
+		return -1;
+	if (out)
+		*out = PQntuples(res) > 0 ? atol(PQgetvalue(res, 0, 0)) : 0;
+	PQclear(res);
+	return 0;
+}
+
 int extract__ledger_load(struct extract *x)
 {
 	const char *p[1] = {x->opts->project};
@@ -79,23 +92,21 @@ static int insert_extract(struct extract *x)
 			     o->to, o->month ? "month" : "shift", cz, sp, "",
 			     o->exact ? "exact" : "summary",
 			     o->items ? "true" : "false"};
-	PGresult *res;
+	long no = 0;
+	int rc;
 
 	snprintf(kk, sizeof(kk), "%d", o->k);
 	snprintf(cz, sizeof(cz), "%d", x->citizens);
 	snprintf(sp, sizeof(sp), "%d", x->suppressed);
-	res = db_query(x->conn, "extract",
-		       "INSERT INTO fremdrift.extracts (project, run_by, k, "
-		       "period_from, period_to, date_policy, citizens, "
-		       "suppressed, manifest_sha256, sequences, items) VALUES "
-		       "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
-		       "RETURNING extract_no",
-		       11, p);
-	if (res == NULL)
-		return -1;
-	x->extract_no = atoi(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return 0;
+	rc = extract__sql(x,
+			  "INSERT INTO fremdrift.extracts (project, run_by, k, "
+			  "period_from, period_to, date_policy, citizens, "
+			  "suppressed, manifest_sha256, sequences, items) VALUES "
+			  "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+			  "RETURNING extract_no",
+			  11, p, &no);
+	x->extract_no = (int)no;
+	return rc;
 }
 
 static int cmp_live(const void *a, const void *b)
@@ -162,22 +173,16 @@ static int count_held(struct extract *x)
 {
 	char no[16];
 	const char *p[2] = {x->opts->project, no};
-	PGresult *res;
 
 	snprintf(no, sizeof(no), "%d", x->extract_no);
-	res = db_query(x->conn, "extract",
-		       "SELECT count(DISTINCT l.pseudonym) FROM "
-		       "fremdrift.extract_ledger l WHERE l.extract_no = $2 AND "
-		       "EXISTS (SELECT 1 FROM fremdrift.extract_ledger o JOIN "
-		       "fremdrift.extracts e USING (extract_no) WHERE "
-		       "e.project = $1 AND o.extract_no <> $2 AND o.pseudonym = "
-		       "l.pseudonym)",
-		       2, p);
-	if (res == NULL)
-		return -1;
-	x->already_held = atol(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return 0;
+	return extract__sql(x,
+			    "SELECT count(DISTINCT l.pseudonym) FROM "
+			    "fremdrift.extract_ledger l WHERE l.extract_no = $2 "
+			    "AND EXISTS (SELECT 1 FROM fremdrift.extract_ledger "
+			    "o JOIN fremdrift.extracts e USING (extract_no) WHERE "
+			    "e.project = $1 AND o.extract_no <> $2 AND "
+			    "o.pseudonym = l.pseudonym)",
+			    2, p, &x->already_held);
 }
 
 int extract__ledger_record(struct extract *x)
@@ -192,16 +197,11 @@ int extract__ledger_finish(struct extract *x, const char *msha,
 {
 	char no[16];
 	const char *p[4] = {msha, risk_json, gen_json, no};
-	PGresult *res;
 
 	snprintf(no, sizeof(no), "%d", x->extract_no);
-	res = db_query(x->conn, "extract",
-		       "UPDATE fremdrift.extracts SET manifest_sha256 = $1, "
-		       "risk = $2::jsonb, generalisation = $3::jsonb WHERE "
-		       "extract_no = $4",
-		       4, p);
-	if (res == NULL)
-		return -1;
-	PQclear(res);
-	return 0;
+	return extract__sql(x,
+			    "UPDATE fremdrift.extracts SET manifest_sha256 = $1, "
+			    "risk = $2::jsonb, generalisation = $3::jsonb WHERE "
+			    "extract_no = $4",
+			    4, p, NULL);
 }

@@ -30,7 +30,7 @@ static const char courses_sql[] =
 	"WHERE c.started <= coalesce($2::date, 'infinity') AND "
 	"coalesce(c.ended, 'infinity') >= coalesce($1::date, '-infinity')";
 
-static uint64_t fnv(const char *s)
+uint64_t extract__hash(const char *s)
 {
 	uint64_t h = 1469598103934665603ULL;
 
@@ -43,7 +43,7 @@ static uint64_t fnv(const char *s)
 
 struct extract__course *extract__find(const struct extract *x, const char *key)
 {
-	size_t j = (size_t)fnv(key) & (x->nslots - 1);
+	size_t j = (size_t)extract__hash(key) & (x->nslots - 1);
 
 	while (x->slots[j]) {
 		struct extract__course *c = &x->courses[x->slots[j] - 1];
@@ -62,7 +62,7 @@ static void index_courses(struct extract *x)
 		x->nslots *= 2;
 	x->slots = fr_xcalloc(x->nslots, sizeof(int));
 	for (int i = 0; i < x->ncourses; i++) {
-		size_t j = (size_t)fnv(x->courses[i].key) & (x->nslots - 1);
+		size_t j = (size_t)extract__hash(x->courses[i].key) & (x->nslots - 1);
 
 		while (x->slots[j])
 			j = (j + 1) & (x->nslots - 1);

@@ -981,28 +981,37 @@ static void refused(const char *const *args, const char *out, const char *why,
 	check_refused(&r, out, why, also);
 }
 
+/* `extract --project NAME --out <scratch>/NAME` with the extra
+ * arguments (at most 6) must be refused with why and also. */
+static void refused_with(const char *name, const char *const *extra,
+			 const char *why, const char *also)
+{
+	char out[256];
+	const char *args[12] = {"extract", "--project", name, "--out", out};
+	int n = 5;
+
+	snprintf(out, sizeof(out), "%s/%s", h_tmpdir(), name);
+	while (*extra && n < 11)
+		args[n++] = *extra++;
+	args[n] = NULL;
+	refused(args, out, why, also);
+}
+
 /* An extract whose risk would be over 1/k is not written. */
 static void test_refused_over_risk(void **state)
 {
-	char out[256];
-	const char *args[] = {"extract", "--project", "big-k", "--out", out,
-			      "--k", "100", "--max-suppress", "0", NULL};
-
 	(void)state;
-	snprintf(out, sizeof(out), "%s/bigk", h_tmpdir());
-	refused(args, out, "not written", "highest prosecutor risk");
+	refused_with("big-k", (const char *const[]){"--k", "100", "--max-suppress",
+						      "0", NULL},
+		     "not written", "highest prosecutor risk");
 }
 
 /* Exact sequences single out every course of realistic data. */
 static void test_exact_refused(void **state)
 {
-	char out[256];
-	const char *args[] = {"extract", "--project", "exact", "--out", out,
-			      "--sequences", "exact", NULL};
-
 	(void)state;
-	snprintf(out, sizeof(out), "%s/exact", h_tmpdir());
-	refused(args, out, "single out", "--sequences exact");
+	refused_with("exact", (const char *const[]){"--sequences", "exact", NULL},
+		     "single out", "--sequences exact");
 }
 
 /*
@@ -1566,13 +1575,9 @@ static void test_escaped_course_keys(void **state)
 /* --k takes an integer from 2 to 100, all of the argument. */
 static void test_strict_k(void **state)
 {
-	char out[256];
-	const char *args[] = {"extract", "--project", "it", "--out", out,
-			      "--k", "5x", NULL};
-
 	(void)state;
-	snprintf(out, sizeof(out), "%s/strict", h_tmpdir());
-	refused(args, out, "--k must be an integer from 2 to 100", "--help");
+	refused_with("strict", (const char *const[]){"--k", "5x", NULL},
+		     "--k must be an integer from 2 to 100", "--help");
 }
 
 /* A failed extract removes the folder it made, so a rerun works. */

@@ -155,6 +155,9 @@ struct extract {
 	int extract_no;     /* in fremdrift.extracts, once recorded */
 	long already_held;  /* citizens the project had before */
 	PGresult *labels;   /* (domain, code, label) of the catalogues */
+	/* the responses of the course streaming by, per questionnaire */
+	const struct extract__course *round_course;
+	int rounds[CATALOG_MAX_INSTRUMENTS];
 	struct extract__out outs[EX_NFILES];
 };
 
@@ -255,8 +258,10 @@ int extract__out_close(struct extract__out *o);
 /* Frees whatever an output still holds (after a failure). */
 void extract__out_free(struct extract__out *o);
 
-/* A uniformly random index below n (n > 0), from RAND_bytes. */
+/* A uniformly random index below n (n > 0), and a random word, from
+ * RAND_bytes (OpenSSL's CSPRNG). */
 size_t extract__random_below(size_t n);
+uint64_t extract__random64(void);
 
 /* ---- extract_write.c ---- */
 

@@ -90,7 +90,7 @@ void extract__out_row(struct extract__out *o, const char *fmt, ...)
 }
 
 /* Random 64-bit words, a block at a time from RAND_bytes. */
-static uint64_t random64(void)
+uint64_t extract__random64(void)
 {
 	static uint64_t block[512];
 	static size_t left;
@@ -106,7 +106,7 @@ static uint64_t random64(void)
 size_t extract__random_below(size_t n)
 {
 	/* Lemire's multiply-shift; the bias, n / 2^64, is nil here. */
-	return (size_t)(((unsigned __int128)random64() * n) >> 64);
+	return (size_t)(((unsigned __int128)extract__random64() * n) >> 64);
 }
 
 static void shuffle(struct extract__rows *h)
@@ -129,6 +129,31 @@ static void free_rows(struct extract__rows *h)
 	memset(h, 0, sizeof(*h));
 }
 
+/* The rows held, in their order, a mebibyte at a time: one write and
+ * one hash update per mebibyte, not per row. */
+static void write_rows(struct extract__out *o)
+{
+	char *buf = fr_xmalloc(1u << 20);
+	size_t used = 0;
+
+	for (size_t i = 0; i < o->held.n; i++) {
+		size_t n = strlen(o->held.row[i]);
+
+		if (used + n > (1u << 20)) {
+			extract__out_write(o, buf, used);
+			used = 0;
+		}
+		if (n > (1u << 20)) {
+			extract__out_write(o, o->held.row[i], n);
+			continue;
+		}
+		memcpy(buf + used, o->held.row[i], n);
+		used += n;
+	}
+	extract__out_write(o, buf, used);
+	free(buf);
+}
+
 int extract__out_close(struct extract__out *o)
 {
 	unsigned char md[32];
@@ -141,8 +166,7 @@ int extract__out_close(struct extract__out *o)
 		return -1;
 	}
 	shuffle(&o->held);
-	for (size_t i = 0; i < o->held.n; i++)
-		extract__out_write(o, o->held.row[i], strlen(o->held.row[i]));
+	write_rows(o);
 	free_rows(&o->held);
 	EVP_DigestFinal_ex(o->md, md, &n);
 	EVP_MD_CTX_free(o->md);

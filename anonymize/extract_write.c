@@ -135,18 +135,25 @@ static void course_line(struct extract *x, const struct extract__course *c)
 		PQgetvalue(res, c->row, 13), PQgetvalue(res, c->row, 14));
 }
 
-/* A response's id in this extract only, from its source and id. */
-static void response_id(struct extract *x, const char *source,
-			const char *id, char out[17])
+/* A response's id in this extract only: drawn at random, since only
+ * the rows written together here need to share it. */
+static void response_id(char out[17])
 {
-	char msg[512];
-	unsigned char mac[PSEUD_LEN];
-	int n = snprintf(msg, sizeof(msg), "%s%c%s", source, 0, id);
+	snprintf(out, 17, "%016llx", (unsigned long long)extract__random64());
+}
 
-	pseud_mac(x->project, "fremdrift/v1/extract-response", msg,
-		  n > 0 && (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1,
-		  mac);
-	pseud_hex(mac, 8, out);
+/* The round of a response: its rank among the course's responses to the
+ * same questionnaire. The rows come ordered by course and time. */
+static int round_of(struct extract *x, const struct extract__course *c,
+		    const struct instrument *ins)
+{
+	int i = (int)(ins - x->cat.instruments);
+
+	if (x->round_course != c) {
+		memset(x->rounds, 0, sizeof(x->rounds));
+		x->round_course = c;
+	}
+	return ++x->rounds[i];
 }
 
 /* The item-level answers of one response (items.csv). */
@@ -166,8 +173,7 @@ static void items(struct extract *x, const struct instrument *ins,
 	}
 }
 
-/* f: course, instrument, version, respondent, date, scores, source, id,
- * round, answers. */
+/* f: course, instrument, version, respondent, date, scores, answers. */
 static void row_response(struct extract *x, struct extract__course *c, char **f)
 {
 	const struct instrument *ins;
@@ -178,13 +184,14 @@ static void row_response(struct extract *x, struct extract__course *c, char **f)
 	ins = catalog_instrument(&x->cat, S(f[1]), strlen(S(f[1])), atoi(S(f[2])));
 	if (ins == NULL)
 		return;
-	response_id(x, S(f[6]), S(f[7]), rid);
+	response_id(rid);
 	when(x, c, f[4], w, d);
 	if (x->opts->exact)
 		sig_add(c, "r|%s|%s", ins->name, w);
-	snprintf(head, sizeof(head), "%s,%s,%s,%s,%s,%s,%s,%s", c->pid, c->cid,
+	snprintf(head, sizeof(head), "%s,%s,%s,%s,%s,%s,%d,%s", c->pid, c->cid,
 		 rid, ins->name, S(f[2]),
-		 strcmp(S(f[3]), "k") ? "citizen" : "consultant", S(f[8]), w);
+		 strcmp(S(f[3]), "k") ? "citizen" : "consultant",
+		 round_of(x, c, ins), w);
 	ns = pga_parse_reals(f[5], sc, INSTR_MAX_DIMS);
 	for (int i = 0; i < ins->ndims; i++) {
 		char score[32] = "";
@@ -195,15 +202,30 @@ static void row_response(struct extract *x, struct extract__course *c, char **f)
 				 dcol(x, d, dc), ins->dims[i].id, score);
 	}
 	if (x->opts->items)
-		items(x, ins, head, f[9]);
+		items(x, ins, head, f[6]);
 }
 
+/* A number rounded to places decimals; "" for none. */
+static const char *decimals(const char *v, int places, char out[32])
+{
+	if (v == NULL || v[0] == '\0')
+		return "";
+	snprintf(out, 32, "%.*f", places, atof(v));
+	return out;
+}
+
+/* f: course, dimension, baseline, current, change, rci, reliable change,
+ * responses; rounded here, which is cheaper than in SQL. */
 static void row_progression(struct extract *x, struct extract__course *c,
 			    char **f)
 {
+	char b[32], cur[32], ch[32], rci[32];
+
 	extract__out_row(&x->outs[EX_PROGRESSION],
 			 "%s,%s,%s,%s,%s,%s,%s,%s,%s\n", c->pid, c->cid, S(f[1]),
-			 S(f[2]), S(f[3]), S(f[4]), S(f[5]), S(f[6]), S(f[7]));
+			 decimals(f[2], 2, b), decimals(f[3], 2, cur),
+			 decimals(f[4], 2, ch), decimals(f[5], 3, rci), S(f[6]),
+			 S(f[7]));
 }
 
 /* f: course, intervention, category, started, ended. */
@@ -270,8 +292,8 @@ static void row_outcome(struct extract *x, struct extract__course *c, char **f)
 
 /* A file streamed from the database: its query (the live course key
  * first), the form with --sequences exact if it differs, the fields a
- * row must have, and how a row is written. No query has an ORDER BY:
- * the rows are shuffled anyway, and sorting costs time. */
+ * row must have, and how a row is written. Only the responses are
+ * ordered (for their rounds): the rows are shuffled anyway. */
 struct stream {
 	int file;
 	const char *sql, *exact_sql;
@@ -279,19 +301,17 @@ struct stream {
 	row_fn *row;
 };
 
+/* Ordered by course and time (as its index is), for the rounds. */
 #define RESPONSES_SQL(ANSWERS)                                                 \
 	"SELECT course, instrument, version, respondent, answered_at::date, "  \
-	"scores, source, id, row_number() OVER (PARTITION BY course, "         \
-	"instrument ORDER BY answered_at, source, id), " ANSWERS " FROM "      \
-	"fremdrift.responses WHERE course IS NOT NULL"
+	"scores, " ANSWERS " FROM fremdrift.responses r WHERE course IS NOT "  \
+	"NULL ORDER BY r.course, r.answered_at"
 
 static const struct stream streams[] = {
-	{EX_RESPONSES, RESPONSES_SQL("NULL"), NULL, 9, row_response},
+	{EX_RESPONSES, RESPONSES_SQL("NULL"), NULL, 7, row_response},
 	{EX_PROGRESSION,
-	 "SELECT course_key, dimension, round(baseline::numeric, 2), "
-	 "round(current::numeric, 2), round(change::numeric, 2), "
-	 "round(rci::numeric, 3), reliable_change, n_responses FROM "
-	 "report.progression",
+	 "SELECT course_key, dimension, baseline, current, change, rci, "
+	 "reliable_change, n_responses FROM report.progression",
 	 NULL, 8, row_progression},
 	{EX_INTERVENTIONS,
 	 "SELECT course, intervention, category, started_at::date, "

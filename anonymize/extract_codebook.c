@@ -33,6 +33,11 @@ struct column {
 #define ID "identifier"
 #define WEEKS_SUM "weeks since the course started, in bins"
 #define WEEKS_EX "weeks since the course started"
+/* A time within the course: in bins by default, exact with
+ * --sequences exact. */
+#define WEEKS(FILE, NAME, WHAT)                                                \
+	{FILE, F_SUMMARY, NAME, "ordered", "week_bin", "weeks", "", WHAT WEEKS_SUM}, \
+	{FILE, F_EX, NAME, "integer", "", "weeks", "", WHAT WEEKS_EX}
 
 /* Every file begins with these two, which join the files. */
 static const struct column ids[2][2] = {
@@ -62,8 +67,7 @@ static const struct column codebook[] = {
 	{EX_RESPONSES, F_ALL, "version", "integer", "", "", "", "questionnaire version; compare scores only within one"},
 	{EX_RESPONSES, F_ALL, "respondent", "category", "respondent", "", "", "citizen or consultant"},
 	{EX_RESPONSES, F_ALL, "round", "integer", "", "", "", "1 for the course's first response to this questionnaire, 2 the next, ..."},
-	{EX_RESPONSES, F_SUMMARY, "weeks", "ordered", "week_bin", "weeks", "", WEEKS_SUM},
-	{EX_RESPONSES, F_EX, "weeks", "integer", "", "weeks", "", WEEKS_EX},
+	WEEKS(EX_RESPONSES, "weeks", ""),
 	{EX_RESPONSES, F_SHIFTED, "date", "date", "", "", "", "when it was answered, shifted by the person's secret number of weeks"},
 	{EX_RESPONSES, F_ALL, "dimension", "category", "dimension", "", "", "questionnaire dimension"},
 	{EX_RESPONSES, F_ALL, "score", "number", "", "0-100", "", "dimension score; empty when under two thirds of its items were answered"},
@@ -76,10 +80,8 @@ static const struct column codebook[] = {
 	{EX_PROGRESSION, F_ALL, "n_responses", "integer", "", "", "", "scored responses in the course"},
 	{EX_INTERVENTIONS, F_ALL, "intervention", "category", "intervention", "", "", "intervention (catalogue: interventions)"},
 	{EX_INTERVENTIONS, F_ALL, "category", "category", "category", "", "", "company, health_social, upskilling or clarification"},
-	{EX_INTERVENTIONS, F_SUMMARY, "start_weeks", "ordered", "week_bin", "weeks", "", "when it started: " WEEKS_SUM},
-	{EX_INTERVENTIONS, F_SUMMARY, "end_weeks", "ordered", "week_bin", "weeks", "", "when it ended (empty while it runs): " WEEKS_SUM},
-	{EX_INTERVENTIONS, F_EX, "start_weeks", "integer", "", "weeks", "", "when it started: " WEEKS_EX},
-	{EX_INTERVENTIONS, F_EX, "end_weeks", "integer", "", "weeks", "", "when it ended (empty while it runs): " WEEKS_EX},
+	WEEKS(EX_INTERVENTIONS, "start_weeks", "when it started: "),
+	WEEKS(EX_INTERVENTIONS, "end_weeks", "when it ended (empty while it runs): "),
 	{EX_INTERVENTIONS, F_SHIFTED, "start", "date", "", "", "", "start, shifted"},
 	{EX_INTERVENTIONS, F_SHIFTED, "end", "date", "", "", "", "end, shifted; empty while it runs"},
 	{EX_HOURS, F_SUMMARY, "weeks_with_hours", "integer", "", "weeks", "", "weeks with hours at a workplace recorded"},
@@ -94,16 +96,14 @@ static const struct column codebook[] = {
 	{EX_OUTCOMES, F_ALL, "kind", "category", "kind", "", "", "exit (course end) or followup"},
 	{EX_OUTCOMES, F_ALL, "months_after", "integer", "", "months", "", "for follow-ups: months after the course ended"},
 	{EX_OUTCOMES, F_ALL, "status", "category", "exit_status", "", SENS, "the status, generalised as courses.csv's exit_status or followup_status"},
-	{EX_OUTCOMES, F_SUMMARY, "weeks", "ordered", "week_bin", "weeks", "", WEEKS_SUM},
-	{EX_OUTCOMES, F_EX, "weeks", "integer", "", "weeks", "", WEEKS_EX},
+	WEEKS(EX_OUTCOMES, "weeks", ""),
 	{EX_OUTCOMES, F_SHIFTED, "date", "date", "", "", "", "when, shifted"},
 	{EX_ITEMS, F_ALL, "response_id", "id", "", "", ID, "as in responses.csv"},
 	{EX_ITEMS, F_ALL, "instrument", "category", "instrument", "", "", "questionnaire"},
 	{EX_ITEMS, F_ALL, "version", "integer", "", "", "", "questionnaire version"},
 	{EX_ITEMS, F_ALL, "respondent", "category", "respondent", "", "", "citizen or consultant"},
 	{EX_ITEMS, F_ALL, "round", "integer", "", "", "", "as in responses.csv"},
-	{EX_ITEMS, F_SUMMARY, "weeks", "ordered", "week_bin", "weeks", "", WEEKS_SUM},
-	{EX_ITEMS, F_EX, "weeks", "integer", "", "weeks", "", WEEKS_EX},
+	WEEKS(EX_ITEMS, "weeks", ""),
 	{EX_ITEMS, F_ALL, "item", "category", "item", "", "", "the item (docs/instruments.md), in the questionnaire's order"},
 	{EX_ITEMS, F_ALL, "answer", "integer", "", "", "", "the answer on the item's scale, as given (reversed items not turned); empty if not answered"},
 };

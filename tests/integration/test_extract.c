@@ -192,21 +192,33 @@ static int level_of(json_t *m, const char *qi)
 
 /* ---- two extracts share no identifier and no order ---- */
 
-/* The pid and course_id of every course of dir, sorted. */
-static int ids_of(const char *dir, char ***out)
+/* The rows of dir/file, each as the given columns joined by commas, in
+ * file order. Returns how many (header left out). */
+static int joined(const char *dir, const char *file, const int *cols,
+		  int ncols, char ***out)
 {
 	struct csv c;
 	char **p;
 
-	csv_load(&c, dir, "courses.csv");
+	csv_load(&c, dir, file);
 	p = malloc((size_t)c.n * sizeof(char *));
 	for (int i = 1; i < c.n; i++) {
-		p[i - 1] = malloc(82);
-		snprintf(p[i - 1], 82, "%s,%s", c.row[i][0], c.row[i][1]);
+		size_t len = 0;
+
+		p[i - 1] = malloc(160);
+		for (int j = 0; j < ncols; j++)
+			len += (size_t)snprintf(p[i - 1] + len, 160 - len, "%s%s",
+						j ? "," : "", c.row[i][cols[j]]);
 	}
 	csv_free(&c);
 	*out = p;
 	return c.n - 1;
+}
+
+/* The pid and course_id of every course of dir. */
+static int ids_of(const char *dir, char ***out)
+{
+	return joined(dir, "courses.csv", (const int[]){0, 1}, 2, out);
 }
 
 static void test_unlinkable(void **state)
@@ -245,22 +257,11 @@ static double same_place(char **a, int na, char **b, int nb)
 	return n ? (double)same / n : 1;
 }
 
-/* progression.csv's rows without the ids, in file order. */
+/* progression.csv's rows without the ids: dimension, baseline, current
+ * and change, nearly unique by themselves. */
 static int contents(const char *dir, char ***out)
 {
-	struct csv c;
-	char **p;
-
-	csv_load(&c, dir, "progression.csv");
-	p = malloc((size_t)c.n * sizeof(char *));
-	for (int i = 1; i < c.n; i++) {
-		p[i - 1] = malloc(128);
-		snprintf(p[i - 1], 128, "%s,%s,%s,%s", c.row[i][2], c.row[i][3],
-			 c.row[i][4], c.row[i][5]);
-	}
-	csv_free(&c);
-	*out = p;
-	return c.n - 1;
+	return joined(dir, "progression.csv", (const int[]){2, 3, 4, 5}, 4, out);
 }
 
 /*

@@ -55,10 +55,14 @@ MIGRATIONS := $(sort $(wildcard sql/[0-9]*.sql))
 # The current definition of every view and function (sql/README.md).
 DEFINITIONS := $(sort $(wildcard sql/current/*.sql))
 INSTRUMENTS := $(sort $(wildcard instruments/*.json))
-GEN_SRC := $(BUILD)/gen/migrations.c $(BUILD)/gen/instruments.c
+# The loaders every research extract ships (R, Python).
+LOADERS := $(sort $(wildcard anonymize/loaders/*))
+GEN_SRC := $(BUILD)/gen/migrations.c $(BUILD)/gen/instruments.c \
+	$(BUILD)/gen/loaders.c
 
 PURE_OBJ := $(PURE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/instruments.o
-IO_OBJ := $(IO_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+IO_OBJ := $(IO_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o \
+	$(BUILD)/gen/loaders.o
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 CORE_LIB := $(BUILD)/libfremdrift_pure.a
 INGEST_LIB := $(BUILD)/libfremdrift_io.a
@@ -97,6 +101,11 @@ $(BUILD)/gen/migrations.c: $(MIGRATIONS) $(DEFINITIONS) scripts/embed-sql.sh
 $(BUILD)/gen/instruments.c: $(INSTRUMENTS) scripts/embed-json.sh
 	@mkdir -p $(dir $@)
 	sh scripts/embed-json.sh $(INSTRUMENTS) > $@.tmp && mv $@.tmp $@
+
+# The loaders written into every extract, compiled in the same way.
+$(BUILD)/gen/loaders.c: $(LOADERS) scripts/embed-text.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed-text.sh $(LOADERS) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@

@@ -2,8 +2,16 @@
  * The data files of an extract. courses.csv comes from the courses
  * chosen; every other file is streamed from the database with COPY, its
  * rows matched to those courses by live course key and written under the
- * extract's identifiers. Every write is checked: a full disk fails the
- * extract instead of leaving a short file behind a manifest.
+ * extract's identifiers, in random order (extract_rows.c).
+ *
+ * Sequences single people out (an employer knows the weeks and hours
+ * worked, a consultant the meetings), so by default no calendar date is
+ * written outside courses.csv: times are weeks since the course started,
+ * in bins, and hours are totals per course, rounded. With --sequences
+ * exact the weeks are exact (and, with shifted dates, the shifted dates
+ * are given too), but only if no course is singled out by them
+ * (extract__exact_ok); each course's sequences are summed into a
+ * signature for that check as they stream by.
  */
 #include "extract_internal.h"
 
@@ -12,7 +20,6 @@
 #include "fremdrift/instrument.h"
 #include "fremdrift/pg_array.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -20,230 +27,323 @@
 
 #define S(v) ((v) ? (v) : "")
 
-typedef void row_fn(struct extract *x, struct extract__out *o,
-		    const struct extract__course *c, char **f);
+typedef void row_fn(struct extract *x, struct extract__course *c, char **f);
 
-const char *const extract__files[EXTRACT__NFILES] = {
-	"courses.csv",	 "responses.csv", "progression.csv",
-	"interventions.csv", "hours.csv",     "outcomes.csv"};
+const char *const extract__files[EX_NFILES] = {
+	"courses.csv",	 "responses.csv", "progression.csv", "interventions.csv",
+	"hours.csv",	 "outcomes.csv",  "items.csv"};
 
-/* ---- output with a running SHA-256 ---- */
-
-static int out_open(struct extract__out *o, const char *dir, const char *name)
+int extract__has_file(const struct extract *x, int f)
 {
-	memset(o, 0, sizeof(*o));
-	snprintf(o->name, sizeof(o->name), "%s", name);
-	snprintf(o->path, sizeof(o->path), "%s/%s", dir, name);
-	o->f = fopen(o->path, "wx");
-	if (o->f == NULL) {
-		fprintf(stderr, "fremdrift extract: cannot create %s: %s\n",
-			o->path, strerror(errno));
-		return -1;
-	}
-	o->md = EVP_MD_CTX_new();
-	if (o->md == NULL || EVP_DigestInit_ex(o->md, EVP_sha256(), NULL) != 1) {
-		fprintf(stderr, "fremdrift extract: SHA-256 is not available\n");
-		return -1;
-	}
-	return 0;
+	return f != EX_ITEMS || x->opts->items;
 }
 
-static void out_write(struct extract__out *o, const char *s, size_t n)
+/* 1 when the exact sequences carry shifted dates too. */
+static int shifted_exact(const struct extract *x)
 {
-	if (o->err == 0 && fwrite(s, 1, n, o->f) != n)
-		o->err = errno ? errno : EIO;
-	EVP_DigestUpdate(o->md, s, n);
+	return x->opts->exact && !x->opts->month;
 }
 
-static void out_line(struct extract__out *o, const char *fmt, ...)
+/* ---- the signature of a course's exact sequences ---- */
+
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Adds one event of a sequence. A sum, so the order rows arrive in does
+ * not matter; two 64-bit lanes, so unequal sequences do not collide. */
+static void sig_add(struct extract__course *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static void out_line(struct extract__out *o, const char *fmt, ...)
+static void sig_add(struct extract__course *c, const char *fmt, ...)
 {
-	char buf[4096];
+	char buf[512];
+	uint64_t a = 1469598103934665603ULL, b = 0x84222325cbf29ce4ULL;
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		out_write(o, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-}
-
-int extract__out_close(struct extract__out *o)
-{
-	unsigned char md[32];
-	unsigned int n = 0;
-
-	EVP_DigestFinal_ex(o->md, md, &n);
-	EVP_MD_CTX_free(o->md);
-	o->md = NULL;
-	pseud_hex(md, 32, o->sha);
-	/* fflush first: buffered data meets a full disk only here. */
-	if (o->err == 0 && (fflush(o->f) != 0 || ferror(o->f)))
-		o->err = errno ? errno : EIO;
-	if (fclose(o->f) != 0 && o->err == 0)
-		o->err = errno ? errno : EIO;
-	o->f = NULL;
-	if (o->err == 0)
-		return 0;
-	fprintf(stderr, "fremdrift extract: cannot write %s: %s\n", o->path,
-		strerror(o->err));
-	return -1;
+	for (const char *p = buf; *p; p++) {
+		a = (a ^ (unsigned char)*p) * 1099511628211ULL;
+		b = (b ^ (unsigned char)*p) * 0x100000001b3ULL + 0x9e3779b97f4a7c15ULL;
+	}
+	c->sig[0] += mix64(a);
+	c->sig[1] += mix64(b ^ 0x5851f42d4c957f2dULL);
 }
 
 /* ---- dates ---- */
 
-/* A YYYY-MM-DD date under the policy: month, or shifted by days. */
-static void policy_date(const struct extract *x, const char *in, int shift,
-			char out[11])
+/*
+ * The time of date (YYYY-MM-DD) within course c: weeks since the start,
+ * exact or in bins, into w; and with shifted exact sequences the date
+ * moved by the person's shift into d (else "").
+ */
+static void when(const struct extract *x, const struct extract__course *c,
+		 const char *date, char w[16], char d[11])
 {
-	int y, m, d;
+	long days, wk;
 
-	out[0] = '\0';
-	if (in == NULL || sscanf(in, "%4d-%2d-%2d", &y, &m, &d) != 3)
+	w[0] = d[0] = '\0';
+	if (date == NULL || fr_date_parse(date, &days) != 0)
 		return;
-	if (x->opts->month) {
-		snprintf(out, 11, "%04u-%02u", (unsigned)y % 10000u,
-			 (unsigned)m % 100u);
-		return;
-	}
-	fr_date_str(fr_days_from_civil(y, m, d) + shift, out);
+	wk = days - c->start;
+	wk = wk >= 0 ? wk / 7 : -((-wk + 6) / 7);
+	if (x->opts->exact)
+		snprintf(w, 16, "%ld", wk % 1000000);
+	else
+		snprintf(w, 16, "%s", extract__week_bin(wk));
+	if (shifted_exact(x))
+		fr_date_str(days + c->shift, d);
+}
+
+/* ",d" when the file carries shifted dates, else "". */
+static const char *dcol(const struct extract *x, const char *d, char buf[16])
+{
+	if (!shifted_exact(x))
+		return "";
+	snprintf(buf, 16, ",%s", d);
+	return buf;
 }
 
 /* ---- one row of each file ---- */
 
-/* One courses.csv line from a text row of the courses query. */
-static void course_line(struct extract *x, struct extract__out *o,
-			const struct extract__course *c)
+static void course_line(struct extract *x, const struct extract__course *c)
 {
 	const PGresult *res = x->courses_res;
-	char b[16], s1[11], s2[11];
+	const int *l = x->pub.l;
+	char age[16], s[16], e[16] = "", sex[2] = {c->sex, 0};
+	int shift = x->opts->month ? 0 : c->shift;
 
-	extract__band(c->start_year - c->birth_year, x->width, b, sizeof(b));
-	policy_date(x, PQgetvalue(res, c->row, 6), c->shift, s1);
-	policy_date(x, PQgetisnull(res, c->row, 7) ? NULL : PQgetvalue(res, c->row, 7),
-		    c->shift, s2);
-	out_line(o, "%s,%s,%s,%c,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", c->pid,
-		 c->cid, b, c->sex, c->dept, c->agr, s1, s2,
-		 PQgetvalue(res, c->row, 8), PQgetvalue(res, c->row, 9),
-		 PQgetvalue(res, c->row, 10), PQgetvalue(res, c->row, 11),
-		 PQgetvalue(res, c->row, 12), PQgetvalue(res, c->row, 13),
-		 PQgetvalue(res, c->row, 14));
-	o->rows++;
+	extract__age_label(c->start_year - c->birth_year, l[EXQ_AGE], age);
+	extract__period_label(c->start + shift, l[EXQ_TIME], s);
+	if (c->has_end)
+		extract__period_label(c->end + shift, l[EXQ_TIME], e);
+	extract__out_row(
+		&x->outs[EX_COURSES],
+		"%s,%s,%s,%s,%s,%s,%s,%s,%d,%s,%s,%s,%s,%s,%s,%s\n", c->pid,
+		c->cid, age, extract__code_label(sex, l[EXQ_SEX]),
+		extract__code_label(c->dept, l[EXQ_DEPT]),
+		extract__code_label(c->agr, l[EXQ_TG]), s, e, c->company,
+		PQgetvalue(res, c->row, 10),
+		extract__exit_label(c->exit, c->exit_tw, l[EXQ_OUTCOME]),
+		extract__followup_label(c->followup, c->fu_tw, l[EXQ_OUTCOME]),
+		PQgetvalue(res, c->row, 11), PQgetvalue(res, c->row, 12),
+		PQgetvalue(res, c->row, 13), PQgetvalue(res, c->row, 14));
 }
 
-static void row_response(struct extract *x, struct extract__out *o,
-			 const struct extract__course *c, char **f)
+/* A response's id in this extract only: drawn at random, since only
+ * the rows written together here need to share it. */
+static void response_id(char out[17])
+{
+	snprintf(out, 17, "%016llx", (unsigned long long)extract__random64());
+}
+
+/* The round of a response: its rank among the course's responses to the
+ * same questionnaire. The rows come ordered by course and time. */
+static int round_of(struct extract *x, const struct extract__course *c,
+		    const struct instrument *ins)
+{
+	int i = (int)(ins - x->cat.instruments);
+
+	if (x->round_course != c) {
+		memset(x->rounds, 0, sizeof(x->rounds));
+		x->round_course = c;
+	}
+	return ++x->rounds[i];
+}
+
+/* The item-level answers of one response (items.csv). */
+static void items(struct extract *x, const struct instrument *ins,
+		  const char *head, const char *answers)
+{
+	double v[INSTR_MAX_ITEMS];
+	int n = pga_parse_reals(answers, v, INSTR_MAX_ITEMS);
+
+	for (int i = 0; i < n && i < ins->nitems; i++) {
+		if (isnan(v[i]))
+			extract__out_row(&x->outs[EX_ITEMS], "%s,%s,\n", head,
+					 ins->items[i].id);
+		else
+			extract__out_row(&x->outs[EX_ITEMS], "%s,%s,%.0f\n", head,
+					 ins->items[i].id, v[i]);
+	}
+}
+
+/* f: course, instrument, version, respondent, date, scores, answers. */
+static void row_response(struct extract *x, struct extract__course *c, char **f)
 {
 	const struct instrument *ins;
-	const char *who;
-	char date[11];
+	char rid[17], w[16], d[11], dc[16], head[256];
 	double sc[INSTR_MAX_DIMS];
 	int ns;
 
 	ins = catalog_instrument(&x->cat, S(f[1]), strlen(S(f[1])), atoi(S(f[2])));
 	if (ins == NULL)
 		return;
-	policy_date(x, f[4], c->shift, date);
+	response_id(rid);
+	when(x, c, f[4], w, d);
+	if (x->opts->exact)
+		sig_add(c, "r|%s|%s", ins->name, w);
+	snprintf(head, sizeof(head), "%s,%s,%s,%s,%s,%s,%d,%s", c->pid, c->cid,
+		 rid, ins->name, S(f[2]),
+		 strcmp(S(f[3]), "k") ? "citizen" : "consultant",
+		 round_of(x, c, ins), w);
 	ns = pga_parse_reals(f[5], sc, INSTR_MAX_DIMS);
-	who = strcmp(S(f[3]), "k") ? "citizen" : "consultant";
-	for (int d = 0; d < ins->ndims; d++) {
-		out_line(o, "%s,%s,%s,%s,%s,%s,%s,", c->pid, c->cid, ins->name,
-			 S(f[2]), who, date, ins->dims[d].id);
-		if (d < ns && !isnan(sc[d]))
-			out_line(o, "%.2f", sc[d]);
-		out_write(o, "\n", 1);
-		o->rows++;
+	for (int i = 0; i < ins->ndims; i++) {
+		char score[32] = "";
+
+		if (i < ns && !isnan(sc[i]))
+			snprintf(score, sizeof(score), "%.2f", sc[i]);
+		extract__out_row(&x->outs[EX_RESPONSES], "%s%s,%s,%s\n", head,
+				 dcol(x, d, dc), ins->dims[i].id, score);
 	}
+	if (x->opts->items)
+		items(x, ins, head, f[6]);
 }
 
-static void row_progression(struct extract *x, struct extract__out *o,
-			    const struct extract__course *c, char **f)
+/* A number rounded to places decimals; "" for none. */
+static const char *decimals(const char *v, int places, char out[32])
 {
-	(void)x;
-	out_line(o, "%s,%s,%s,%s,%s,%s,%s,%s,%s\n", c->pid, c->cid, S(f[1]),
-		 S(f[2]), S(f[3]), S(f[4]), S(f[5]), S(f[6]), S(f[7]));
-	o->rows++;
+	if (v == NULL || v[0] == '\0')
+		return "";
+	snprintf(out, 32, "%.*f", places, atof(v));
+	return out;
 }
 
-static void row_intervention(struct extract *x, struct extract__out *o,
-			     const struct extract__course *c, char **f)
+/* f: course, dimension, baseline, current, change, rci, reliable change,
+ * responses; rounded here, which is cheaper than in SQL. */
+static void row_progression(struct extract *x, struct extract__course *c,
+			    char **f)
 {
-	char a[11], b[11];
+	char b[32], cur[32], ch[32], rci[32];
 
-	policy_date(x, f[3], c->shift, a);
-	policy_date(x, f[4], c->shift, b);
-	out_line(o, "%s,%s,%s,%s,%s,%s\n", c->pid, c->cid, S(f[1]), S(f[2]), a, b);
-	o->rows++;
+	extract__out_row(&x->outs[EX_PROGRESSION],
+			 "%s,%s,%s,%s,%s,%s,%s,%s,%s\n", c->pid, c->cid, S(f[1]),
+			 decimals(f[2], 2, b), decimals(f[3], 2, cur),
+			 decimals(f[4], 2, ch), decimals(f[5], 3, rci), S(f[6]),
+			 S(f[7]));
 }
 
-static void row_hours(struct extract *x, struct extract__out *o,
-		      const struct extract__course *c, char **f)
+/* f: course, intervention, category, started, ended. */
+static void row_intervention(struct extract *x, struct extract__course *c,
+			     char **f)
 {
-	char w[11];
+	char w1[16], w2[16], d1[11], d2[11], dc1[16], dc2[16];
 
-	policy_date(x, f[1], c->shift, w);
-	out_line(o, "%s,%s,%s,%s,%s\n", c->pid, c->cid, w, S(f[2]), S(f[3]));
-	o->rows++;
+	when(x, c, f[3], w1, d1);
+	when(x, c, f[4], w2, d2);
+	if (x->opts->exact)
+		sig_add(c, "i|%s|%s|%s", S(f[1]), w1, w2);
+	extract__out_row(&x->outs[EX_INTERVENTIONS], "%s,%s,%s,%s,%s,%s%s%s\n",
+			 c->pid, c->cid, S(f[1]), S(f[2]), w1, w2,
+			 dcol(x, d1, dc1), dcol(x, d2, dc2));
 }
 
-static void row_outcome(struct extract *x, struct extract__out *o,
-			const struct extract__course *c, char **f)
+/* Hours rounded to tens: a total an employer could know exactly is not
+ * written exactly. */
+static double tens(const char *s)
 {
-	char d[11];
+	return 10 * round(atof(S(s)) / 10);
+}
 
-	policy_date(x, f[4], c->shift, d);
-	out_line(o, "%s,%s,%s,%s,%s,%s\n", c->pid, c->cid,
-		 strcmp(S(f[1]), "followup") == 0 ? "followup" : "exit", S(f[2]),
-		 S(f[3]), d);
-	o->rows++;
+/* Summary f: course, weeks, hours, paid hours, first and last week.
+ * Exact f: course, week, hours, paid hours. */
+static void row_hours(struct extract *x, struct extract__course *c, char **f)
+{
+	char w1[16], w2[16], d1[11], d2[11], dc[16];
+
+	if (!x->opts->exact) {
+		when(x, c, f[4], w1, d1);
+		when(x, c, f[5], w2, d2);
+		extract__out_row(&x->outs[EX_HOURS], "%s,%s,%s,%.0f,%.0f,%s,%s\n",
+				 c->pid, c->cid, S(f[1]), tens(f[2]), tens(f[3]),
+				 w1, w2);
+		return;
+	}
+	when(x, c, f[1], w1, d1);
+	sig_add(c, "h|%s|%s|%s", w1, S(f[2]), S(f[3]));
+	extract__out_row(&x->outs[EX_HOURS], "%s,%s,%s%s,%s,%s\n", c->pid,
+			 c->cid, w1, dcol(x, d1, dc), S(f[2]), S(f[3]));
+}
+
+/* f: course, type, months after, status, date, towards work. The status
+ * is generalised as courses.csv's exit or follow-up status is. */
+static void row_outcome(struct extract *x, struct extract__course *c, char **f)
+{
+	int fu = strcmp(S(f[1]), "followup") == 0;
+	const char *kind = fu ? "followup" : "exit";
+	char w[16], d[11], dc[16];
+
+	when(x, c, f[4], w, d);
+	if (x->opts->exact)
+		sig_add(c, "o|%s|%s|%s", kind, S(f[2]), w);
+	extract__out_row(&x->outs[EX_OUTCOMES], "%s,%s,%s,%s,%s,%s%s\n", c->pid,
+			 c->cid, kind, S(f[2]),
+			 (fu ? extract__followup_label : extract__exit_label)(
+				 S(f[3]), S(f[5])[0], x->pub.l[EXQ_OUTCOME]),
+			 w, dcol(x, d, dc));
 }
 
 /* ---- the streamed files ---- */
 
-/* Interventions as spells: the pairing of starts and ends is defined once,
- * in the view (sql/current/30_courses.sql), for refresh and extracts. */
-static const char interventions_sql[] =
-	"SELECT course, intervention, category, started_at::date, "
-	"ended_at::date FROM fremdrift.intervention_spells ORDER BY 1, 4";
-
 /* A file streamed from the database: its query (the live course key
- * first), the fields a row must have, and how a row is written. */
+ * first), the form with --sequences exact if it differs, the fields a
+ * row must have, and how a row is written. Only the responses are
+ * ordered (for their rounds): the rows are shuffled anyway. */
 struct stream {
 	int file;
-	const char *sql;
+	const char *sql, *exact_sql;
 	int min_fields;
 	row_fn *row;
 };
 
+/* Ordered by course and time (as its index is), for the rounds. */
+#define RESPONSES_SQL(ANSWERS)                                                 \
+	"SELECT course, instrument, version, respondent, answered_at::date, "  \
+	"scores, " ANSWERS " FROM fremdrift.responses r WHERE course IS NOT "  \
+	"NULL ORDER BY r.course, r.answered_at"
+
 static const struct stream streams[] = {
-	{1,
-	 "SELECT course, instrument, version, respondent, answered_at::date, "
-	 "scores FROM fremdrift.responses WHERE course IS NOT NULL "
-	 "ORDER BY course, answered_at",
-	 6, row_response},
-	{2,
-	 "SELECT course_key, dimension, round(baseline::numeric, 2), "
-	 "round(current::numeric, 2), round(change::numeric, 2), "
-	 "round(rci::numeric, 3), reliable_change, n_responses FROM "
-	 "report.progression ORDER BY course_key, dimension",
-	 8, row_progression},
-	{3, interventions_sql, 5, row_intervention},
-	{4,
+	{EX_RESPONSES, RESPONSES_SQL("NULL"), NULL, 7, row_response},
+	{EX_PROGRESSION,
+	 "SELECT course_key, dimension, baseline, current, change, rci, "
+	 "reliable_change, n_responses FROM report.progression",
+	 NULL, 8, row_progression},
+	{EX_INTERVENTIONS,
+	 "SELECT course, intervention, category, started_at::date, "
+	 "ended_at::date FROM fremdrift.intervention_spells",
+	 NULL, 5, row_intervention},
+	{EX_HOURS,
+	 "SELECT course, count(*), coalesce(sum(hours), 0), "
+	 "coalesce(sum(paid_hours), 0), min(week), max(week) FROM "
+	 "fremdrift.events WHERE type = 'hours' GROUP BY course",
 	 "SELECT course, week, hours, paid_hours FROM fremdrift.events "
-	 "WHERE type = 'hours' ORDER BY course, week",
+	 "WHERE type = 'hours'",
 	 4, row_hours},
-	{5,
-	 "SELECT course, type, months_after, coalesce(exit_status, status), "
-	 "at::date FROM fremdrift.events WHERE type IN ('course_ended', "
-	 "'followup') ORDER BY course, at",
-	 5, row_outcome},
+	{EX_OUTCOMES,
+	 "SELECT e.course, e.type, e.months_after, coalesce(e.exit_status, "
+	 "e.status), e.at::date, coalesce(s.towards_work::text, '') FROM "
+	 "fremdrift.events e LEFT JOIN fremdrift.exit_statuses s ON s.code = "
+	 "coalesce(e.exit_status, e.status) WHERE e.type IN ('course_ended', "
+	 "'followup')",
+	 NULL, 6, row_outcome},
 };
 
+static const char responses_items_sql[] = RESPONSES_SQL("answers");
+
+static const char *sql_of(const struct extract *x, const struct stream *s)
+{
+	if (s->file == EX_RESPONSES && x->opts->items)
+		return responses_items_sql;
+	return x->opts->exact && s->exact_sql ? s->exact_sql : s->sql;
+}
+
 /*
- * Streams s->sql with COPY TO and writes each row of a kept course.
+ * Streams the query with COPY TO and writes each row of a kept course.
  * db_copy_out_next unescapes the fields, so a course key holding a
  * backslash or any other COPY escape matches the key the courses query
  * gave. Rows of suppressed courses are counted as dropped; rows of
@@ -251,22 +351,21 @@ static const struct stream streams[] = {
  */
 static int stream(struct extract *x, const struct stream *s)
 {
-	struct extract__out *o = &x->outs[s->file];
 	struct db_copy_row row = {0};
 	char copy[2048];
 	int n;
 
-	snprintf(copy, sizeof(copy), "COPY (%s) TO STDOUT", s->sql);
+	snprintf(copy, sizeof(copy), "COPY (%s) TO STDOUT", sql_of(x, s));
 	if (db_copy_out_begin(x->conn, "extract", copy) != 0)
 		return -1;
 	while ((n = db_copy_out_next(x->conn, "extract", &row)) == 1) {
-		const struct extract__course *c;
+		struct extract__course *c;
 
 		if (row.nfields < s->min_fields || row.fields[0] == NULL)
 			continue;
 		c = extract__find(x, row.fields[0]);
 		if (c && c->keep)
-			s->row(x, o, c, row.fields);
+			s->row(x, c, row.fields);
 		else if (c)
 			x->dropped_rows++;
 	}
@@ -274,24 +373,45 @@ static int stream(struct extract *x, const struct stream *s)
 	return n;
 }
 
-int extract__write_files(struct extract *x)
+static int open_files(struct extract *x)
 {
-	for (size_t f = 0; f < EXTRACT__NFILES; f++) {
+	for (int f = 0; f < EX_NFILES; f++) {
 		char header[1024];
 
-		if (out_open(&x->outs[f], x->opts->out_dir, extract__files[f]) != 0)
+		if (!extract__has_file(x, f))
+			continue;
+		if (extract__out_open(&x->outs[f], x->opts->out_dir,
+				      extract__files[f]) != 0)
 			return -1;
-		extract__header(extract__files[f], header, sizeof(header));
-		out_line(&x->outs[f], "%s\n", header);
+		extract__header(x, f, header, sizeof(header));
+		extract__out_write(&x->outs[f], header, strlen(header));
+		extract__out_write(&x->outs[f], "\n", 1);
 	}
-	for (int i = 0; i < x->ncourses; i++)
-		if (x->courses[i].keep)
-			course_line(x, &x->outs[0], &x->courses[i]);
+	return 0;
+}
+
+int extract__write_files(struct extract *x)
+{
+	if (open_files(x) != 0)
+		return -1;
+	for (int i = 0; i < x->ncourses; i++) {
+		struct extract__course *c = &x->courses[i];
+
+		if (!c->keep)
+			continue;
+		course_line(x, c);
+		/* Shifted exact dates show the weekday the course began. */
+		if (shifted_exact(x))
+			sig_add(c, "wd|%ld", ((c->start % 7) + 7) % 7);
+	}
 	for (size_t s = 0; s < sizeof(streams) / sizeof(streams[0]); s++)
 		if (stream(x, &streams[s]) != 0)
 			return -1;
-	for (size_t f = 0; f < EXTRACT__NFILES; f++)
-		if (extract__out_close(&x->outs[f]) != 0)
+	if (x->opts->exact && extract__exact_ok(x) != 0)
+		return -1;
+	for (int f = 0; f < EX_NFILES; f++)
+		if (extract__has_file(x, f) &&
+		    extract__out_close(&x->outs[f]) != 0)
 			return -1;
 	return 0;
 }

@@ -11,6 +11,13 @@
  * `pseudonym` column, so a table added later is covered without a change
  * here. Erasures and changes leave a row in fremdrift.rights_log with
  * counts only. Each citizen is handled in its own transaction.
+ *
+ * Access and erasure also say which research extracts held the citizen
+ * (project, extract number, date), from fremdrift.extract_ledger, so the
+ * provider can tell those recipients (GDPR art. 15(1)(c), 17(2) and 19).
+ * Erasure says it before it deletes the citizen's ledger rows with the
+ * rest: after that, fremdrift keeps nothing that ties the citizen to an
+ * extract, and the line printed is the provider's record of whom to tell.
  */
 #include "fremdrift/rights.h"
 
@@ -44,6 +51,7 @@ struct rights {
 	char **tables; /* fremdrift tables with a pseudonym column */
 	int *facts;    /* 1 where the table also has birth_year and sex */
 	int ntables;
+	int ledger; /* 1 if fremdrift.extract_ledger exists (migration 11) */
 	const char *run_by;
 	int errors;
 };
@@ -92,9 +100,40 @@ static int load_tables(struct rights *r)
 	for (int i = 0; i < r->ntables; i++) {
 		r->tables[i] = fr_xstrdup(PQgetvalue(res, i, 0));
 		r->facts[i] = PQgetvalue(res, i, 1)[0] == 't';
+		r->ledger |= strcmp(r->tables[i], "extract_ledger") == 0;
 	}
 	PQclear(res);
 	return 0;
+}
+
+/* The research extracts that held pseudonym p, oldest first, as a JSON
+ * array of {project, extract, date}; NULL after printing why. */
+static json_t *held_by(struct rights *r, const char *p)
+{
+	const char *params[1] = {p};
+	json_t *out = json_array();
+	PGresult *res;
+
+	if (!r->ledger)
+		return out;
+	res = db_query(r->conn, r->who,
+		       "SELECT e.project, e.extract_no, e.created_at::date "
+		       "FROM fremdrift.extract_ledger l JOIN fremdrift.extracts "
+		       "e USING (extract_no) WHERE l.pseudonym = $1 GROUP BY 1, "
+		       "2, 3 ORDER BY 2",
+		       1, params);
+	if (res == NULL) {
+		json_decref(out);
+		return NULL;
+	}
+	for (int i = 0; i < PQntuples(res); i++)
+		json_array_append_new(
+			out, json_pack("{s:s, s:i, s:s}", "project",
+				       PQgetvalue(res, i, 0), "extract",
+				       atoi(PQgetvalue(res, i, 1)), "date",
+				       PQgetvalue(res, i, 2)));
+	PQclear(res);
+	return out;
 }
 
 static void print_json(json_t *o)
@@ -142,9 +181,13 @@ static json_t *table_rows(struct rights *r, int i, const char *p)
  */
 static int do_access(struct rights *r, long line, const char *p)
 {
-	json_t *tables = json_object();
+	json_t *tables = json_object(), *extracts = held_by(r, p);
 	int total = 0;
 
+	if (extracts == NULL) {
+		json_decref(tables);
+		return -1;
+	}
 	for (int i = 0; i < r->ntables; i++) {
 		json_t *rows = table_rows(r, i, p);
 
@@ -153,13 +196,15 @@ static int do_access(struct rights *r, long line, const char *p)
 					"fremdrift.%s; no answer for line %ld\n",
 				r->tables[i], line);
 			json_decref(tables);
+			json_decref(extracts);
 			return -1;
 		}
 		total += (int)json_array_size(rows);
 		json_object_set_new(tables, r->tables[i], rows);
 	}
-	print_json(json_pack("{s:I, s:s, s:i, s:o}", "line", (json_int_t)line,
-			     "pseudonym", p + 2, "rows", total, "tables", tables));
+	print_json(json_pack("{s:I, s:s, s:i, s:o, s:o}", "line", (json_int_t)line,
+			     "pseudonym", p + 2, "rows", total, "tables", tables,
+			     "extracts", extracts));
 	return 0;
 }
 
@@ -237,26 +282,34 @@ static int change_tables(struct rights *r, const char *const *params,
  */
 static int per_table(struct rights *r, long line, const char *const *params)
 {
-	json_t *counts = json_object();
-	int total = 0, ok;
+	json_t *counts = json_object(), *extracts = NULL, *out;
+	int total = 0, ok, done;
 
 	if (db_exec(r->conn, r->who, "BEGIN") != 0) {
 		json_decref(counts);
 		return -1;
 	}
-	ok = change_tables(r, params, counts, &total) == 0;
-	if (db_exec(r->conn, r->who, ok ? "COMMIT" : "ROLLBACK") != 0) {
+	/* Which extracts held the citizen, read before the ledger rows go. */
+	if (r->action == RIGHTS_ERASE)
+		ok = (extracts = held_by(r, params[0])) != NULL &&
+		     change_tables(r, params, counts, &total) == 0;
+	else
+		ok = change_tables(r, params, counts, &total) == 0;
+	done = db_exec(r->conn, r->who, ok ? "COMMIT" : "ROLLBACK");
+	if (done != 0 || !ok) {
 		json_decref(counts);
-		return -1;
-	}
-	if (!ok) {
-		json_decref(counts);
+		json_decref(extracts);
+		if (done != 0)
+			return -1;
 		line_error(r, line, "the database refused; nothing was changed");
 		return 0;
 	}
-	print_json(json_pack("{s:I, s:i, s:o}", "line", (json_int_t)line,
-			     r->action == RIGHTS_ERASE ? "deleted" : "moved",
-			     total, "tables", counts));
+	out = json_pack("{s:I, s:i, s:o}", "line", (json_int_t)line,
+			r->action == RIGHTS_ERASE ? "deleted" : "moved", total,
+			"tables", counts);
+	if (extracts)
+		json_object_set_new(out, "extracts", extracts);
+	print_json(out);
 	return 0;
 }
 

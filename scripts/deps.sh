@@ -18,7 +18,9 @@ postgresql-15 postgresql-client-15 openssl"
 case "$what" in
 build|run) ;;
 # pmccabe: scripts/complexity.sh, the complexity check of `make test`.
-test) pkgs="$pkgs pmccabe" ;;
+# python3-pandas: test_extract runs the Python loader every extract ships
+# (R's, r-base-core, is run when present but not installed: it is large).
+test) pkgs="$pkgs pmccabe python3-pandas" ;;
 bench) pkgs="$pkgs wrk curl time" ;;
 fuzz) pkgs="$pkgs clang-14 libclang-rt-14-dev" ;;
 *) echo "usage: $0 build|run|test|bench|fuzz" >&2; exit 2 ;;

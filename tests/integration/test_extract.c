@@ -391,7 +391,8 @@ static void live_identifiers(struct set *s)
 		const char *v = PQgetvalue(res, r, 0);
 		unsigned char raw[32];
 
-		add_windows(s, v); /* a pseudonym (a key or id is no hex) */
+		/* Every one is hex: a pseudonym, a course key, an id. */
+		add_windows(s, v);
 		add_sha(s, v, strlen(v));
 		if (strlen(v) == 64 && pseud_unhex(v, 64, raw, 32) == 0)
 			add_sha(s, raw, 32);
@@ -1222,7 +1223,10 @@ static int rule_hits(const struct shift *s, int n, long (*rule)(const char *pid)
 	return hits;
 }
 
-static long prefix4(const char *pid) { return strtol((char[5]){pid[0], pid[1], pid[2], pid[3], 0}, NULL, 16); }
+static long prefix4(const char *pid)
+{
+	return strtol((char[5]){pid[0], pid[1], pid[2], pid[3], 0}, NULL, 16);
+}
 static long rule_days(const char *pid) { return prefix4(pid) % 365; }
 static long rule_weeks(const char *pid) { return 7 * (prefix4(pid) % 53 - 26); }
 static long rule_weeks0(const char *pid) { return 7 * (prefix4(pid) % 53); }

@@ -392,12 +392,18 @@ static void test_erasure(void **state)
 			    "p.department = 'koebenhavn' AND (b.citizens, b.share1) "
 			    "IS DISTINCT FROM (p.citizens, p.share1)"),
 		"0");
+	/* Over the four all/all exit rows they were in (each shown cell of
+	 * another status changes with a renewed noise, unless the new draw
+	 * happens to equal the old: one row alone, with rare statuses
+	 * hidden, sometimes had too few shown cells to tell). */
 	assert_true(h_num(c, "SELECT count(*) FROM before b JOIN "
 			   "fremdrift.dash_published p USING (view, kind, "
 			   "period_start, department, target_group, key) WHERE "
-			   "p.view = 'exits' AND p.kind = 'year' AND "
-			   "p.period_start = '2025-01-01' AND p.department = 'all' "
-			   "AND p.target_group = 'all' AND p.key <> "
+			   "p.view = 'exits' AND ((p.kind = 'year' AND "
+			   "p.period_start IN ('2024-01-01', '2025-01-01')) OR "
+			   "(p.kind = 'quarter' AND p.period_start IN "
+			   "('2024-07-01', '2025-01-01'))) AND p.department = "
+			   "'all' AND p.target_group = 'all' AND p.key <> "
 			   "'early_retirement' AND b.citizens IS DISTINCT FROM "
 			   "p.citizens") >= 3);
 	assert_non_null(h_scalar(c, "DROP TABLE before"));

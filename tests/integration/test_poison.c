@@ -361,8 +361,12 @@ static void test_cpr_shaped_text_never_echoed(void **state)
 	text = h_read_file(rej);
 	assert_null(strstr(text, "010190"));
 	free(text);
+	/* The whole number, with or without its hyphen: six digits alone
+	 * turn up by chance in the hex of stored pseudonyms (about one run
+	 * in ten), ten never do. */
 	assert_int_equal(count("SELECT count(*) FROM fremdrift.events e WHERE "
-			       "e::text LIKE '%010190%'"),
+			       "e::text LIKE '%0101901234%' OR "
+			       "e::text LIKE '%010190-1234%'"),
 			 0);
 	assert_int_equal(count(h_sql("SELECT count(*) FROM fremdrift.events "
 				     "WHERE id IN %s",

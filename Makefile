@@ -2,8 +2,11 @@
 #
 #   make                      build build/fremdrift
 #   make run                  set up the embedded database and serve
-#   make test                 unit and integration tests (real PostgreSQL)
+#   make test                 unit, integration and browser tests (real
+#                             PostgreSQL, Debian's Chromium)
+#   make browser              the browser tests alone (tests/browser)
 #   make bench                benchmarks, figures for docs/benchmarks.md
+#   make screenshots          docs/img/*.png, the phone pages
 #   make fuzz                 every libFuzzer target for a bounded time
 #   make SANITIZER=address    the same with ASan (or undefined for UBSan)
 #
@@ -82,7 +85,8 @@ BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
 
 .SECONDARY:
-.PHONY: all tests run test unit integration bench fuzz deps clean print-pure
+.PHONY: all tests run test unit integration browser bench screenshots fuzz \
+	deps clean print-pure
 all: $(BIN)
 
 tests: $(BIN) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN) $(FUZZ_REPLAY)
@@ -145,6 +149,14 @@ $(BUILD)/tests/fuzz/%-replay: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(INGEST_LIB) $(CORE_LIB)
 	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
+# The browser tests' npm packages (package.json: playwright-core, axe-core),
+# exactly as package-lock.json pins them; again only when the lockfile
+# changes. No install scripts: Chromium is Debian's, never downloaded.
+NODE_STAMP := node_modules/.fremdrift-installed
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
 print-pure:
 	@echo $(PURE_SRC)
 
@@ -158,8 +170,13 @@ run:
 
 test:
 	@sh scripts/deps.sh test
-	@$(MAKE) --no-print-directory tests
+	@$(MAKE) --no-print-directory tests $(NODE_STAMP)
 	@sh scripts/test.sh $(BUILD)
+
+browser:
+	@sh scripts/deps.sh test
+	@$(MAKE) --no-print-directory $(BIN) $(NODE_STAMP)
+	@sh scripts/test.sh $(BUILD) browser
 
 unit: tests
 	@sh scripts/test.sh $(BUILD) unit
@@ -169,8 +186,13 @@ integration: tests
 
 bench:
 	@sh scripts/deps.sh bench
-	@$(MAKE) --no-print-directory tests
+	@$(MAKE) --no-print-directory tests $(NODE_STAMP)
 	@sh scripts/bench.sh $(BUILD)
+
+screenshots:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory $(BIN) $(NODE_STAMP)
+	@sh scripts/bench.sh $(BUILD) screenshots
 
 fuzz:
 	@sh scripts/deps.sh fuzz

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { assertNoCpr, launch, phone } from './lib/browser.mjs';
-import { answerAll, answersFor, borger } from './lib/flow.mjs';
-import { CPR, day, startSite } from './lib/site.mjs';
+import { answerAll, borger, feeling } from './lib/flow.mjs';
+import { startSite } from './lib/site.mjs';
 
 let site, browser;
 before(async () => {
@@ -18,18 +18,12 @@ after(async () => {
 	await site?.stop();
 });
 
-// Every item at `level` (1..5) in the direction of feeling well: reversed
-// items get the mirror value.
-const feeling = (level) => answersFor(borger, (item) => (item.reversed ? 6 - level : level));
-
 // A course that started 60 days ago (so its current round is the third,
 // every 28 days) with rounds 1 and 2 already in.
 function courseWithTwoRounds(course, first, second) {
 	site.startCourse(course, 60);
-	site.ingest([[1, 59, first], [2, 31, second]].map(([round, ago, answers]) => ({
-		kind: 'response', id: `${course}-r${round}`, cpr: CPR, instrument: 'borger', version: 1,
-		respondent: 'citizen', answered_at: `${day(-ago)}T10:00:00+01:00`, course, answers,
-	})));
+	site.pastResponse(course, 1, 59, first);
+	site.pastResponse(course, 2, 31, second);
 }
 
 async function progressAfterRound3(course, answers) {

@@ -13,6 +13,10 @@ export function answersFor(inst, fn) {
 	return Object.fromEntries(inst.items.map((item, i) => [item.id, fn(item, i)]));
 }
 
+// Every citizen item at `level` (1..5) in the direction of feeling well:
+// reversed items get the mirror value.
+export const feeling = (level) => answersFor(borger, (item) => (item.reversed ? 6 - level : level));
+
 // What the database should hold for those answers (item order; a skipped
 // item is stored as not answered).
 export function stored(inst, answers) {

@@ -120,6 +120,13 @@ export async function startSite(name) {
 			return site.ingest([{ kind: 'event', id: `cs-${course}`, cpr, course, at: day(-daysAgo),
 				type: 'course_started', department: 'aarhus', agreement: 'sick_listed' }]);
 		},
+		// An earlier round's citizen response for a course, as the records
+		// API would have taken it, answered `daysAgo` days ago.
+		pastResponse(course, round, daysAgo, answers, cpr = CPR) {
+			return site.ingest([{ kind: 'response', id: `${course}-r${round}`, cpr, instrument: 'borger',
+				version: 1, respondent: 'citizen', answered_at: `${day(-daysAgo)}T10:00:00+01:00`,
+				course, answers }]);
+		},
 		// A link for one round (`fremdrift invite`).
 		invite(course, respondent = 'citizen') {
 			const out = run(['invite', '--course', course, '--respondent', respondent]);

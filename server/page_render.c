@@ -19,8 +19,8 @@
 /* Every UI string in Danish and English. */
 enum s_id {
 	S_SKIP_LINK, S_SKIP, S_NEXT, S_BACK, S_SEND, S_START, S_CONTINUE,
-	S_QUESTION_OF, S_PAGE_OF, S_HOW_MANY, S_SAVED_AS_YOU_GO,
-	S_LAST_LOOK, S_LAST_LOOK_INTRO, S_FIX, S_FIX_VH, S_NOT_ANSWERED,
+	S_SAVED_AS_YOU_GO,
+	S_LAST_LOOK, S_LAST_LOOK_INTRO, S_FIX, S_NOT_ANSWERED,
 	S_SKIPPED, S_GOALS_TITLE, S_GOALS_INTRO, S_WEIGHT, S_LEVEL,
 	S_NOT_CHOSEN, S_NO_LEVEL, S_GOAL_NONE, S_PROGRESS, S_PROGRESS_K,
 	S_IMPROVED, S_UNCHANGED, S_WORSE, S_FIRST, S_IMPROVED_K,
@@ -38,10 +38,6 @@ static const char *const S[S_TOTAL][2] = {
 	[S_SEND] = {"Send svar", "Send answers"},
 	[S_START] = {"Start", "Start"},
 	[S_CONTINUE] = {"Fortsæt", "Continue"},
-	[S_QUESTION_OF] = {"Spørgsmål %d af %d", "Question %d of %d"},
-	[S_PAGE_OF] = {"Side %d af %d", "Page %d of %d"},
-	[S_HOW_MANY] = {"Der er %d spørgsmål. Det tager cirka %d minutter.",
-			"There are %d questions. It takes about %d minutes."},
 	[S_SAVED_AS_YOU_GO] =
 		{"Dine svar bliver gemt, mens du svarer. Du kan holde pause "
 		 "og komme tilbage med det samme link.",
@@ -53,7 +49,6 @@ static const char *const S[S_TOTAL][2] = {
 		 "Here are your answers. You can change them before you "
 		 "send."},
 	[S_FIX] = {"Ret", "Change"},
-	[S_FIX_VH] = {"svar på spørgsmål %d", "answer to question %d"},
 	[S_NOT_ANSWERED] = {"Ikke besvaret", "Not answered"},
 	[S_SKIPPED] = {"Sprunget over", "Skipped"},
 	[S_GOALS_TITLE] = {"Delmål", "Sub-goals"},
@@ -376,7 +371,8 @@ int pr_instr_parse(const char *json, size_t len, struct pr_instr *out,
 
 	memset(out, 0, sizeof(*out));
 	if (root == NULL)
-		return fr_err_set(err, FR_EPARSE, "definition: %s", jerr.text);
+		return fr_err_set(err, FR_EPARSE, NULL, "definition: %s",
+				  jerr.text);
 	out->doc = root;
 	items = json_object_get(root, "items");
 	if (parse_head(root, out) != 0 || parse_dims(root, out) != 0 ||
@@ -390,7 +386,7 @@ int pr_instr_parse(const char *json, size_t len, struct pr_instr *out,
 	return 0;
 fail:
 	pr_instr_free(out);
-	return fr_err_set(err, FR_EPARSE,
+	return fr_err_set(err, FR_EPARSE, NULL,
 			  "definition: a title, text, dimension, item or "
 			  "sub-goal is missing or out of order");
 }
@@ -458,26 +454,19 @@ static void draft_goals(json_t *a, struct pr_draft *d)
 	}
 }
 
-int pr_draft_parse(const struct pr_instr *ins, const char *json,
+void pr_draft_read(const struct pr_instr *ins, const json_t *draft,
 		   struct pr_draft *d)
 {
-	json_t *root;
+	json_t *root = (json_t *)draft; /* jansson's getters take no const */
 	json_int_t jc;
 
 	pr_draft_init(d);
-	if (json == NULL || *json == '\0')
-		return 0;
-	root = json_loads(json, 0, NULL);
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return FR_EPARSE;
-	}
+	if (!json_is_object(root))
+		return;
 	draft_answers(ins, json_object_get(root, "answers"), d);
 	draft_goals(json_object_get(root, "goals"), d);
 	jc = json_integer_value(json_object_get(root, "job_chance"));
 	d->job_chance = jc >= 1 && jc <= 5 ? (int)jc : 0;
-	json_decref(root);
-	return 0;
 }
 
 int pr_draft_empty(const struct pr_draft *d)
@@ -604,7 +593,12 @@ int pr_welcome(struct fr_buf *b, const struct pr_ctx *c)
 	rc |= h1(b, ins->title[c->lang]);
 	rc |= para(b, ins->intro[c->lang]);
 	PUT(b, "<p>");
-	PUTF(b, T(c, S_HOW_MANY), ins->nitems, ins->nitems / 5 + 1);
+	/* About 12 seconds a question, rounded up to whole minutes. */
+	PUTF(b, c->lang == PR_EN ? "There are %d questions. It takes about %d "
+				   "minutes."
+				 : "Der er %d spørgsmål. Det tager cirka %d "
+				   "minutter.",
+	     ins->nitems, ins->nitems / 5 + 1);
 	PUT(b, "</p>");
 	rc |= para(b, T(c, S_SAVED_AS_YOU_GO));
 	PUT(b, "<p><a class=\"btn\" href=\"");
@@ -688,9 +682,12 @@ static int step_heading(struct fr_buf *b, const struct pr_ctx *c, int n)
 	int total = pr_screens(c->ins);
 	int rc;
 
-	snprintf(text, sizeof(text),
-		 T(c, c->ins->respondent == 'k' ? S_PAGE_OF : S_QUESTION_OF),
-		 n, total);
+	static const char *const what[2][2] = {{"Spørgsmål", "Question"},
+					       {"Side", "Page"}};
+
+	snprintf(text, sizeof(text), "%s %d %s %d",
+		 what[c->ins->respondent == 'k'][c->lang], n,
+		 c->lang == PR_EN ? "of" : "af", total);
 	rc = h1(b, text);
 	PUTF(b, "<progress max=\"%d\" value=\"%d\" aria-labelledby=\"h\">"
 		"%d/%d</progress>",
@@ -743,7 +740,9 @@ static int fix_link(struct fr_buf *b, const struct pr_ctx *c, int screen)
 	PUT(b, "<a href=\"");
 	ESC(b, c->base);
 	PUTF(b, "/q/%d\">%s<span class=\"vh\"> ", screen, T(c, S_FIX));
-	PUTF(b, T(c, S_FIX_VH), screen);
+	PUTF(b, c->lang == PR_EN ? "answer to question %d"
+				 : "svar på spørgsmål %d",
+	     screen);
 	PUT(b, "</span></a>");
 	return rc ? FR_ETOOBIG : 0;
 }
@@ -1046,20 +1045,4 @@ int pr_form_get(const char *body, size_t len, const char *name, char *out,
 		p = stop + 1;
 	}
 	return 0;
-}
-
-int pr_same_origin(const char *sec_fetch_site, const char *origin,
-		   const char *host)
-{
-	const char *auth;
-
-	if (sec_fetch_site && strcmp(sec_fetch_site, "same-origin") != 0 &&
-	    strcmp(sec_fetch_site, "none") != 0)
-		return 0;
-	if (origin == NULL || strcmp(origin, "null") == 0)
-		return 1;
-	auth = strstr(origin, "://");
-	if (auth == NULL || host == NULL)
-		return 0;
-	return strcasecmp(auth + 3, host) == 0;
 }

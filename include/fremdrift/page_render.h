@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "fremdrift/buf.h"
 #include "fremdrift/err.h"
 #include "fremdrift/instrument.h"
@@ -103,12 +105,12 @@ struct pr_draft {
 /* An empty draft. */
 void pr_draft_init(struct pr_draft *d);
 /*
- * Reads the draft's JSON ({"answers": {...}, "job_chance": n, "goals":
- * {code: {"weight": w, "level": l}}}) into d for ins; what does not fit
- * the definition is left out. NULL or "" is an empty draft. 0, or
- * FR_EPARSE when json is not an object.
+ * Reads a draft ({"answers": {...}, "job_chance": n, "goals": {code:
+ * {"weight": w, "level": l}}}; borrowed) into d for ins; what does not
+ * fit the definition is left out, and anything but an object is an empty
+ * draft.
  */
-int pr_draft_parse(const struct pr_instr *ins, const char *json,
+void pr_draft_read(const struct pr_instr *ins, const json_t *draft,
 		   struct pr_draft *d);
 /* The goal entry of code in d, or -1. */
 int pr_draft_goal(const struct pr_draft *d, const char *code);
@@ -208,14 +210,5 @@ int pr_progress(struct fr_buf *b, const struct pr_ctx *c,
  * out (decoded, NUL-terminated). 1 found, 0 not there, -1 too long. */
 int pr_form_get(const char *body, size_t len, const char *name, char *out,
 		size_t outsize);
-
-/*
- * Whether a POST may come from where it says: refused when Sec-Fetch-Site
- * names another site, or when Origin is given (and not "null", which
- * browsers send under Referrer-Policy: no-referrer) and its host is not
- * host. Each argument may be NULL (header absent). 1 allowed, 0 refused.
- */
-int pr_same_origin(const char *sec_fetch_site, const char *origin,
-		   const char *host);
 
 #endif

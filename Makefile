@@ -46,9 +46,10 @@ LDLIBS_ALL = $(PKG_LIBS) -lhttp_parser -lcsv -lm -lpthread
 # their undefined symbols), so they stay easy to test and fuzz.
 PURE_SRC := $(wildcard common/*.c) \
 	anonymize/cpr.c anonymize/pseudonym.c anonymize/keyfile.c \
+	anonymize/link_token.c \
 	measure/instrument.c measure/stats.c measure/catalog.c \
 	ingest/json_scan.c ingest/record.c ingest/file_parse.c ingest/batch.c \
-	ingest/synth.c server/http_parse.c
+	ingest/synth.c server/http_parse.c server/page_render.c
 # Everything else that is not the command line: the database layer and
 # migrations, libpq on libuv, the server, refresh, extracts, rights.
 IO_SRC := $(filter-out $(PURE_SRC),$(wildcard db/*.c ingest/*.c \
@@ -60,12 +61,14 @@ DEFINITIONS := $(sort $(wildcard sql/current/*.sql))
 INSTRUMENTS := $(sort $(wildcard instruments/*.json))
 # The loaders every research extract ships (R, Python).
 LOADERS := $(sort $(wildcard anonymize/loaders/*))
+# The pages' stylesheet and script, served from memory by `serve`.
+WEB_ASSETS := web/app.css web/app.js
 GEN_SRC := $(BUILD)/gen/migrations.c $(BUILD)/gen/instruments.c \
-	$(BUILD)/gen/loaders.c
+	$(BUILD)/gen/loaders.c $(BUILD)/gen/web.c
 
 PURE_OBJ := $(PURE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/instruments.o
 IO_OBJ := $(IO_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o \
-	$(BUILD)/gen/loaders.o
+	$(BUILD)/gen/loaders.o $(BUILD)/gen/web.o
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 CORE_LIB := $(BUILD)/libfremdrift_pure.a
 INGEST_LIB := $(BUILD)/libfremdrift_io.a
@@ -110,6 +113,11 @@ $(BUILD)/gen/instruments.c: $(INSTRUMENTS) scripts/embed-json.sh
 $(BUILD)/gen/loaders.c: $(LOADERS) scripts/embed-text.sh
 	@mkdir -p $(dir $@)
 	sh scripts/embed-text.sh $(LOADERS) > $@.tmp && mv $@.tmp $@
+
+# The pages' assets, compiled in with their content hashes.
+$(BUILD)/gen/web.c: $(WEB_ASSETS) scripts/embed-web.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed-web.sh $(WEB_ASSETS) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@

@@ -657,6 +657,13 @@ int http_server_start(uv_loop_t *loop, const struct http_server_opts *opts,
 
 int http_server_port(const struct http_server *s) { return s->port; }
 
+void http_req_peer(const struct http_req *r, unsigned char addr[16])
+{
+	const struct http_conn *c = r->conn;
+
+	memcpy(addr, c->addr, 16);
+}
+
 static void listener_closed(uv_handle_t *h)
 {
 	struct http_server *s = h->data;

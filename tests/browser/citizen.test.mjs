@@ -94,3 +94,17 @@ test('the access log does not hold the token', async () => {
 	const { readFileSync } = await import('node:fs');
 	assert.ok(!readFileSync(site.log, 'utf8').includes(site.token(link)));
 });
+
+test('a browser that prefers English gets the pages in English', async () => {
+	site.startCourse('K-en');
+	const link = site.invite('K-en');
+	const context = await phone(browser, { locale: 'en-GB' });
+	const page = await context.newPage();
+	await page.goto(link);
+	assert.equal(await page.getAttribute('html', 'lang'), 'en');
+	assert.match(await page.locator('h1').innerText(), new RegExp(borger.title.en));
+	await page.getByRole('link', { name: 'Start' }).click();
+	assert.match(await page.locator('main').innerText(), /Question 1 of 24/);
+	assert.ok((await page.locator('fieldset legend').innerText()).includes(borger.items[0].text.en));
+	await context.close();
+});

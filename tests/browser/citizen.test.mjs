@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { assertNoCpr, assertOnlyServer, assertPageShape, assertSecurityHeaders, launch,
 	phone, watchRequests } from './lib/browser.mjs';
 import { answersFor, begin, borger, next, choose, screenNumber, send, stored } from './lib/flow.mjs';
-import { startSite } from './lib/site.mjs';
+import { sha256hex, startSite } from './lib/site.mjs';
 
 let site, browser;
 before(async () => {
@@ -106,5 +106,22 @@ test('a browser that prefers English gets the pages in English', async () => {
 	await page.getByRole('link', { name: 'Start' }).click();
 	assert.match(await page.locator('main').innerText(), /Question 1 of 24/);
 	assert.ok((await page.locator('fieldset legend').innerText()).includes(borger.items[0].text.en));
+	await context.close();
+});
+
+test('with JavaScript, a tap saves the answer at once and moves on to the next screen', async () => {
+	site.startCourse('K-tap');
+	const link = site.invite('K-tap');
+	const context = await phone(browser, { reducedMotion: 'no-preference' });
+	const page = await context.newPage();
+	const saved = page.waitForResponse((r) => r.url().endsWith('/a') && r.request().method() === 'POST');
+	await begin(page, link);
+	const item = borger.items[0].id;
+	await page.locator(`label:has(input[name="${item}"][value="4"])`).tap();
+	assert.equal((await saved).status(), 204, 'the answer is saved at once (POST /a)');
+	await page.waitForURL(/\/q\/2(?:[?#]|$)/);
+	const draft = site.sql(`SELECT draft->'answers'->>'${item}' FROM fremdrift.invitations
+		WHERE token_hash = decode('${sha256hex(site.token(link))}', 'hex')`);
+	assert.equal(draft, '4', 'the draft holds the tapped answer');
 	await context.close();
 });

@@ -23,7 +23,8 @@ after(async () => {
 test('a consultant rates the items, sets sub-goals with weights and rates them', async () => {
 	const link = site.invite('K-1', 'consultant');
 	// A laptop, not a phone.
-	const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'da-DK' });
+	const context = await phone(browser, { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1,
+		isMobile: false, hasTouch: false });
 	const page = await context.newPage();
 	const answers = answersFor(konsulent, (item, i) => 1 + (i % 5));
 	const goals = { w_belief: 3, l_belief: 1, w_skills: 1, l_skills: -1 };

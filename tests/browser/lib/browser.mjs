@@ -19,7 +19,10 @@ export function launch() {
 }
 
 // A phone: 360×740 CSS px, touch, Danish. Options override (for example
-// { javaScriptEnabled: false } or a 320 px viewport).
+// { javaScriptEnabled: false } or a 320 px viewport). Reduced motion by
+// default: app.js then does not move on by itself after a tap, so a test
+// presses "Næste" on the screen it answered (citizen.test.mjs tests the
+// moving on).
 export async function phone(browser, options = {}) {
 	const context = await browser.newContext({
 		viewport: { width: 360, height: 740 },
@@ -27,6 +30,7 @@ export async function phone(browser, options = {}) {
 		isMobile: true,
 		hasTouch: true,
 		locale: 'da-DK',
+		reducedMotion: 'reduce',
 		...options,
 	});
 	context.setDefaultTimeout(15000);

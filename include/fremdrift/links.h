@@ -110,7 +110,8 @@ typedef void (*links_open_cb)(struct link *lk, void *data);
  * link (never NULL), which the callee owns. A token that finds nothing is
  * answered LINK_UNKNOWN after LINKS_MISS_DELAY_MS (a timer: the loop is
  * not held) and counted against the client address of req (borrowed; it
- * must stay valid until cb); too many misses give LINK_LIMITED. cb may be
+ * must stay valid until cb; NULL counts as one client of its own); too many
+ * misses give LINK_LIMITED. cb may be
  * called before links_open returns (LINK_LIMITED, LINK_ERROR).
  */
 void links_open(struct links *links, struct http_req *req, const char *token,

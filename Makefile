@@ -43,6 +43,7 @@ LDLIBS_ALL = $(PKG_LIBS) -lhttp_parser -lcsv -lm -lpthread
 # their undefined symbols), so they stay easy to test and fuzz.
 PURE_SRC := $(wildcard common/*.c) \
 	anonymize/cpr.c anonymize/pseudonym.c anonymize/keyfile.c \
+	anonymize/link_token.c \
 	measure/instrument.c measure/stats.c measure/catalog.c \
 	ingest/json_scan.c ingest/record.c ingest/file_parse.c ingest/batch.c \
 	ingest/synth.c server/http_parse.c server/page_render.c

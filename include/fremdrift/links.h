@@ -165,4 +165,45 @@ int links_submit(struct links *links, struct link *lk, links_done_cb cb,
 /* Frees a link from links_open (its draft too). NULL is fine. */
 void links_free(struct link *lk);
 
+/* ---- shared by the HTTP API and `fremdrift invite` (links_rows.c) ---- */
+
+#define LINKS_URL_MAX 512
+#define LINKS_TEXT_MAX (256u << 20) /* the due list as JSON or CSV */
+
+/* "citizen" for 'c', "consultant" for 'k'. */
+const char *links_respondent_word(char respondent);
+
+/* A fresh nonce and the hash of its token, both as hex, for
+ * link_sql_get. 0 or FR_ECRYPTO. */
+int links_fresh(struct pseud_ctx *pseud, char nonce_hex[2 * LINK_NONCE_LEN + 1],
+		char hash_hex[2 * LINK_HASH_LEN + 1]);
+
+/* The link URL of the token of nonce_hex. 0, FR_EINVAL or FR_ETOOBIG. */
+int links_url_of(struct pseud_ctx *pseud, const char *public_url,
+		 const char *nonce_hex, char url[LINKS_URL_MAX]);
+
+/* Row row of a link_sql_get result whose status has a link, as the API's
+ * answer {"url", "course", "instrument", "respondent", "round",
+ * "expires_at"} (new reference), or NULL. */
+json_t *links_get_json(PGresult *res, int row, struct pseud_ctx *pseud,
+		       const char *public_url);
+
+/*
+ * For the rows of a link_sql_due result that need a new link, makes the
+ * five array parameters of link_sql_issue (params[0..4], malloc'd text,
+ * the caller frees them). Returns how many rows need one (the arrays are
+ * made even when 0), or FR_ECRYPTO (nothing to free).
+ */
+int links_due_need(PGresult *due, struct pseud_ctx *pseud, char *params[5]);
+
+/* The due list (a new JSON array of {"course", "instrument",
+ * "respondent", "round", "opens_on", "state", "url", "expires_at"}) from
+ * link_sql_due's rows and link_sql_issue's (issued may be NULL when none
+ * was needed). */
+json_t *links_due_json(PGresult *due, PGresult *issued,
+		       struct pseud_ctx *pseud, const char *public_url);
+
+/* rows as CSV with a header line (malloc'd; the caller frees). */
+char *links_due_csv(const json_t *rows);
+
 #endif

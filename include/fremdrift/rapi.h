@@ -69,8 +69,10 @@ typedef void (*rapi_store_cb)(int rc, int stored, int duplicates,
  * Stores n records the server built itself (recs borrowed for the call:
  * copied into the batch at once) in source, through the same group-commit
  * batches, COPY and exactly-once rule as POST /api/v1/records. Each
- * record's source must be source. cb is called exactly once, never before
- * rapi_store returns. Returns 0, or FR_EDB when the database is not ready
+ * record's source must be source (a record naming another is refused).
+ * cb is called exactly once, normally after the batch's commit; it may be
+ * called before rapi_store returns when nothing of recs is to be written
+ * (a record refused). Returns 0, or FR_EDB when the database is not ready
  * (cb is then never called). Loop thread.
  */
 int rapi_store(struct records_api *api, const struct record *recs, int n,

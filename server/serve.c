@@ -11,6 +11,7 @@
 #include "fremdrift/dapi.h"
 #include "fremdrift/http_server.h"
 #include "fremdrift/links.h"
+#include "fremdrift/pages.h"
 #include "fremdrift/env.h"
 #include "fremdrift/log.h"
 #include "fremdrift/pg_conn.h"
@@ -29,6 +30,7 @@ struct serve {
 	struct auth *auth;
 	struct records_api *api;
 	struct links *links;
+	struct pages *pages; /* the citizen's and consultant's pages */
 	struct pgc *pg;      /* ingest, tokens, health */
 	struct pgc *pg_dash; /* dashboard queries, which may take seconds */
 	struct http_server *http;
@@ -156,6 +158,10 @@ static void on_request(struct http_req *req, void *data)
 		dapi_handle(s->auth, s->pg_dash, 30000, req);
 		return;
 	}
+	if (s->pages && pages_owns(path)) {
+		pages_handle(s->pages, req);
+		return;
+	}
 	http_respond_error(req, 404, "not_found", "no such resource");
 }
 
@@ -211,6 +217,8 @@ static void http_closed(void *data)
 
 	s->http = NULL;
 	/* Answers are all out: now the database connection may go. */
+	pages_free(s->pages);
+	s->pages = NULL;
 	if (s->links) {
 		links_close(s->links);
 		s->links = NULL;
@@ -252,6 +260,7 @@ static void on_signal(uv_signal_t *h, int signum)
  * the server's own address (FREMDRIFT_PUBLIC_URL). */
 static int start_links(struct serve *s)
 {
+	struct fr_err err;
 	char url[300];
 
 	if (s->cfg->public_url_default)
@@ -264,6 +273,13 @@ static int start_links(struct serve *s)
 	s->links = links_new(s->loop, s->pg, &s->env, s->api, s->auth, url);
 	if (s->links == NULL) {
 		log_error("serve", "FREMDRIFT_PUBLIC_URL is not a URL");
+		return -1;
+	}
+	/* The pages' own queries (progress, sub-goal names) are small and
+	 * indexed: they share the links' connection. */
+	s->pages = pages_new(s->links, s->pg, &err);
+	if (s->pages == NULL) {
+		log_error("serve", "%s", err.msg);
 		return -1;
 	}
 	return 0;

@@ -300,7 +300,12 @@ int links_csrf_ok(const struct links *l, const struct link *lk,
 	if (site && strcmp(site, "same-origin") != 0 &&
 	    strcmp(site, "none") != 0)
 		return 0;
-	if (origin && strcasecmp(origin, l->origin) != 0 &&
+	/* "null" is what a browser sends as the Origin of every form POST
+	 * from a page with Referrer-Policy: no-referrer (Fetch, "append a
+	 * request Origin header"), as all the pages have: it names no other
+	 * site, and Sec-Fetch-Site above still does. */
+	if (origin && strcmp(origin, "null") != 0 &&
+	    strcasecmp(origin, l->origin) != 0 &&
 	    !origin_is_host(origin, http_req_header(req, "host")))
 		return 0;
 	return 1;

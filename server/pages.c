@@ -40,8 +40,10 @@ extern const int pages__nassets;
 	"style-src 'self'; img-src 'self'; form-action 'self'; "             \
 	"frame-ancestors 'none'; base-uri 'none'\r\n"                        \
 	"Referrer-Policy: no-referrer\r\n"                                   \
-	"X-Frame-Options: DENY\r\n"                                          \
-	"X-Content-Type-Options: nosniff\r\n"
+	"X-Frame-Options: DENY\r\n"
+/* http_respond adds X-Content-Type-Options: nosniff to every answer, and
+ * Cache-Control: no-store unless told otherwise; said here as well, since
+ * every page under /l/ carries answers or the way to them. */
 #define NO_STORE "Cache-Control: no-store\r\n"
 #define HTML "text/html; charset=utf-8"
 

@@ -1,7 +1,9 @@
 // "Din udvikling" after three rounds: a reliable improvement (by the RCI)
 // is shown as "Du er gået tydeligt frem"; a change within the noise as
 // "Omtrent som sidst". Rounds 1 and 2 arrive as NDJSON responses for the
-// same course, dated earlier; round 3 is answered in the browser.
+// same course, dated earlier; round 3 is answered in the browser. The RCI
+// needs the baseline SD of a population, which `fremdrift measure refresh`
+// computes (as a site's nightly run would): synthetic citizens first.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { assertNoCpr, launch, phone } from './lib/browser.mjs';
@@ -11,6 +13,8 @@ import { startSite } from './lib/site.mjs';
 let site, browser;
 before(async () => {
 	site = await startSite('progress');
+	site.run(['ingest', '--source', 'synth', '-'], site.run(['synth', '--citizens', '300', '--seed', '15']) + '\n');
+	site.run(['measure', 'refresh']);
 	browser = await launch();
 });
 after(async () => {
@@ -38,6 +42,12 @@ async function progressAfterRound3(course, answers) {
 	await context.close();
 	return { text, charts, tables };
 }
+
+test('the population gives every dimension a baseline SD', () => {
+	const missing = site.sql(`SELECT count(*) FROM report.dimension_reliability
+		WHERE instrument = 'borger' AND NOT (sd_baseline > 0)`);
+	assert.equal(missing, '0');
+});
 
 test('three rounds with a reliable improvement: "Du er gået tydeligt frem"', async () => {
 	courseWithTwoRounds('K-up', feeling(1), feeling(2));

@@ -76,9 +76,9 @@ export async function startSite(name) {
 	// `fremdrift ARGS…` with input on stdin; its stdout, or an error with
 	// its stderr when it does not exit 0.
 	function run(args, input = '') {
-		const r = spawnSync(bin, args, { env, input, encoding: 'utf8' });
+		const r = spawnSync(bin, args, { env, input, encoding: 'utf8', maxBuffer: 1 << 28 });
 		if (r.status !== 0)
-			throw new Error(`fremdrift ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+			throw new Error(`fremdrift ${args.join(' ')} exited ${r.status ?? r.signal ?? r.error}: ${r.stderr}`);
 		return r.stdout.trim();
 	}
 

@@ -886,6 +886,20 @@ static int chart(struct fr_buf *b, const struct pr_history *h, int d)
 	return rc ? FR_ETOOBIG : 0;
 }
 
+/* A date as people here write it: 3.12.2026, or 3 Dec 2026. */
+static int date_words(struct fr_buf *b, enum pr_lang lang, const char *iso)
+{
+	static const char *const mon[12] = {"Jan", "Feb", "Mar", "Apr",
+					    "May", "Jun", "Jul", "Aug",
+					    "Sep", "Oct", "Nov", "Dec"};
+	int y, m, d;
+
+	if (sscanf(iso, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12)
+		return pr_escape(b, iso);
+	return lang == PR_EN ? fr_buf_printf(b, "%d %s %d", d, mon[m - 1], y)
+			     : fr_buf_printf(b, "%d.%d.%d", d, m, y);
+}
+
 static int score_table(struct fr_buf *b, const struct pr_ctx *c,
 		       const struct pr_history *h, int d)
 {
@@ -896,7 +910,7 @@ static int score_table(struct fr_buf *b, const struct pr_ctx *c,
 	     T(c, S_TABLE_CAPTION), T(c, S_DATE), T(c, S_POINTS));
 	for (int r = 0; r < h->nrounds; r++) {
 		PUT(b, "<tr><th scope=\"row\">");
-		ESC(b, h->rounds[r].date);
+		rc |= date_words(b, c->lang, h->rounds[r].date);
 		if (h->rounds[r].present[d])
 			PUTF(b, "</th><td>%.0f</td></tr>",
 			     h->rounds[r].score[d]);

@@ -721,7 +721,7 @@ static void closed_link(struct preq *q)
 	switch (q->lk->state) {
 	case LINK_ANSWERED:
 		if (q->route == R_PROGRESS)
-			start_progress(q);
+			with_goals(q, start_progress);
 		else if (q->route == R_SEND || q->route == R_SAVE) {
 			/* A second send (double click, back button, another
 			 * device) lands where the first did. */
@@ -818,8 +818,6 @@ static void on_open(struct link *lk, void *data)
 	}
 	if (lk->state == LINK_ANSWERED)
 		closed_link(q);
-	else if (q->route == R_PROGRESS)
-		with_goals(q, start_progress);
 	else
 		open_route(q);
 }

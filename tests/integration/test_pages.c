@@ -245,6 +245,25 @@ static void answer_all(const char *tok, int (*value)(int i))
 	}
 }
 
+/* From the last look, "Send svar" pressed times times: each a 303 to the
+ * progress page. */
+static void send_from_review(const char *tok, int times)
+{
+	struct page p = get(path(tok, "/se"));
+	char body[64];
+
+	assert_int_equal(p.status, 200);
+	snprintf(body, sizeof(body), "csrf=%s&go=send", csrf_of(&p));
+	page_free(&p);
+	for (int i = 0; i < times; i++) {
+		p = post(path(tok, "/send"), body);
+		assert_int_equal(p.status, 303);
+		assert_string_equal(header(&p, "Location"),
+				    path(tok, "/udvikling"));
+		page_free(&p);
+	}
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -330,19 +349,8 @@ static void test_citizen_answers_all(void **state)
 	assert_non_null(strstr(body_of(&p), "<b>Slet ikke</b>"));
 	assert_non_null(strstr(body_of(&p), "<b>Sprunget over</b>"));
 	assert_null(strstr(body_of(&p), "Ikke besvaret"));
-	{
-		char body[64];
-
-		snprintf(body, sizeof(body), "csrf=%s&go=send", csrf_of(&p));
-		page_free(&p);
-		for (int twice = 0; twice < 2; twice++) {
-			p = post(path(tok, "/send"), body);
-			assert_int_equal(p.status, 303);
-			assert_string_equal(header(&p, "Location"),
-					    path(tok, "/udvikling"));
-			page_free(&p);
-		}
-	}
+	page_free(&p);
+	send_from_review(tok, 2);
 	assert_int_equal(count(h_sql("SELECT count(*) FROM fremdrift.responses "
 				     "WHERE course = '%s' AND source = 'link' "
 				     "AND respondent = 'c'",
@@ -554,16 +562,7 @@ static void test_progress(void **state)
 
 	invite("P-6", "citizen", tok);
 	answer_all(tok, improving);
-	p = get(path(tok, "/se"));
-	{
-		char body[64];
-
-		snprintf(body, sizeof(body), "csrf=%s&go=send", csrf_of(&p));
-		page_free(&p);
-		p = post(path(tok, "/send"), body);
-		assert_int_equal(p.status, 303);
-		page_free(&p);
-	}
+	send_from_review(tok, 1);
 	p = get(path(tok, "/udvikling"));
 	assert_int_equal(p.status, 200);
 	secure(&p, 1);
@@ -620,15 +619,8 @@ static void test_consultant_goals(void **state)
 	       "/se");
 	p = get(path(tok, "/se"));
 	assert_non_null(strstr(body_of(&p), "(Vigtigt, Mere end forventet)"));
-	{
-		char body[64];
-
-		snprintf(body, sizeof(body), "csrf=%s&go=send", csrf_of(&p));
-		page_free(&p);
-		p = post(path(tok, "/send"), body);
-		assert_int_equal(p.status, 303);
-		page_free(&p);
-	}
+	page_free(&p);
+	send_from_review(tok, 1);
 	assert_int_equal(count(h_sql("SELECT count(*) FROM fremdrift.events "
 				     "WHERE course = '%s' AND type = 'goal_set'",
 				     course)),

@@ -308,6 +308,7 @@ static void test_rci_words(void **state)
 	assert_int_equal(count(b.data, "<svg"), borger.ndims);
 	assert_int_equal(count(b.data, "<table>"), borger.ndims);
 	assert_non_null(strstr(b.data, "<td>70</td>"));
+	assert_non_null(strstr(b.data, "<th scope=\"row\">1.3.2025</th>"));
 	/* tro at 70 reaches belief and motivation (threshold 60). */
 	assert_non_null(strstr(b.data, "<li>belief</li>"));
 	assert_null(strstr(b.data, "<li>attendance</li>"));

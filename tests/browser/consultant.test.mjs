@@ -54,8 +54,10 @@ test('a consultant rates the items, sets sub-goals with weights and rates them',
 	assert.match(review, /Mere end forventet/);
 	await send(page);
 	await assertNoCpr(page);
-	assert.match(await page.locator('main').innerText(), /Dine egne vurderinger/,
-		'the consultant sees their own rounds after the citizen\'s chart');
+	const progress = await page.locator('main').innerText();
+	assert.match(progress, /Borgerens udvikling/, 'the consultant sees the citizen\'s progress');
+	assert.match(progress, /Dine egne vurderinger/, 'and then their own rounds');
+	assert.ok(progress.indexOf('Borgerens udvikling') < progress.indexOf('Dine egne vurderinger'));
 
 	assert.deepEqual(site.responses('konsulent'), [stored(konsulent, answers)]);
 	const p = site.pseudonym();

@@ -2,6 +2,7 @@
 // on a 360 px phone and at 320 px (a 640 px window at 200 % zoom), and
 // nothing is wider than the screen. Contexts here bypass the pages' CSP
 // (script-src 'self') only so that axe can be injected.
+import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { assertAxe, assertPageShape, assertReflows, axeOptions, launch, phone,
@@ -68,6 +69,17 @@ for (const [width, options] of [['360 px', {}], ['320 px / 200 %', zoomed]]) {
 		await check(page, 'a wrong link');
 		await page.goto(`${site.url}/`);
 		await check(page, 'the root page');
+		site.startCourse(`K-f${tag}`);
+		const open = site.invite(`K-f${tag}`);
+		await page.goto(`${open}/q/99`);
+		await check(page, 'a screen that does not exist');
+		// A form whose csrf no longer fits: "Det kunne ikke gemmes".
+		await page.goto(`${open}/q/1`);
+		await page.locator('input[name=csrf]').evaluate((e) => { e.value = '0000000000000000'; });
+		await page.locator('button[name=go][value=next]').click();
+		await page.waitForLoadState();
+		assert.match(await page.locator('h1').innerText(), /kunne ikke gemmes/);
+		await check(page, 'a refused form (wrong csrf)');
 		await context.close();
 	});
 

@@ -246,7 +246,8 @@ void links_open(struct links *l, struct http_req *req, const char *token,
 	q->lk = fr_xcalloc(1, sizeof(*q->lk));
 	q->cb = cb;
 	q->data = data;
-	http_req_peer(req, q->addr);
+	if (req)
+		http_req_peer(req, q->addr);
 	if (limited(l, q->addr)) {
 		q->lk->state = LINK_LIMITED;
 		goto now;

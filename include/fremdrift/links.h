@@ -110,7 +110,8 @@ typedef void (*links_open_cb)(struct link *lk, void *data);
  * link (never NULL), which the callee owns. A token that finds nothing is
  * answered LINK_UNKNOWN after LINKS_MISS_DELAY_MS (a timer: the loop is
  * not held) and counted against the client address of req (borrowed; it
- * must stay valid until cb); too many misses give LINK_LIMITED. cb may be
+ * must stay valid until cb; NULL counts as one client of its own); too many
+ * misses give LINK_LIMITED. cb may be
  * called before links_open returns (LINK_LIMITED, LINK_ERROR).
  */
 void links_open(struct links *links, struct http_req *req, const char *token,
@@ -205,5 +206,29 @@ json_t *links_due_json(PGresult *due, PGresult *issued,
 
 /* rows as CSV with a header line (malloc'd; the caller frees). */
 char *links_due_csv(const json_t *rows);
+
+/* ---- `fremdrift invite` (links_invite.c) ---- */
+
+struct fr_config;
+
+enum links_invite_action { INVITE_LINK, INVITE_DUE, INVITE_REVOKE };
+
+struct links_invite_opts {
+	enum links_invite_action action;
+	const char *course;     /* INVITE_LINK: the course key as given */
+	char respondent;        /* INVITE_LINK: 'c' or 'k' */
+	const char *instrument; /* INVITE_LINK: NULL for the default */
+	const char *link;       /* INVITE_REVOKE: a URL or a token */
+	const char *key_file;   /* NULL: cfg->key_file */
+};
+
+/*
+ * Runs `fremdrift invite` over a blocking connection, with the same SQL
+ * as the HTTP API: prints the link (INVITE_LINK), the due list as CSV
+ * (INVITE_DUE) or revokes a link (INVITE_REVOKE). Returns the exit code;
+ * errors on stderr, never with a token in them. Main thread.
+ */
+int links_invite_run(const struct fr_config *cfg,
+		     const struct links_invite_opts *o);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -701,6 +702,39 @@ static void test_not_found(void **state)
 	page_free(&p);
 }
 
+static void *miss(void *arg)
+{
+	struct page p = get("/l/BBBBBBBBBBBBBBBBBBBBBB");
+
+	*(int *)arg = p.status;
+	page_free(&p);
+	return NULL;
+}
+
+/* More than 20 wrong tokens from one address: 429 and kind words. Last,
+ * since the address stays limited for ten minutes. */
+static void test_rate_limited(void **state)
+{
+	pthread_t th[21];
+	int status[21];
+	struct page p;
+
+	(void)state;
+	/* In parallel: each miss is answered after a second. */
+	for (int i = 0; i < 21; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, miss, &status[i]),
+				 0);
+	for (int i = 0; i < 21; i++) {
+		pthread_join(th[i], NULL);
+		assert_true(status[i] == 404 || status[i] == 429);
+	}
+	p = get("/l/BBBBBBBBBBBBBBBBBBBBBB");
+	assert_int_equal(p.status, 429);
+	secure(&p, 1);
+	assert_non_null(strstr(body_of(&p), "Vent lidt"));
+	page_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -713,6 +747,7 @@ int main(void)
 		cmocka_unit_test(test_consultant_goals),
 		cmocka_unit_test(test_refusals_and_english),
 		cmocka_unit_test(test_not_found),
+		cmocka_unit_test(test_rate_limited),
 	};
 
 	return cmocka_run_group_tests_name("pages", tests, setup, teardown);

@@ -111,9 +111,14 @@ static int read_create(struct areq *a, json_t *body, const char **course,
 	json_object_foreach(body, k, v) {
 		if (strcmp(k, "course") != 0 && strcmp(k, "respondent") != 0 &&
 		    strcmp(k, "instrument") != 0) {
-			/* The name is not echoed: it could be anything. */
-			bad_field(a->req, "", "unknown field; use course, "
-					      "respondent and instrument");
+			/* Named only when it is a plain word: a name could
+			 * hold anything, a CPR number included. */
+			size_t n = strspn(k, "abcdefghijklmnopqrstuvwxyz_");
+
+			bad_field(a->req, n > 0 && n <= 40 && k[n] == '\0' ? k
+									  : "?",
+				  "unknown field; use course, respondent and "
+				  "instrument");
 			return -1;
 		}
 	}

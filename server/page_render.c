@@ -20,7 +20,7 @@
 enum s_id {
 	S_SKIP_LINK, S_SKIP, S_NEXT, S_BACK, S_SEND, S_START, S_CONTINUE,
 	S_SAVED_AS_YOU_GO,
-	S_LAST_LOOK, S_LAST_LOOK_INTRO, S_FIX, S_NOT_ANSWERED,
+	S_AUTO_NEXT, S_LAST_LOOK, S_LAST_LOOK_INTRO, S_FIX, S_NOT_ANSWERED,
 	S_SKIPPED, S_GOALS_TITLE, S_GOALS_INTRO, S_WEIGHT, S_LEVEL,
 	S_NOT_CHOSEN, S_NO_LEVEL, S_GOAL_NONE, S_PROGRESS, S_PROGRESS_K,
 	S_IMPROVED, S_UNCHANGED, S_WORSE, S_FIRST, S_IMPROVED_K,
@@ -43,6 +43,11 @@ static const char *const S[S_TOTAL][2] = {
 		 "og komme tilbage med det samme link.",
 		 "Your answers are saved as you go. You can take a break and "
 		 "come back with the same link."},
+	[S_AUTO_NEXT] =
+		{"Når du trykker på et svar, går siden selv videre til næste "
+		 "spørgsmål. Du kan altid gå tilbage.",
+		 "When you tap an answer, the page moves on to the next "
+		 "question by itself. You can always go back."},
 	[S_LAST_LOOK] = {"Et sidste kig", "One last look"},
 	[S_LAST_LOOK_INTRO] =
 		{"Her er dine svar. Du kan rette dem, før du sender.",
@@ -601,6 +606,11 @@ int pr_welcome(struct fr_buf *b, const struct pr_ctx *c)
 	     ins->nitems, ins->nitems / 5 + 1);
 	PUT(b, "</p>");
 	rc |= para(b, T(c, S_SAVED_AS_YOU_GO));
+	/* Moving on by itself is a change of context on input (WCAG 3.2.2):
+	 * said before it happens. Only app.js moves on, so only app.js
+	 * shows this. */
+	if (ins->respondent != 'k')
+		PUTF(b, "<p id=\"auto\" hidden>%s</p>", T(c, S_AUTO_NEXT));
 	PUT(b, "<p><a class=\"btn\" href=\"");
 	ESC(b, c->base);
 	if (open > 0)

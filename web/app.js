@@ -5,6 +5,13 @@
    keep their place. No inline script: the CSP forbids it. */
 (function () {
 	'use strict';
+	var auto = document.getElementById('auto');
+	var reduced = window.matchMedia &&
+		window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+	/* The welcome says that a tap moves on, since this script makes it
+	   so (WCAG 3.2.2: a change of context on input, said beforehand). */
+	if (auto && !reduced)
+		auto.hidden = false;
 	var h = document.getElementById('h');
 	if (h && document.querySelector('form.screen'))
 		h.focus();
@@ -16,8 +23,6 @@
 	var sets = form.querySelectorAll('fieldset');
 	var single = sets.length === 1;
 	var timer = null;
-	var reduced = window.matchMedia &&
-		window.matchMedia('(prefers-reduced-motion: reduce)').matches;
 	form.addEventListener('change', function (e) {
 		var t = e.target;
 		if (t.type !== 'radio')

@@ -73,7 +73,8 @@ typedef void (*rapi_store_cb)(int rc, int stored, int duplicates,
  * cb is called exactly once, normally after the batch's commit; it may be
  * called before rapi_store returns when nothing of recs is to be written
  * (a record refused). Returns 0, or FR_EDB when the database is not ready
- * (cb is then never called). Loop thread.
+ * (cb is then never called). Loop thread, from a loop callback: the batch
+ * is written in the iteration's check phase, as for HTTP requests.
  */
 int rapi_store(struct records_api *api, const struct record *recs, int n,
 	       const char *source, rapi_store_cb cb, void *data);

@@ -15,9 +15,9 @@
 -- status: 'unknown_course', 'course_ended', 'unknown_instrument'.
 DROP FUNCTION IF EXISTS fremdrift.invitation_get(text, text, "char", bytea,
                                                  bytea);
-CREATE FUNCTION fremdrift.invitation_get(p_course text, p_instrument text,
-                                         p_respondent "char", p_nonce bytea,
-                                         p_hash bytea)
+CREATE OR REPLACE FUNCTION fremdrift.invitation_get(
+    p_course text, p_instrument text, p_respondent "char", p_nonce bytea,
+    p_hash bytea)
 RETURNS TABLE (status text, id bigint, course text, instrument text,
                respondent "char", round integer, nonce text,
                expires_at text)
@@ -77,7 +77,8 @@ BEGIN
                 v_start.key_no, v_start.birth_year, v_start.sex, v_instr,
                 v_version, p_respondent, v_round,
                 now() + make_interval(days => v_cad.valid_days))
-            ON CONFLICT ON CONSTRAINT invitations_course_instrument_respondent_round_key
+            ON CONFLICT ON CONSTRAINT
+                invitations_course_instrument_respondent_round_key
                 DO NOTHING
             RETURNING * INTO v_inv;
             v_status := 'created';
@@ -113,7 +114,7 @@ $$;
 -- expires_at are the open link's, NULL when the round needs a new link
 -- (the caller makes them with fremdrift.invitation_get).
 DROP FUNCTION IF EXISTS fremdrift.invitations_due();
-CREATE FUNCTION fremdrift.invitations_due()
+CREATE OR REPLACE FUNCTION fremdrift.invitations_due()
 RETURNS TABLE (course text, instrument text, respondent "char",
                round integer, opens_on date, state text, nonce text,
                expires_at text)

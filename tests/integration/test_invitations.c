@@ -237,6 +237,10 @@ static void test_refusals(void **state)
 		"{\"course\":\"K-1\",\"respondent\":\"citizen\","
 		"\"NOPE-77\":1}",
 		400, "unknown field");
+	refused(ingest_token, "POST", p,
+		"{\"course\":\"K-1\",\"respondent\":\"citizen\","
+		"\"colour\":1}",
+		400, "\"field\":\"colour\"");
 	refused(ingest_token, "POST", p, "[1]", 400, "JSON object");
 	refused(dash_token, "POST", p,
 		"{\"course\":\"K-1\",\"respondent\":\"citizen\"}", 403,

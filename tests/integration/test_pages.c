@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -643,6 +644,51 @@ static void test_consultant_goals(void **state)
 	page_free(&p);
 }
 
+/* What a form cannot send is refused without saving; English pages. */
+static void test_refusals_and_english(void **state)
+{
+	char tok[32], csrf[40], body[128];
+	struct page p;
+
+	(void)state;
+	start_course(CPR, "P-7", 5);
+	invite("P-7", "citizen", tok);
+	p = request("GET", path(tok, "/q/2"), "Accept-Language: en\r\n", NULL);
+	assert_int_equal(p.status, 200);
+	assert_non_null(strstr(body_of(&p), "<html lang=\"en\">"));
+	assert_non_null(strstr(body_of(&p), "Question 2 of 24"));
+	assert_non_null(strstr(body_of(&p), "I know what I am good at."));
+	snprintf(csrf, sizeof(csrf), "%s", csrf_of(&p));
+	page_free(&p);
+	/* Off the scale, another screen's item, a goal on a citizen's link. */
+	snprintf(body, sizeof(body), "csrf=%s&b02=6&go=next", csrf);
+	p = post(path(tok, "/q/2"), body);
+	assert_int_equal(p.status, 400);
+	page_free(&p);
+	snprintf(body, sizeof(body), "item=w_belief&value=2&csrf=%s", csrf);
+	p = post(path(tok, "/a"), body);
+	assert_int_equal(p.status, 400);
+	page_free(&p);
+	snprintf(body, sizeof(body), "item=b99&value=2&csrf=%s", csrf);
+	p = post(path(tok, "/a"), body);
+	assert_int_equal(p.status, 400);
+	page_free(&p);
+	p = get(path(tok, "/q/25"));
+	assert_int_equal(p.status, 404);
+	page_free(&p);
+	assert_int_equal(count(h_sql("SELECT count(*) FROM fremdrift."
+				     "invitations WHERE course = '%s' AND "
+				     "draft ? 'answers'",
+				     h_course(site.key_path, "P-7"))),
+			 0);
+	/* A screen posted with nothing chosen moves on, saving nothing. */
+	snprintf(body, sizeof(body), "csrf=%s&go=next", csrf);
+	p = post(path(tok, "/q/2"), body);
+	assert_int_equal(p.status, 303);
+	assert_string_equal(header(&p, "Location"), path(tok, "/q/3"));
+	page_free(&p);
+}
+
 static void test_not_found(void **state)
 {
 	struct page p = get("/l/AAAAAAAAAAAAAAAAAAAAAA/nothing");
@@ -656,6 +702,39 @@ static void test_not_found(void **state)
 	page_free(&p);
 }
 
+static void *miss(void *arg)
+{
+	struct page p = get("/l/BBBBBBBBBBBBBBBBBBBBBB");
+
+	*(int *)arg = p.status;
+	page_free(&p);
+	return NULL;
+}
+
+/* More than 20 wrong tokens from one address: 429 and kind words. Last,
+ * since the address stays limited for ten minutes. */
+static void test_rate_limited(void **state)
+{
+	pthread_t th[21];
+	int status[21];
+	struct page p;
+
+	(void)state;
+	/* In parallel: each miss is answered after a second. */
+	for (int i = 0; i < 21; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, miss, &status[i]),
+				 0);
+	for (int i = 0; i < 21; i++) {
+		pthread_join(th[i], NULL);
+		assert_true(status[i] == 404 || status[i] == 429);
+	}
+	p = get("/l/BBBBBBBBBBBBBBBBBBBBBB");
+	assert_int_equal(p.status, 429);
+	secure(&p, 1);
+	assert_non_null(strstr(body_of(&p), "Vent lidt"));
+	page_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -666,7 +745,9 @@ int main(void)
 		cmocka_unit_test(test_gone),
 		cmocka_unit_test(test_progress),
 		cmocka_unit_test(test_consultant_goals),
+		cmocka_unit_test(test_refusals_and_english),
 		cmocka_unit_test(test_not_found),
+		cmocka_unit_test(test_rate_limited),
 	};
 
 	return cmocka_run_group_tests_name("pages", tests, setup, teardown);

@@ -184,6 +184,8 @@ static void test_draft_and_resume(void **state)
 	pr_draft_init(&d);
 	assert_int_equal(pr_welcome(&b, &c), 0);
 	assert_non_null(strstr(b.data, "/q/1\">Start</a>"));
+	/* app.js shows it: a tap moves on (WCAG 3.2.2). */
+	assert_non_null(strstr(b.data, "<p id=\"auto\" hidden>Når du trykker"));
 	fr_buf_free(&b);
 }
 

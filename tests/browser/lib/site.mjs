@@ -8,7 +8,7 @@
 //   FREMDRIFT_TEST_TMP   scratch folder (default /tmp)
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -88,7 +88,6 @@ export async function startSite(name) {
 	run(['migrate']);
 
 	const log = join(tmp, 'serve.log');
-	const { openSync } = await import('node:fs');
 	const server = spawn(bin, ['serve'], { env, stdio: ['ignore', 'ignore', openSync(log, 'a')] });
 	let healthy = false;
 	for (let i = 0; i < 100 && !healthy && server.exitCode === null; i++) {

@@ -4,8 +4,9 @@
  * the same round while it is open, refusals that name the field, tokens
  * and roles, revocation, the due list's states (due, remind, overdue with
  * a fresh link; answered rounds and ended courses not listed) as JSON and
- * CSV, erasure, and the token itself nowhere but in the answers: not in
- * any table, not in the server's log; the database holds its hash.
+ * CSV, erasure and a CPR change, and the token itself nowhere but in the
+ * answers: not in any table, not in the server's log; the database holds
+ * its hash.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -530,6 +531,34 @@ static void test_erase_deletes_invitations(void **state)
 	PQfinish(c);
 }
 
+static void test_cpr_change_moves_invitations(void **state)
+{
+	PGconn *c = h_db(site.db);
+	const char *k1 = h_course(site.key_path, "K-1");
+	struct h_result r, p;
+
+	(void)state;
+	p = h_cmd(env, "pseudonym", NULL, "150584-2213\n");
+	assert_int_equal(p.status, 0);
+	p.out[strcspn(p.out, "\n")] = '\0';
+	r = h_cmd(env, "cpr-change", NULL, CPR1 " 150584-2213\n");
+	assert_int_equal(r.status, 0);
+	h_result_free(&r);
+	/* K-1's links now belong to the new number's pseudonym (a response
+	 * made through them is stored under it), with its birth year. */
+	assert_int_equal(h_num(c, h_sql("SELECT count(*) FROM "
+					"fremdrift.invitations WHERE "
+					"course = '%s' AND (pseudonym <> "
+					"'\\x%s' OR birth_year <> 1984)",
+					k1, p.out)),
+			 0);
+	assert_true(h_num(c, h_sql("SELECT count(*) FROM fremdrift.invitations "
+				   "WHERE course = '%s'",
+				   k1)) > 0);
+	h_result_free(&p);
+	PQfinish(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -543,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_token_only_as_hash),
 		cmocka_unit_test(test_roles_cannot_read),
 		cmocka_unit_test(test_erase_deletes_invitations),
+		cmocka_unit_test(test_cpr_change_moves_invitations),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

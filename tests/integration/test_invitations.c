@@ -67,12 +67,13 @@ static void day(int days, char out[11])
 
 static char *course_events(void)
 {
-	char today[11], ago40[11], ago100[11];
+	char today[11], ago40[11], ago100[11], soon[11];
 	char *s = malloc(4096);
 
 	day(0, today);
 	day(40, ago40);
 	day(100, ago100);
+	day(-5, soon);
 	snprintf(s, 4096,
 		 "{\"kind\":\"event\",\"id\":\"s1\",\"cpr\":\"" CPR1 "\","
 		 "\"course\":\"K-1\",\"at\":\"%s\",\"type\":\"course_started\","
@@ -85,8 +86,11 @@ static char *course_events(void)
 		 "\"department\":\"odense\",\"agreement\":\"sick_listed\"}\n"
 		 "{\"kind\":\"event\",\"id\":\"e3\",\"cpr\":\"" CPR3 "\","
 		 "\"course\":\"K-3\",\"at\":\"%s\",\"type\":\"course_ended\","
-		 "\"exit_status\":\"education\"}\n",
-		 today, ago40, ago100, today);
+		 "\"exit_status\":\"education\"}\n"
+		 "{\"kind\":\"event\",\"id\":\"s4\",\"cpr\":\"" CPR3 "\","
+		 "\"course\":\"K-4\",\"at\":\"%s\",\"type\":\"course_started\","
+		 "\"department\":\"odense\",\"agreement\":\"sick_listed\"}\n",
+		 today, ago40, ago100, today, soon);
 	return s;
 }
 
@@ -109,7 +113,7 @@ static int setup(void **state)
 	st = h_post_records(port, ingest_token, "application/x-ndjson", events,
 			    &resp);
 	free(events);
-	if (st != 200 || strstr(resp, "\"accepted\":4") == NULL) {
+	if (st != 200 || strstr(resp, "\"accepted\":5") == NULL) {
 		fprintf(stderr, "setup: %d %s\n", st, resp ? resp : "");
 		free(resp);
 		return -1;
@@ -381,8 +385,9 @@ static void test_due_states(void **state)
 	assert_int_equal(json_integer_value(json_object_get(row, "round")), 2);
 	day(12, opens);
 	assert_string_equal(str(row, "opens_on"), opens);
-	/* The ended course has no round to send. */
+	/* The ended course has no round to send, nor one yet to start. */
 	assert_null(due_row(due, "K-3", "citizen"));
+	assert_null(due_row(due, "K-4", "citizen"));
 	json_decref(due);
 
 	/* K-1's consultant link expired unanswered: overdue, a fresh link,

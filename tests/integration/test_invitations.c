@@ -250,8 +250,9 @@ static void test_refusals(void **state)
 	refused(dash_token, "POST", p,
 		"{\"course\":\"K-1\",\"respondent\":\"citizen\"}", 403,
 		"forbidden");
-	refused(NULL, "POST", p, "{\"course\":\"K-1\",\"respondent\":\"citizen\"}",
-		401, "unauthorized");
+	refused(NULL, "POST", p,
+		"{\"course\":\"K-1\",\"respondent\":\"citizen\"}", 401,
+		"unauthorized");
 	refused(NULL, "GET", "/api/v1/invitations/due", NULL, 401,
 		"unauthorized");
 	refused(dash_token, "GET", "/api/v1/invitations/due", NULL, 403,

@@ -71,7 +71,8 @@ static int ok_with(const char *headers, const char *csrf)
 static void test_public_url(void **state)
 {
 	(void)state;
-	assert_string_equal(links_public_url(links), "https://f.example.dk/app");
+	assert_string_equal(links_public_url(links),
+			    "https://f.example.dk/app");
 }
 
 static void test_csrf_value(void **state)

@@ -209,11 +209,10 @@ static int public_url_var(struct fr_config *cfg,
 		if ((strncmp(v, "http://", 7) != 0 &&
 		     strncmp(v, "https://", 8) != 0) ||
 		    v[n] != '\0' || n > 200 || strstr(v, "://")[3] == '\0')
-			return fr_err_set(err, FR_ECONFIG,
-					  "FREMDRIFT_PUBLIC_URL",
-					  "expected http(s)://host[:port][/path] "
-					  "without query, at most 200 "
-					  "characters");
+			return fr_err_set(
+				err, FR_ECONFIG, "FREMDRIFT_PUBLIC_URL",
+				"expected http(s)://host[:port][/path] without "
+				"query, at most 200 characters");
 		cfg->public_url = fr_xstrdup(v);
 		return 0;
 	}

@@ -262,8 +262,8 @@ void links_open(struct links *l, struct http_req *req, const char *token,
 		goto now;
 	}
 	pseud_hex(hash, sizeof(hash), hex);
-	if (pgc_query(l->pg, sql_lookup, 1, params, LINKS__DB_TIMEOUT_MS, on_lookup,
-		      q) == 0)
+	if (pgc_query(l->pg, sql_lookup, 1, params, LINKS__DB_TIMEOUT_MS,
+		      on_lookup, q) == 0)
 		return;
 	q->lk->state = LINK_ERROR;
 now:
@@ -465,7 +465,8 @@ int links_save(struct links *l, struct link *lk, json_t *patch,
 	params[1] = text;
 	o = fr_xcalloc(1, sizeof(*o));
 	*o = (struct links__op){.links = l, .lk = lk, .cb = cb, .data = data};
-	rc = pgc_query(l->pg, sql, 2, params, LINKS__DB_TIMEOUT_MS, on_saved, o);
+	rc = pgc_query(l->pg, sql, 2, params, LINKS__DB_TIMEOUT_MS, on_saved,
+		       o);
 	free(text);
 	if (rc != 0) {
 		free(o);

@@ -40,6 +40,11 @@ static void respond_json(struct http_req *req, int status, json_t *o)
 	json_decref(o);
 }
 
+static void unavailable(struct http_req *req)
+{
+	http_respond_error(req, 503, "database_unavailable", db_down);
+}
+
 /* 400 naming field. */
 static void bad_field(struct http_req *req, const char *field,
 		      const char *reason)
@@ -70,7 +75,7 @@ static void on_created(struct pgc *c, PGresult *res, const char *error,
 	    PQntuples(res) != 1) {
 		log_error("links", "making a link failed: %s",
 			  error ? error : "no result");
-		http_respond_error(a->req, 503, "database_unavailable", db_down);
+		unavailable(a->req);
 		goto out;
 	}
 	status = PQgetvalue(res, 0, 0);
@@ -174,7 +179,7 @@ static void create(struct areq *a, json_t *body)
 	if (pgc_query(l->pg, link_sql_get, 5, params, LINKS__DB_TIMEOUT_MS,
 		      on_created, a) == 0)
 		return;
-	http_respond_error(a->req, 503, "database_unavailable", db_down);
+	unavailable(a->req);
 fail:
 	finish(a);
 }
@@ -190,7 +195,7 @@ static void on_revoked(struct pgc *c, PGresult *res, const char *error,
 	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
 		log_error("links", "revoking a link failed: %s",
 			  error ? error : "no result");
-		http_respond_error(a->req, 503, "database_unavailable", db_down);
+		unavailable(a->req);
 	} else if (atoi(PQcmdTuples(res)) == 0)
 		http_respond_error(a->req, 404, "unknown_link",
 				   "no open link has that token");
@@ -225,7 +230,7 @@ static void revoke_link(struct areq *a, json_t *body)
 	if (pgc_query(a->links->pg, link_sql_revoke, 1, params,
 		      LINKS__DB_TIMEOUT_MS, on_revoked, a) == 0)
 		return;
-	http_respond_error(a->req, 503, "database_unavailable", db_down);
+	unavailable(a->req);
 fail:
 	finish(a);
 }
@@ -258,7 +263,7 @@ static void on_issued(struct pgc *c, PGresult *res, const char *error,
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		log_error("links", "making the due list's links failed: %s",
 			  error ? error : "no result");
-		http_respond_error(a->req, 503, "database_unavailable", db_down);
+		unavailable(a->req);
 		finish(a);
 		return;
 	}
@@ -277,7 +282,7 @@ static void on_due(struct pgc *c, PGresult *res, const char *error,
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		log_error("links", "the due list failed: %s",
 			  error ? error : "no result");
-		http_respond_error(a->req, 503, "database_unavailable", db_down);
+		unavailable(a->req);
 		finish(a);
 		return;
 	}
@@ -296,7 +301,7 @@ static void on_due(struct pgc *c, PGresult *res, const char *error,
 	for (int k = 0; k < 5; k++)
 		free(params[k]);
 	if (rc != 0) {
-		http_respond_error(a->req, 503, "database_unavailable", db_down);
+		unavailable(a->req);
 		finish(a);
 	}
 }
@@ -313,7 +318,7 @@ static void due(struct areq *a)
 	}
 	if (pgc_query(a->links->pg, link_sql_due, 0, NULL, LINKS__DB_TIMEOUT_MS,
 		      on_due, a) != 0) {
-		http_respond_error(a->req, 503, "database_unavailable", db_down);
+		unavailable(a->req);
 		finish(a);
 	}
 }
@@ -407,7 +412,7 @@ void links_handle_api(struct links *l, struct http_req *req)
 	a->route = (enum route)r;
 	if (auth_check(l->auth, http_req_header(req, "authorization"),
 		       after_auth, a) != 0) {
-		http_respond_error(req, 503, "database_unavailable", db_down);
+		unavailable(req);
 		free(a);
 	}
 }

@@ -163,7 +163,8 @@ json_t *links_due_json(PGresult *due, PGresult *issued,
 			rows,
 			json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s}",
 				  "course", PQgetvalue(due, i, D_COURSE),
-				  "instrument", PQgetvalue(due, i, D_INSTRUMENT),
+				  "instrument",
+				  PQgetvalue(due, i, D_INSTRUMENT),
 				  "respondent",
 				  links_respondent_word(
 					  *PQgetvalue(due, i, D_RESPONDENT)),
@@ -193,9 +194,10 @@ char *links_due_csv(const json_t *rows)
 		for (int c = 0; c < 8; c++) {
 			json_t *v = json_object_get(row, cols[c]);
 
+			long long x = json_integer_value(v);
+
 			if (json_is_integer(v))
-				fr_buf_printf(&b, "%s%lld", c ? "," : "",
-					       (long long)json_integer_value(v));
+				fr_buf_printf(&b, "%s%lld", c ? "," : "", x);
 			else
 				fr_buf_printf(&b, "%s%s", c ? "," : "",
 					       json_string_value(v));

@@ -134,7 +134,8 @@ LANGUAGE sql STABLE SET TimeZone = 'Europe/Copenhagen' AS $$
                    AS n, c.every_days, r.started
         FROM running r
         CROSS JOIN fremdrift.cadence c
-        WHERE EXISTS (SELECT 1 FROM fremdrift.instruments i
+        WHERE r.started <= current_date  -- a course yet to start waits
+          AND EXISTS (SELECT 1 FROM fremdrift.instruments i
                       WHERE i.instrument = c.instrument)
     ), cur AS (
         SELECT x.course, x.instrument, x.respondent, x.n + 1 AS round,

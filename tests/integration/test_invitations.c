@@ -4,8 +4,9 @@
  * the same round while it is open, refusals that name the field, tokens
  * and roles, revocation, the due list's states (due, remind, overdue with
  * a fresh link; answered rounds and ended courses not listed) as JSON and
- * CSV, erasure, and the token itself nowhere but in the answers: not in
- * any table, not in the server's log; the database holds its hash.
+ * CSV, erasure and a CPR change, and the token itself nowhere but in the
+ * answers: not in any table, not in the server's log; the database holds
+ * its hash.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -66,12 +67,13 @@ static void day(int days, char out[11])
 
 static char *course_events(void)
 {
-	char today[11], ago40[11], ago100[11];
+	char today[11], ago40[11], ago100[11], soon[11];
 	char *s = malloc(4096);
 
 	day(0, today);
 	day(40, ago40);
 	day(100, ago100);
+	day(-5, soon);
 	snprintf(s, 4096,
 		 "{\"kind\":\"event\",\"id\":\"s1\",\"cpr\":\"" CPR1 "\","
 		 "\"course\":\"K-1\",\"at\":\"%s\",\"type\":\"course_started\","
@@ -84,8 +86,11 @@ static char *course_events(void)
 		 "\"department\":\"odense\",\"agreement\":\"sick_listed\"}\n"
 		 "{\"kind\":\"event\",\"id\":\"e3\",\"cpr\":\"" CPR3 "\","
 		 "\"course\":\"K-3\",\"at\":\"%s\",\"type\":\"course_ended\","
-		 "\"exit_status\":\"education\"}\n",
-		 today, ago40, ago100, today);
+		 "\"exit_status\":\"education\"}\n"
+		 "{\"kind\":\"event\",\"id\":\"s4\",\"cpr\":\"" CPR3 "\","
+		 "\"course\":\"K-4\",\"at\":\"%s\",\"type\":\"course_started\","
+		 "\"department\":\"odense\",\"agreement\":\"sick_listed\"}\n",
+		 today, ago40, ago100, today, soon);
 	return s;
 }
 
@@ -108,7 +113,7 @@ static int setup(void **state)
 	st = h_post_records(port, ingest_token, "application/x-ndjson", events,
 			    &resp);
 	free(events);
-	if (st != 200 || strstr(resp, "\"accepted\":4") == NULL) {
+	if (st != 200 || strstr(resp, "\"accepted\":5") == NULL) {
 		fprintf(stderr, "setup: %d %s\n", st, resp ? resp : "");
 		free(resp);
 		return -1;
@@ -245,8 +250,9 @@ static void test_refusals(void **state)
 	refused(dash_token, "POST", p,
 		"{\"course\":\"K-1\",\"respondent\":\"citizen\"}", 403,
 		"forbidden");
-	refused(NULL, "POST", p, "{\"course\":\"K-1\",\"respondent\":\"citizen\"}",
-		401, "unauthorized");
+	refused(NULL, "POST", p,
+		"{\"course\":\"K-1\",\"respondent\":\"citizen\"}", 401,
+		"unauthorized");
 	refused(NULL, "GET", "/api/v1/invitations/due", NULL, 401,
 		"unauthorized");
 	refused(dash_token, "GET", "/api/v1/invitations/due", NULL, 403,
@@ -380,8 +386,9 @@ static void test_due_states(void **state)
 	assert_int_equal(json_integer_value(json_object_get(row, "round")), 2);
 	day(12, opens);
 	assert_string_equal(str(row, "opens_on"), opens);
-	/* The ended course has no round to send. */
+	/* The ended course has no round to send, nor one yet to start. */
 	assert_null(due_row(due, "K-3", "citizen"));
+	assert_null(due_row(due, "K-4", "citizen"));
 	json_decref(due);
 
 	/* K-1's consultant link expired unanswered: overdue, a fresh link,
@@ -530,6 +537,34 @@ static void test_erase_deletes_invitations(void **state)
 	PQfinish(c);
 }
 
+static void test_cpr_change_moves_invitations(void **state)
+{
+	PGconn *c = h_db(site.db);
+	const char *k1 = h_course(site.key_path, "K-1");
+	struct h_result r, p;
+
+	(void)state;
+	p = h_cmd(env, "pseudonym", NULL, "150584-2213\n");
+	assert_int_equal(p.status, 0);
+	p.out[strcspn(p.out, "\n")] = '\0';
+	r = h_cmd(env, "cpr-change", NULL, CPR1 " 150584-2213\n");
+	assert_int_equal(r.status, 0);
+	h_result_free(&r);
+	/* K-1's links now belong to the new number's pseudonym (a response
+	 * made through them is stored under it), with its birth year. */
+	assert_int_equal(h_num(c, h_sql("SELECT count(*) FROM "
+					"fremdrift.invitations WHERE "
+					"course = '%s' AND (pseudonym <> "
+					"'\\x%s' OR birth_year <> 1984)",
+					k1, p.out)),
+			 0);
+	assert_true(h_num(c, h_sql("SELECT count(*) FROM fremdrift.invitations "
+				   "WHERE course = '%s'",
+				   k1)) > 0);
+	h_result_free(&p);
+	PQfinish(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -543,6 +578,7 @@ int main(void)
 		cmocka_unit_test(test_token_only_as_hash),
 		cmocka_unit_test(test_roles_cannot_read),
 		cmocka_unit_test(test_erase_deletes_invitations),
+		cmocka_unit_test(test_cpr_change_moves_invitations),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -77,16 +77,16 @@ static void test_token_from(void **state)
 	(void)state;
 	assert_int_equal(link_token_from("I2K5-wx1LcudwoU_ko33RU", t), 0);
 	assert_string_equal(t, "I2K5-wx1LcudwoU_ko33RU");
-	assert_int_equal(link_token_from("https://x.dk/l/I2K5-wx1LcudwoU_ko33RU",
-					 t),
-			 0);
+	assert_int_equal(
+		link_token_from("https://x.dk/l/I2K5-wx1LcudwoU_ko33RU", t), 0);
 	assert_string_equal(t, "I2K5-wx1LcudwoU_ko33RU");
 	assert_int_equal(
-		link_token_from("http://h:8080/l/I2K5-wx1LcudwoU_ko33RU/q/3", t),
+		link_token_from("http://h:80/l/I2K5-wx1LcudwoU_ko33RU/q/3", t),
 		0);
 	assert_string_equal(t, "I2K5-wx1LcudwoU_ko33RU");
 	/* Too short, too long, a character outside base64url. */
-	assert_int_equal(link_token_from("I2K5-wx1LcudwoU_ko33R", t), FR_EINVAL);
+	assert_int_equal(link_token_from("I2K5-wx1LcudwoU_ko33R", t),
+			 FR_EINVAL);
 	assert_int_equal(link_token_from("I2K5-wx1LcudwoU_ko33RUx", t),
 			 FR_EINVAL);
 	assert_int_equal(link_token_from("I2K5+wx1LcudwoU_ko33RU", t),

@@ -2,8 +2,11 @@
 #
 #   make                      build build/fremdrift
 #   make run                  set up the embedded database and serve
-#   make test                 unit and integration tests (real PostgreSQL)
+#   make test                 unit, integration and browser tests (real
+#                             PostgreSQL, Debian's Chromium)
+#   make browser              the browser tests alone (tests/browser)
 #   make bench                benchmarks, figures for docs/benchmarks.md
+#   make screenshots          docs/img/*.png, the phone pages
 #   make fuzz                 every libFuzzer target for a bounded time
 #   make SANITIZER=address    the same with ASan (or undefined for UBSan)
 #
@@ -43,9 +46,10 @@ LDLIBS_ALL = $(PKG_LIBS) -lhttp_parser -lcsv -lm -lpthread
 # their undefined symbols), so they stay easy to test and fuzz.
 PURE_SRC := $(wildcard common/*.c) \
 	anonymize/cpr.c anonymize/pseudonym.c anonymize/keyfile.c \
+	anonymize/link_token.c \
 	measure/instrument.c measure/stats.c measure/catalog.c \
 	ingest/json_scan.c ingest/record.c ingest/file_parse.c ingest/batch.c \
-	ingest/synth.c server/http_parse.c
+	ingest/synth.c server/http_parse.c server/page_render.c
 # Everything else that is not the command line: the database layer and
 # migrations, libpq on libuv, the server, refresh, extracts, rights.
 IO_SRC := $(filter-out $(PURE_SRC),$(wildcard db/*.c ingest/*.c \
@@ -57,12 +61,14 @@ DEFINITIONS := $(sort $(wildcard sql/current/*.sql))
 INSTRUMENTS := $(sort $(wildcard instruments/*.json))
 # The loaders every research extract ships (R, Python).
 LOADERS := $(sort $(wildcard anonymize/loaders/*))
+# The pages' stylesheet and script, served from memory by `serve`.
+WEB_ASSETS := web/app.css web/app.js
 GEN_SRC := $(BUILD)/gen/migrations.c $(BUILD)/gen/instruments.c \
-	$(BUILD)/gen/loaders.c
+	$(BUILD)/gen/loaders.c $(BUILD)/gen/web.c
 
 PURE_OBJ := $(PURE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/instruments.o
 IO_OBJ := $(IO_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o \
-	$(BUILD)/gen/loaders.o
+	$(BUILD)/gen/loaders.o $(BUILD)/gen/web.o
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 CORE_LIB := $(BUILD)/libfremdrift_pure.a
 INGEST_LIB := $(BUILD)/libfremdrift_io.a
@@ -82,7 +88,8 @@ BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
 
 .SECONDARY:
-.PHONY: all tests run test unit integration bench fuzz deps clean print-pure
+.PHONY: all tests run test unit integration browser bench screenshots fuzz \
+	deps clean print-pure
 all: $(BIN)
 
 tests: $(BIN) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN) $(FUZZ_REPLAY)
@@ -106,6 +113,11 @@ $(BUILD)/gen/instruments.c: $(INSTRUMENTS) scripts/embed-json.sh
 $(BUILD)/gen/loaders.c: $(LOADERS) scripts/embed-text.sh
 	@mkdir -p $(dir $@)
 	sh scripts/embed-text.sh $(LOADERS) > $@.tmp && mv $@.tmp $@
+
+# The pages' assets, compiled in with their content hashes.
+$(BUILD)/gen/web.c: $(WEB_ASSETS) scripts/embed-web.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed-web.sh $(WEB_ASSETS) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -145,6 +157,14 @@ $(BUILD)/tests/fuzz/%-replay: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(INGEST_LIB) $(CORE_LIB)
 	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
+# The browser tests' npm packages (package.json: playwright-core, axe-core),
+# exactly as package-lock.json pins them; again only when the lockfile
+# changes. No install scripts: Chromium is Debian's, never downloaded.
+NODE_STAMP := node_modules/.fremdrift-installed
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
 print-pure:
 	@echo $(PURE_SRC)
 
@@ -158,8 +178,13 @@ run:
 
 test:
 	@sh scripts/deps.sh test
-	@$(MAKE) --no-print-directory tests
+	@$(MAKE) --no-print-directory tests $(NODE_STAMP)
 	@sh scripts/test.sh $(BUILD)
+
+browser:
+	@sh scripts/deps.sh test
+	@$(MAKE) --no-print-directory $(BIN) $(NODE_STAMP)
+	@sh scripts/test.sh $(BUILD) browser
 
 unit: tests
 	@sh scripts/test.sh $(BUILD) unit
@@ -169,8 +194,13 @@ integration: tests
 
 bench:
 	@sh scripts/deps.sh bench
-	@$(MAKE) --no-print-directory tests
+	@$(MAKE) --no-print-directory tests $(NODE_STAMP)
 	@sh scripts/bench.sh $(BUILD)
+
+screenshots:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory $(BIN) $(NODE_STAMP)
+	@sh scripts/bench.sh $(BUILD) screenshots
 
 fuzz:
 	@sh scripts/deps.sh fuzz

@@ -30,6 +30,7 @@ int cmd_migrate_ids(int argc, char **argv, const struct fr_config *cfg);
 int cmd_keygen(int argc, char **argv, const struct fr_config *cfg);
 int cmd_key(int argc, char **argv, const struct fr_config *cfg);
 int cmd_pseudonym(int argc, char **argv, const struct fr_config *cfg);
+int cmd_invite(int argc, char **argv, const struct fr_config *cfg);
 int cmd_config(int argc, char **argv, const struct fr_config *cfg);
 
 /* 1 if argv holds -h or --help. */

@@ -25,6 +25,7 @@ int cmd_config(int argc, char **argv, const struct fr_config *cfg)
 	printf("FREMDRIFT_VAR=%s\n", cfg->var_dir);
 	printf("FREMDRIFT_KEY_FILE=%s\n", cfg->key_file);
 	printf("FREMDRIFT_HTTP=%s:%d\n", cfg->http_host, cfg->http_port);
+	printf("FREMDRIFT_PUBLIC_URL=%s\n", cfg->public_url);
 	printf("FREMDRIFT_HTTP_MAX_BODY=%zu\n", cfg->http_max_body);
 	printf("FREMDRIFT_HTTP_MAX_HEADER=%zu\n", cfg->http_max_header);
 	printf("FREMDRIFT_HTTP_IDLE_TIMEOUT=%ums\n", cfg->http_idle_timeout_ms);

@@ -40,6 +40,8 @@ static const struct command commands[] = {
 	{"erase", cmd_erase, "delete everything about citizens (CPR on stdin)"},
 	{"cpr-change", cmd_cpr_change,
 	 "move a citizen's history to a new CPR number"},
+	{"invite", cmd_invite,
+	 "links for citizens and consultants; the rounds due (CSV)"},
 	{"token", cmd_token, "create, list or revoke API tokens"},
 	{"synth", cmd_synth, "synthetic courses as NDJSON (demo, benchmarks)"},
 	{"config", cmd_config, "print the effective configuration"},

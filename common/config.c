@@ -194,6 +194,37 @@ static int dash_vars(struct fr_config *cfg,
 	return rc;
 }
 
+/* FREMDRIFT_PUBLIC_URL: where links point (docs/links.md); by default
+ * the server's own address, http://HOST:PORT. */
+static int public_url_var(struct fr_config *cfg,
+			  const char *(*get)(const char *name, void *data),
+			  void *data, struct fr_err *err)
+{
+	const char *v = get("FREMDRIFT_PUBLIC_URL", data);
+	struct fr_buf b;
+	size_t n;
+
+	if (v && *v) {
+		n = strcspn(v, " \t\r\n\"<>\\?#");
+		if ((strncmp(v, "http://", 7) != 0 &&
+		     strncmp(v, "https://", 8) != 0) ||
+		    v[n] != '\0' || n > 200 || strstr(v, "://")[3] == '\0')
+			return fr_err_set(
+				err, FR_ECONFIG, "FREMDRIFT_PUBLIC_URL",
+				"expected http(s)://host[:port][/path] without "
+				"query, at most 200 characters");
+		cfg->public_url = fr_xstrdup(v);
+		return 0;
+	}
+	fr_buf_init(&b, 512);
+	fr_buf_printf(&b, strchr(cfg->http_host, ':') ? "http://[%s]:%d"
+						       : "http://%s:%d",
+		      cfg->http_host, cfg->http_port);
+	cfg->public_url = b.data;
+	cfg->public_url_default = 1;
+	return 0;
+}
+
 int fr_config_load_from(struct fr_config *cfg,
 			const char *(*get)(const char *name, void *data),
 			void *data, struct fr_err *err)
@@ -281,6 +312,10 @@ int fr_config_load_from(struct fr_config *cfg,
 	if (rc != 0)
 		goto fail;
 
+	rc = public_url_var(cfg, get, data, err);
+	if (rc != 0)
+		goto fail;
+
 	v = get("FREMDRIFT_LOG_LEVEL", data);
 	if (v && *v && log_level_parse(v, &cfg->log_level) != 0) {
 		rc = fr_err_set(err, FR_ECONFIG, "FREMDRIFT_LOG_LEVEL",
@@ -300,5 +335,6 @@ void fr_config_free(struct fr_config *cfg)
 	free(cfg->var_dir);
 	free(cfg->key_file);
 	free(cfg->http_host);
+	free(cfg->public_url);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -891,11 +891,16 @@ static int read_cpr(struct build *b)
 	r->birth_year = cpr.birth.year;
 	r->sex = cpr.sex;
 	if (r->kind == REC_RESPONSE)
-		instr_score(r->instr, r->answers, r->scores, r->score_present);
+		rec_score(r);
 	rc = 0;
 out:
 	cpr_wipe(&cpr);
 	return rc;
+}
+
+void rec_score(struct record *r)
+{
+	instr_score(r->instr, r->answers, r->scores, r->score_present);
 }
 
 int rec_build(struct record *r, const struct rec_ctx *ctx,

@@ -1,7 +1,10 @@
 #!/bin/sh
 # `make bench`: the figures in docs/benchmarks.md. Never run by `make test`
 # (speed is not asserted; machines differ).
-#   scripts/bench.sh BUILD [pseudonym|all]
+#   scripts/bench.sh BUILD [pseudonym|pageweight|screenshots|ingest|http|rss|measure|all]
+# pageweight: the first question's page in Chromium under slow 3G
+# (tests/browser/pageweight.mjs); screenshots: docs/img/*.png
+# (tests/browser/screenshots.mjs, also `make screenshots`).
 set -eu
 build=$(cd "${1:?usage: bench.sh BUILD}" && pwd)
 what=${2:-all}
@@ -34,7 +37,11 @@ if [ "$what" = all ] || [ "$what" = pseudonym ]; then
 	echo "fremdrift pseudonym: $lines lines in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}') s = $(rate "$lines" "$t0" "$t1") lines/s (stdin to stdout, one core)"
 fi
 
-if [ "$what" = all ] || [ "$what" = ingest ] || [ "$what" = http ] || [ "$what" = rss ] || [ "$what" = measure ]; then
+case "$what" in
+all | ingest | http | rss | measure | pageweight | screenshots) cluster=1 ;;
+*) cluster=0 ;;
+esac
+if [ "$cluster" = 1 ]; then
 	pgdir="$work/pg"
 	sh "$here/scripts/pg.sh" init "$pgdir"
 	sh "$here/scripts/pg.sh" start "$pgdir"
@@ -44,6 +51,24 @@ if [ "$what" = all ] || [ "$what" = ingest ] || [ "$what" = http ] || [ "$what" 
 	[ -f "$FREMDRIFT_KEY_FILE" ] || "$bin" keygen --out "$FREMDRIFT_KEY_FILE" >/dev/null 2>&1
 	"$bin" migrate >/dev/null 2>&1
 	psql_() { psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" "$@"; }
+fi
+
+# The browser scripts make their own database in this cluster and serve
+# it (tests/browser/lib/site.mjs).
+browser_env() {
+	FREMDRIFT_TEST_PGDIR=$pgdir FREMDRIFT_BIN=$bin FREMDRIFT_TEST_TMP=$work "$@"
+}
+
+if [ "$what" = all ] || [ "$what" = pageweight ]; then
+	echo
+	echo "## page weight and slow 3G (issue 15)"
+	browser_env node "$here/tests/browser/pageweight.mjs"
+fi
+
+if [ "$what" = all ] || [ "$what" = screenshots ]; then
+	echo
+	echo "## screenshots of the phone pages"
+	browser_env node "$here/tests/browser/screenshots.mjs"
 fi
 
 if [ "$what" = all ] || [ "$what" = ingest ]; then

@@ -15,13 +15,25 @@ what=${1:-build}
 pkgs="gcc libc6-dev binutils make pkg-config util-linux libuv1-dev libpq-dev
 libssl-dev libjansson-dev libhttp-parser-dev libcsv-dev libcmocka-dev
 postgresql-15 postgresql-client-15 openssl"
+browser="chromium fonts-dejavu-core"
+# Node and npm run the browser tests. Debian's nodejs (18) and npm when
+# there are none: a machine with Node from elsewhere (nodesource's nodejs
+# carries its own npm, which Debian's npm package would conflict with)
+# keeps its own.
+command -v node >/dev/null 2>&1 || browser="$browser nodejs"
+command -v npm >/dev/null 2>&1 || browser="$browser npm"
 case "$what" in
 build|run) ;;
 # pmccabe: scripts/complexity.sh, the complexity check of `make test`.
 # python3-pandas: test_extract runs the Python loader every extract ships
 # (R's, r-base-core, is run when present but not installed: it is large).
-test) pkgs="$pkgs pmccabe python3-pandas" ;;
-bench) pkgs="$pkgs wrk curl time" ;;
+# chromium, fonts-dejavu-core: the browser tests (tests/browser) drive
+# Debian's Chromium; minbase has no font at all, and without one Chromium
+# draws no text (fontconfig-config would pick this one too). The npm
+# packages (package.json) are installed by `make` with `npm ci`.
+test) pkgs="$pkgs pmccabe python3-pandas $browser" ;;
+# The page weight, slow-3G load time and screenshots run the same browser.
+bench) pkgs="$pkgs wrk curl time $browser" ;;
 fuzz) pkgs="$pkgs clang-14 libclang-rt-14-dev" ;;
 *) echo "usage: $0 build|run|test|bench|fuzz" >&2; exit 2 ;;
 esac

@@ -38,7 +38,15 @@ if [ "${FREMDRIFT_DEMO:-1}" != 0 ] && [ ! -f "$var/demo-loaded" ]; then
 	echo "loading demo data (synthetic citizens; FREMDRIFT_DEMO=0 skips this)" >&2
 	"$bin" synth --citizens "${FREMDRIFT_DEMO_CITIZENS:-2000}" --seed 1 >"$var/demo.ndjson"
 	"$bin" ingest --source synth "$var/demo.ndjson" && touch "$var/demo-loaded"
-	rm -f "$var/demo.ndjson"
+	# One course that is still running, for the demo's links (issue 15):
+	# the database holds course keys only as pseudonyms, so the key is
+	# kept here.
+	grep '"type":"course_started"' "$var/demo.ndjson" |
+		sed 's/.*"course":"\([^"]*\)".*/\1/' | sort -u >"$var/started.tmp"
+	grep '"type":"course_ended"' "$var/demo.ndjson" |
+		sed 's/.*"course":"\([^"]*\)".*/\1/' | sort -u >"$var/ended.tmp"
+	comm -23 "$var/started.tmp" "$var/ended.tmp" | head -n 1 >"$var/demo-course"
+	rm -f "$var/demo.ndjson" "$var/started.tmp" "$var/ended.tmp"
 fi
 # Progression, reliability and course facts for the dashboards.
 "$bin" measure refresh >/dev/null 2>&1 || echo "measure refresh failed" >&2
@@ -59,5 +67,18 @@ fi
 if [ -f "$var/ingest.token" ]; then
 	echo "an ingest token for trying the API is in $var/ingest.token:" >&2
 	echo "  curl -H \"Authorization: Bearer \$(cat $var/ingest.token)\" -H 'Content-Type: application/x-ndjson' --data-binary @records.ndjson http://${FREMDRIFT_HTTP:-127.0.0.1:8080}/api/v1/records" >&2
+fi
+# A citizen's and a consultant's link for a running demo course, as a
+# case system would get them from POST /api/v1/invitations.
+if [ -s "$var/demo-course" ]; then
+	course=$(cat "$var/demo-course")
+	citizen=$("$bin" invite --course "$course" --respondent citizen) || citizen=""
+	consultant=$("$bin" invite --course "$course" --respondent consultant) || consultant=""
+	if [ -n "$citizen" ] && [ -n "$consultant" ]; then
+		echo "links for the running demo course $course (fremdrift invite):"
+		echo "  citizen:    $citizen"
+		echo "  consultant: $consultant"
+		echo "  the rounds due: $bin invite --due"
+	fi
 fi
 "$bin" serve

@@ -1,13 +1,16 @@
 #!/bin/sh
 # `make test`: every unit test, then every integration test against a
-# throwaway PostgreSQL cluster in a temporary folder (Unix socket only).
-# Prints each cmocka summary and a final "N passed, N failed" line; exits
-# non-zero if anything failed.
-#   scripts/test.sh BUILD [unit|integration|all]
+# throwaway PostgreSQL cluster in a temporary folder (Unix socket only),
+# then the browser tests (tests/browser: Chromium on the pages of a real
+# `fremdrift serve`, against the same cluster).
+# Prints each cmocka summary (the browser tests' TAP) and a final
+# "N passed, N failed" line; exits non-zero if anything failed.
+#   scripts/test.sh BUILD [unit|integration|browser|all]
 # FREMDRIFT_TEST_ONLY=PATTERN runs only the suites whose file name matches
-# the shell pattern (for example 'test_extract*'), while working on one.
+# the shell pattern (for example 'test_extract*' or 'axe*'), while working
+# on one.
 set -u
-build=${1:?usage: test.sh BUILD [unit|integration|all]}
+build=${1:?usage: test.sh BUILD [unit|integration|browser|all]}
 what=${2:-all}
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "$build" && pwd)
@@ -65,7 +68,36 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
 	done
 fi
 
-if [ "$what" = all ] || [ "$what" = integration ]; then
+# One browser test file (node:test, TAP out): its "# pass N" and
+# "# fail N" lines are the counts.
+run_browser() {
+	file=$1
+	case "$(basename "$file")" in
+	${FREMDRIFT_TEST_ONLY:-*}) ;;
+	*) return 0 ;;
+	esac
+	echo "== browser/$(basename "$file" .test.mjs)"
+	node --test --test-reporter=tap "$file" >"$log" 2>&1
+	rc=$?
+	# The TAP without its YAML noise on success; all of it on failure.
+	if [ "$rc" -eq 0 ]; then
+		grep -E '^(ok|not ok|# (pass|fail))' "$log"
+	else
+		cat "$log"
+	fi
+	p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -n 1)
+	f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -n 1)
+	p=${p:-0}
+	f=${f:-0}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "!! browser/$(basename "$file") exited with $rc"
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+if [ "$what" = all ] || [ "$what" = integration ] || [ "$what" = browser ]; then
 	pgdir=$(mktemp -d /tmp/fremdrift-pg.XXXXXX)
 	scratch=$(mktemp -d /tmp/fremdrift-test.XXXXXX)
 	cleanup() {
@@ -81,9 +113,16 @@ if [ "$what" = all ] || [ "$what" = integration ]; then
 		export FREMDRIFT_SCRIPTS="$here/scripts"
 		export FREMDRIFT_TEST_TMP="$scratch"
 		export DATABASE_URL="host=$pgdir user=fremdrift dbname=fremdrift"
-		for t in "$build"/tests/integration/test_*; do
-			[ -x "$t" ] && case "$t" in *.o|*.d) continue ;; esac && run_suite "$t"
-		done
+		if [ "$what" != browser ]; then
+			for t in "$build"/tests/integration/test_*; do
+				[ -x "$t" ] && case "$t" in *.o|*.d) continue ;; esac && run_suite "$t"
+			done
+		fi
+		if [ "$what" != integration ]; then
+			for t in "$here"/tests/browser/*.test.mjs; do
+				run_browser "$t"
+			done
+		fi
 	else
 		echo "!! could not start the test PostgreSQL cluster"
 		failed=$((failed + 1))

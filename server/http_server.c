@@ -558,15 +558,22 @@ int http_respond(struct http_req *r, int status, const char *content_type,
 		return 0;
 	}
 	fr_buf_init(&out, len + 4096);
+	/* no-store unless the handler says how long to keep the answer (the
+	 * pages' stylesheet and script are cached for a year). */
 	rc = fr_buf_printf(&out,
 			   "HTTP/1.1 %d %s\r\n"
 			   "Content-Length: %zu\r\n"
-			   "Cache-Control: no-store\r\n"
+			   "%s"
 			   "X-Content-Type-Options: nosniff\r\n"
 			   "%s%s%s"
 			   "%s"
 			   "%s\r\n",
 			   status, http_status_text(status), len,
+			   extra_headers &&
+					   strstr(extra_headers,
+						  "Cache-Control:") != NULL
+				   ? ""
+				   : "Cache-Control: no-store\r\n",
 			   content_type ? "Content-Type: " : "",
 			   content_type ? content_type : "",
 			   content_type ? "\r\n" : "",
@@ -656,6 +663,13 @@ int http_server_start(uv_loop_t *loop, const struct http_server_opts *opts,
 }
 
 int http_server_port(const struct http_server *s) { return s->port; }
+
+void http_req_peer(const struct http_req *r, unsigned char addr[16])
+{
+	const struct http_conn *c = r->conn;
+
+	memcpy(addr, c->addr, 16);
+}
 
 static void listener_closed(uv_handle_t *h)
 {

@@ -34,9 +34,19 @@
 
 enum take_stage { TAKE_CHECK, TAKE_ADD };
 
+/*
+ * One request to store records: an HTTP request (req), or records the
+ * server built itself (rapi_store: recs, answered through cb instead of an
+ * HTTP reply). Both go through the same batches, COPY and exactly-once
+ * rule, and are answered after their batch's commit.
+ */
 struct rreq {
 	struct records_api *api;
-	struct http_req *req;
+	struct http_req *req;    /* NULL for rapi_store */
+	struct record *recs;     /* rapi_store: the records (owned) */
+	int nrecs;
+	rapi_store_cb cb;
+	void *cbdata;
 	char source[REC_SOURCE_MAX + 1];
 	int accepted, duplicates, rows;
 	json_t *rejected;
@@ -150,15 +160,40 @@ static void give_back_memory(void)
 #endif
 }
 
+/* The answer to a rapi_store request: the first rejection, if any, says
+ * why it failed. */
+static void answer_cb(struct rreq *r)
+{
+	json_t *first = json_array_get(r->rejected, 0);
+	char why[160];
+	int rc = 0;
+
+	why[0] = '\0';
+	if (first) {
+		snprintf(why, sizeof(why), "%s: %s",
+			 json_string_value(json_object_get(first, "field")),
+			 json_string_value(json_object_get(first, "reason")));
+		rc = FR_EINVAL;
+	}
+	r->cb(rc, r->accepted, r->duplicates, rc ? why : NULL, r->cbdata);
+	json_decref(r->rejected);
+	free(r->recs);
+	free(r);
+}
+
 static void answer(struct rreq *r)
 {
-	json_t *o = json_pack("{s:i, s:i, s:O}", "accepted", r->accepted,
-			      "duplicates", r->duplicates, "rejected",
-			      r->rejected);
-	char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-
+	json_t *o;
+	char *text;
 	int big = r->big;
 
+	if (r->cb) {
+		answer_cb(r);
+		return;
+	}
+	o = json_pack("{s:i, s:i, s:O}", "accepted", r->accepted, "duplicates",
+		      r->duplicates, "rejected", r->rejected);
+	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	http_respond(r->req, 200, "application/json", NULL, text, strlen(text));
 	free(text);
 	json_decref(o);
@@ -173,6 +208,15 @@ static void fail_req(struct rreq *r, int status, const char *code,
 {
 	int big = r->big;
 
+	if (r->cb) {
+		(void)status;
+		(void)code;
+		r->cb(FR_EDB, 0, 0, msg, r->cbdata);
+		json_decref(r->rejected);
+		free(r->recs);
+		free(r);
+		return;
+	}
 	http_respond_error(r->req, status, code, msg);
 	json_decref(r->rejected);
 	free(r);
@@ -333,6 +377,15 @@ static struct rreq *dequeue(struct rreq **head, struct rreq **tail)
 	return r;
 }
 
+/* Takes the records of a rapi_store request into the filling side. */
+static void add_built(struct records_api *api, struct rreq *r)
+{
+	struct side *side = &api->sides[api->filling];
+
+	for (int i = 0; i < r->nrecs; i++)
+		add_record(r, side, r->owner, i, 0, &r->recs[i], NULL);
+}
+
 static int add_some(struct records_api *api, struct rreq *r, long max)
 {
 	return r->ndjson ? add_ndjson(api, r, max) : add_json(api, r, max);
@@ -355,6 +408,13 @@ static void taken(struct records_api *api, struct rreq *r)
 {
 	struct side *side = &api->sides[api->filling];
 
+	/* A rapi_store request whose records are all duplicates of rows
+	 * already in this batch waits for the batch's commit all the same:
+	 * its caller acts on the records being stored. */
+	if (r->rows == 0 && r->cb && batch_count(&side->batch) > 0) {
+		push_req(side, r);
+		return;
+	}
 	if (r->rows == 0) {
 		if (r->big && r->owner == side->nreqs - 1)
 			side->nreqs--;
@@ -428,6 +488,12 @@ static void on_idle(uv_idle_t *h)
  * iteration when it is big. */
 static void take(struct records_api *api, struct rreq *r)
 {
+	if (r->recs) {
+		r->owner = api->sides[api->filling].nreqs;
+		add_built(api, r);
+		taken(api, r);
+		return;
+	}
 	r->body = http_req_body(r->req, &r->len);
 	r->ndjson = is_type(http_req_header(r->req, "content-type"),
 			    "application/x-ndjson");
@@ -615,6 +681,29 @@ int rapi_check_headers(struct records_api *api, struct http_req *req,
 		return 503;
 	}
 	return HTTP_HEADERS_LATER;
+}
+
+int rapi_store(struct records_api *api, const struct record *recs, int n,
+	       const char *source, rapi_store_cb cb, void *data)
+{
+	struct rreq *r;
+
+	if (!pgc_is_up(api->pg) || !api->env->ready)
+		return FR_EDB;
+	r = fr_xcalloc(1, sizeof(*r));
+	r->api = api;
+	r->cb = cb;
+	r->cbdata = data;
+	r->rejected = json_array();
+	r->recs = fr_xmalloc((size_t)(n > 0 ? n : 1) * sizeof(*recs));
+	memcpy(r->recs, recs, (size_t)n * sizeof(*recs));
+	r->nrecs = n;
+	snprintf(r->source, sizeof(r->source), "%s", source);
+	if (api->wait_head || side_full(&api->sides[api->filling]))
+		enqueue(&api->wait_head, &api->wait_tail, r);
+	else
+		take(api, r);
+	return 0;
 }
 
 void rapi_handle(struct records_api *api, struct http_req *req)

@@ -10,6 +10,8 @@
 #include "fremdrift/buf.h"
 #include "fremdrift/dapi.h"
 #include "fremdrift/http_server.h"
+#include "fremdrift/links.h"
+#include "fremdrift/pages.h"
 #include "fremdrift/env.h"
 #include "fremdrift/log.h"
 #include "fremdrift/pg_conn.h"
@@ -27,6 +29,8 @@ struct serve {
 	struct ing_env env;
 	struct auth *auth;
 	struct records_api *api;
+	struct links *links;
+	struct pages *pages; /* the citizen's and consultant's pages */
 	struct pgc *pg;      /* ingest, tokens, health */
 	struct pgc *pg_dash; /* dashboard queries, which may take seconds */
 	struct http_server *http;
@@ -144,9 +148,18 @@ static void on_request(struct http_req *req, void *data)
 		rapi_handle(s->api, req);
 		return;
 	}
+	if (strncmp(path, "/api/v1/invitations", 19) == 0 &&
+	    (path[19] == '\0' || path[19] == '/')) {
+		links_handle_api(s->links, req);
+		return;
+	}
 	if (strncmp(path, "/api/v1/dashboard", 17) == 0 &&
 	    (path[17] == '\0' || path[17] == '/')) {
 		dapi_handle(s->auth, s->pg_dash, 30000, req);
+		return;
+	}
+	if (s->pages && pages_owns(path)) {
+		pages_handle(s->pages, req);
 		return;
 	}
 	http_respond_error(req, 404, "not_found", "no such resource");
@@ -204,6 +217,12 @@ static void http_closed(void *data)
 
 	s->http = NULL;
 	/* Answers are all out: now the database connection may go. */
+	pages_free(s->pages);
+	s->pages = NULL;
+	if (s->links) {
+		links_close(s->links);
+		s->links = NULL;
+	}
 	if (s->api) {
 		rapi_close(s->api);
 		s->api = NULL;
@@ -235,6 +254,35 @@ static void stop(struct serve *s, const char *why)
 static void on_signal(uv_signal_t *h, int signum)
 {
 	stop(h->data, signum == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+/* The links object, once the port is known: by default links point to
+ * the server's own address (FREMDRIFT_PUBLIC_URL). */
+static int start_links(struct serve *s)
+{
+	struct fr_err err;
+	char url[300];
+
+	if (s->cfg->public_url_default)
+		snprintf(url, sizeof(url),
+			 strchr(s->cfg->http_host, ':') ? "http://[%s]:%d"
+							: "http://%s:%d",
+			 s->cfg->http_host, http_server_port(s->http));
+	else
+		snprintf(url, sizeof(url), "%s", s->cfg->public_url);
+	s->links = links_new(s->loop, s->pg, &s->env, s->api, s->auth, url);
+	if (s->links == NULL) {
+		log_error("serve", "FREMDRIFT_PUBLIC_URL is not a URL");
+		return -1;
+	}
+	/* The pages' own queries (progress, sub-goal names) are small and
+	 * indexed: they share the links' connection. */
+	s->pages = pages_new(s->links, s->pg, &err);
+	if (s->pages == NULL) {
+		log_error("serve", "%s", err.msg);
+		return -1;
+	}
+	return 0;
 }
 
 int serve_run(const struct fr_config *cfg)
@@ -305,6 +353,10 @@ int serve_run(const struct fr_config *cfg)
 	s.sigint.data = s.sigterm.data = s.grace.data = &s;
 	uv_signal_start(&s.sigint, on_signal, SIGINT);
 	uv_signal_start(&s.sigterm, on_signal, SIGTERM);
+	if (start_links(&s) != 0) {
+		stop(&s, "bad FREMDRIFT_PUBLIC_URL");
+		s.exit_code = FR_EXIT_FATAL;
+	}
 
 	log_info("serve", "listening on http://%s:%d/", cfg->http_host,
 		 http_server_port(s.http));

@@ -20,6 +20,10 @@ struct fr_config {
 	char *key_file;       /* FREMDRIFT_KEY_FILE */
 	char *http_host;      /* from FREMDRIFT_HTTP, host part */
 	int http_port;        /* from FREMDRIFT_HTTP, port part */
+	/* FREMDRIFT_PUBLIC_URL: where links point; by default
+	 * http://<http_host>:<http_port> (public_url_default = 1). */
+	char *public_url;
+	int public_url_default;
 	size_t http_max_body;         /* FREMDRIFT_HTTP_MAX_BODY */
 	size_t http_max_header;       /* FREMDRIFT_HTTP_MAX_HEADER */
 	unsigned http_idle_timeout_ms;    /* FREMDRIFT_HTTP_IDLE_TIMEOUT */

@@ -92,6 +92,10 @@ const char *http_req_query(const struct http_req *r);  /* after '?', or "" */
 const char *http_req_header(const struct http_req *r, const char *name);
 const char *http_req_body(const struct http_req *r, size_t *len);
 
+/* The client's address as 16 bytes (an IPv4 address in the first 4, the
+ * rest zero), as the per-client connection cap counts it. */
+void http_req_peer(const struct http_req *r, unsigned char addr[16]);
+
 /*
  * The answer to an on_headers call that returned HTTP_HEADERS_LATER: 0 to
  * read the body on, or an HTTP status (with code and message, static

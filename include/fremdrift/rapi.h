@@ -26,6 +26,7 @@
 #include "fremdrift/http_server.h"
 #include "fremdrift/env.h"
 #include "fremdrift/pg_conn.h"
+#include "fremdrift/record.h"
 
 struct records_api;
 
@@ -52,6 +53,31 @@ void rapi_handle(struct records_api *api, struct http_req *req);
  */
 int rapi_check_headers(struct records_api *api, struct http_req *req,
 		       const char **code, const char **message);
+
+/*
+ * Called once with the outcome of rapi_store, after the transaction that
+ * holds the records has committed (or failed): rc 0 with stored (new
+ * rows) and duplicates (rows the database already held, or twice in
+ * recs); FR_EINVAL when a record was refused (why names its field and
+ * reason; nothing of recs was stored); FR_EDB when the database failed or
+ * is unreachable (why says so). why is borrowed for the call.
+ */
+typedef void (*rapi_store_cb)(int rc, int stored, int duplicates,
+			      const char *why, void *data);
+
+/*
+ * Stores n records the server built itself (recs borrowed for the call:
+ * copied into the batch at once) in source, through the same group-commit
+ * batches, COPY and exactly-once rule as POST /api/v1/records. Each
+ * record's source must be source (a record naming another is refused).
+ * cb is called exactly once, normally after the batch's commit; it may be
+ * called before rapi_store returns when nothing of recs is to be written
+ * (a record refused). Returns 0, or FR_EDB when the database is not ready
+ * (cb is then never called). Loop thread, from a loop callback: the batch
+ * is written in the iteration's check phase, as for HTTP requests.
+ */
+int rapi_store(struct records_api *api, const struct record *recs, int n,
+	       const char *source, rapi_store_cb cb, void *data);
 
 /* Call when the database connection comes back (replays a lost batch). */
 void rapi_connection_up(struct records_api *api);

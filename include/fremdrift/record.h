@@ -131,6 +131,14 @@ int rec_build(struct record *out, const struct rec_ctx *ctx,
 	      const struct rec_field *fields, int n, struct fr_err *err);
 
 /*
+ * Computes a response's dimension scores from its answers (r->instr and
+ * r->answers set), as rec_build does for every response it builds: a
+ * record the server makes itself (a link's response, server/links.c) is
+ * scored through here, so it is scored exactly as one that came in.
+ */
+void rec_score(struct record *r);
+
+/*
  * Parses one NDJSON line (or JSON array element text) of len bytes into
  * out. Unreadable JSON is FR_EPARSE with the column in err.
  */

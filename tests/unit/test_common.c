@@ -132,6 +132,8 @@ static void test_config_defaults(void **state)
 	assert_non_null(strstr(cfg.key_file, "/var/fremdrift.key"));
 	assert_string_equal(cfg.http_host, "127.0.0.1");
 	assert_int_equal(cfg.http_port, 8080);
+	assert_string_equal(cfg.public_url, "http://127.0.0.1:8080");
+	assert_true(cfg.public_url_default);
 	assert_int_equal(cfg.log_level, LOG_INFO);
 	fr_config_free(&cfg);
 }
@@ -144,6 +146,7 @@ static void test_config_values(void **state)
 			   {"FREMDRIFT_HTTP_IDLE_TIMEOUT", "500ms"},
 			   {"FREMDRIFT_LOG_LEVEL", "debug"},
 			   {"FREMDRIFT_KEY_FILE", "/etc/fremdrift/key"},
+			   {"FREMDRIFT_PUBLIC_URL", "https://f.example.dk/app"},
 			   {NULL, NULL}};
 	struct fr_config cfg;
 	struct fr_err err;
@@ -158,6 +161,8 @@ static void test_config_values(void **state)
 	assert_int_equal(cfg.http_idle_timeout_ms, 500);
 	assert_int_equal(cfg.log_level, LOG_DEBUG);
 	assert_string_equal(cfg.key_file, "/etc/fremdrift/key");
+	assert_string_equal(cfg.public_url, "https://f.example.dk/app");
+	assert_false(cfg.public_url_default);
 	fr_config_free(&cfg);
 }
 
@@ -170,6 +175,10 @@ static void test_config_rejects(void **state)
 		{{"FREMDRIFT_HTTP_IDLE_TIMEOUT", "soon"}, {NULL, NULL}},
 		{{"FREMDRIFT_HTTP_MAX_CONNECTIONS", "0"}, {NULL, NULL}},
 		{{"FREMDRIFT_LOG_LEVEL", "loud"}, {NULL, NULL}},
+		{{"FREMDRIFT_PUBLIC_URL", "fremdrift.example.dk"}, {NULL, NULL}},
+		{{"FREMDRIFT_PUBLIC_URL", "https://"}, {NULL, NULL}},
+		{{"FREMDRIFT_PUBLIC_URL", "https://x.dk/?a=1"}, {NULL, NULL}},
+		{{"FREMDRIFT_PUBLIC_URL", "https://x.dk/a b"}, {NULL, NULL}},
 	};
 	struct fr_config cfg;
 	struct fr_err err;

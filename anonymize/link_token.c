@@ -109,9 +109,9 @@ int link_url(const char *public_url, const char *token, char *out,
 /* The SQL functions are sql/current/95_invitations.sql's. */
 const char link_sql_get[] =
 	"SELECT * FROM fremdrift.invitation_get($1, $2, $3::\"char\", "
-	"decode($4, 'hex'), decode($5, 'hex'))";
+	"decode($4, 'hex'), decode($5, 'hex'), $6)";
 
-const char link_sql_due[] = "SELECT * FROM fremdrift.invitations_due()";
+const char link_sql_due[] = "SELECT * FROM fremdrift.invitations_due($1)";
 
 const char link_sql_issue[] =
 	"SELECT g.* FROM unnest($1::text[], $2::text[], $3::text[], "
@@ -120,5 +120,6 @@ const char link_sql_issue[] =
 	"decode(u.n, 'hex'), decode(u.h, 'hex')) g ORDER BY u.k";
 
 const char link_sql_revoke[] =
-	"UPDATE fremdrift.invitations SET revoked_at = now() "
-	"WHERE token_hash = decode($1, 'hex') AND revoked_at IS NULL";
+	"UPDATE fremdrift.invitations SET revoked_at = now(), draft = '{}' "
+	"WHERE token_hash = decode($1, 'hex') AND revoked_at IS NULL "
+	"AND answered_at IS NULL";

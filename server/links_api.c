@@ -24,6 +24,8 @@ struct areq {
 	enum route route;
 	int csv;
 	PGresult *due; /* the due list's rows, while links are issued */
+	/* The token's source: it reaches only the courses it started. */
+	char source[REC_SOURCE_MAX + 1];
 };
 
 static const char need_token[] = "a valid ingest token is required "
@@ -160,7 +162,7 @@ static void create(struct areq *a, json_t *body)
 	struct links *l = a->links;
 	char course[PSEUD_HEX_LEN + 1], resp[2] = {0, 0};
 	char nonce[2 * LINK_NONCE_LEN + 1], hash[2 * LINK_HASH_LEN + 1];
-	const char *key, *instrument, *params[5];
+	const char *key, *instrument, *params[6];
 
 	if (read_create(a, body, &key, &resp[0], &instrument) != 0)
 		goto fail;
@@ -176,7 +178,8 @@ static void create(struct areq *a, json_t *body)
 	params[2] = resp;
 	params[3] = nonce;
 	params[4] = hash;
-	if (pgc_query(l->pg, link_sql_get, 5, params, LINKS__DB_TIMEOUT_MS,
+	params[5] = a->source;
+	if (pgc_query(l->pg, link_sql_get, 6, params, LINKS__DB_TIMEOUT_MS,
 		      on_created, a) == 0)
 		return;
 	unavailable(a->req);
@@ -309,6 +312,7 @@ static void on_due(struct pgc *c, PGresult *res, const char *error,
 static void due(struct areq *a)
 {
 	const char *q = http_req_query(a->req);
+	const char *src[1] = {a->source};
 
 	a->csv = strcmp(q, "format=csv") == 0;
 	if (*q && !a->csv && strcmp(q, "format=json") != 0) {
@@ -316,7 +320,7 @@ static void due(struct areq *a)
 		finish(a);
 		return;
 	}
-	if (pgc_query(a->links->pg, link_sql_due, 0, NULL, LINKS__DB_TIMEOUT_MS,
+	if (pgc_query(a->links->pg, link_sql_due, 1, src, LINKS__DB_TIMEOUT_MS,
 		      on_due, a) != 0) {
 		unavailable(a->req);
 		finish(a);
@@ -357,7 +361,6 @@ static void after_auth(const char *source, const char *role, void *data)
 {
 	struct areq *a = data;
 
-	(void)source;
 	if (role == NULL) {
 		http_respond_error(a->req, 401, "unauthorized", need_token);
 		finish(a);
@@ -365,8 +368,10 @@ static void after_auth(const char *source, const char *role, void *data)
 		http_respond_error(a->req, 403, "forbidden",
 				   "this token may not make links");
 		finish(a);
-	} else
+	} else {
+		snprintf(a->source, sizeof(a->source), "%s", source);
 		run(a);
+	}
 }
 
 /* The route of path and method, or -1 answered (404, 405). */

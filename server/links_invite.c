@@ -36,8 +36,9 @@ static int print_link(PGconn *conn, struct pseud_ctx *pseud,
 	char course[PSEUD_HEX_LEN + 1], resp[2] = {o->respondent, 0};
 	char nonce[2 * LINK_NONCE_LEN + 1], hash[2 * LINK_HASH_LEN + 1];
 	char url[LINKS_URL_MAX];
-	const char *params[5] = {course, o->instrument ? o->instrument : "",
-				 resp, nonce, hash};
+	/* The operator's command: any source's course (NULL). */
+	const char *params[6] = {course, o->instrument ? o->instrument : "",
+				 resp, nonce, hash, NULL};
 	const char *status;
 	PGresult *res;
 	int rc = FR_EXIT_FATAL;
@@ -49,7 +50,7 @@ static int print_link(PGconn *conn, struct pseud_ctx *pseud,
 				"made (crypto)\n");
 		return FR_EXIT_FATAL;
 	}
-	if ((res = query(conn, link_sql_get, 5, params, PGRES_TUPLES_OK)) ==
+	if ((res = query(conn, link_sql_get, 6, params, PGRES_TUPLES_OK)) ==
 	    NULL)
 		return FR_EXIT_FATAL;
 	status = PQgetvalue(res, 0, 0);
@@ -76,12 +77,14 @@ static int print_due(PGconn *conn, struct pseud_ctx *pseud,
 {
 	PGresult *due, *issued = NULL;
 	char *params[5], *csv;
+	const char *every[1] = {NULL}; /* every source's courses */
 	json_t *rows;
 	int n;
 
 	if (db_exec(conn, WHO, "BEGIN") != 0)
 		return FR_EXIT_FATAL;
-	if ((due = query(conn, link_sql_due, 0, NULL, PGRES_TUPLES_OK)) == NULL)
+	if ((due = query(conn, link_sql_due, 1, every, PGRES_TUPLES_OK)) ==
+	    NULL)
 		return FR_EXIT_FATAL;
 	n = links_due_need(due, pseud, params);
 	if (n > 0)

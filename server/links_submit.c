@@ -18,8 +18,9 @@
 #include <time.h>
 
 #define LINK_SOURCE "link"
-/* A response, a job chance and two events for each goal. */
-#define MAX_RECORDS (2 + 2 * 32)
+/* The response, the job chance, and a goal_set and goal_rated per goal:
+ * room for more goals than the catalogue or the pages allow (40). */
+#define MAX_RECORDS (2 + 2 * 64)
 
 /* Now as RFC 3339 in UTC, to the second. */
 static void now_utc(char out[REC_TIME_MAX + 1])

@@ -37,7 +37,8 @@ extern const int pages__nassets;
 /* docs/links.md, "Headers on every page". */
 #define SECURITY_HEADERS                                                     \
 	"Content-Security-Policy: default-src 'none'; script-src 'self'; "   \
-	"style-src 'self'; img-src 'self'; form-action 'self'; "             \
+	"style-src 'self'; img-src 'self'; connect-src 'self'; "             \
+	"form-action 'self'; "                                               \
 	"frame-ancestors 'none'; base-uri 'none'\r\n"                        \
 	"Referrer-Policy: no-referrer\r\n"                                   \
 	"X-Frame-Options: DENY\r\n"

@@ -70,20 +70,27 @@ int link_url(const char *public_url, const char *token, char *out,
  *
  * link_sql_get: $1 course hex, $2 instrument ("" for the respondent's
  * default), $3 respondent ('c' or 'k'), $4 nonce hex, $5 token hash hex
- * (used only if a new link is needed). One row: status ('created',
+ * (used only if a new link is needed), $6 the asking token's source
+ * (NULL: any; a course another source started is 'unknown_course'). One
+ * row: status ('created',
  * 'renewed', 'open', 'answered', 'unknown_course', 'course_ended',
  * 'unknown_instrument'), id, course, instrument, respondent, round,
  * nonce hex, expires_at (RFC 3339, UTC).
  *
- * link_sql_due: no parameter. The due rounds: course, instrument,
+ * link_sql_due: $1 the asking token's source (NULL: every source's
+ * courses). The due rounds: course, instrument,
  * respondent, round, opens_on, state, nonce hex (NULL when the round needs
  * a new link), expires_at.
  *
- * link_sql_issue: $1..$5 as link_sql_get but arrays ('{...}') of course,
+ * link_sql_issue: $1..$5 as link_sql_get (any source: the rows come from
+ * a due list already kept to one) but arrays ('{...}') of course,
  * instrument, respondent, nonce hex and hash hex: link_sql_get's rows,
  * one per element, in order.
  *
  * link_sql_revoke: $1 token hash hex. The number of links revoked (0/1).
+ * The draft goes with it (a link revoked because it reached the wrong
+ * person must not show the next holder the answers so far); an answered
+ * round is not revoked (its response is stored; erase removes it).
  */
 extern const char link_sql_get[];
 extern const char link_sql_due[];

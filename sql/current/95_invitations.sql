@@ -13,11 +13,15 @@
 -- expired or was revoked (draft kept: the respondent goes on where they
 -- left). An answered round gives its link as it is ('answered'). Or only a
 -- status: 'unknown_course', 'course_ended', 'unknown_instrument'.
+-- p_source, when given, is the asking token's source: only a course that
+-- source started is known to it (another source's course is
+-- 'unknown_course'), so an ingest token reaches no other source's
+-- citizens through a link. NULL (the operator's `fremdrift invite`): any.
 DROP FUNCTION IF EXISTS fremdrift.invitation_get(text, text, "char", bytea,
                                                  bytea);
 CREATE OR REPLACE FUNCTION fremdrift.invitation_get(
     p_course text, p_instrument text, p_respondent "char", p_nonce bytea,
-    p_hash bytea)
+    p_hash bytea, p_source text DEFAULT NULL)
 RETURNS TABLE (status text, id bigint, course text, instrument text,
                respondent "char", round integer, nonce text,
                expires_at text)
@@ -49,6 +53,7 @@ BEGIN
     END IF;
     SELECT * INTO v_start FROM fremdrift.events e
     WHERE e.course = p_course AND e.type = 'course_started'
+      AND (p_source IS NULL OR e.source = p_source)
     ORDER BY e.at LIMIT 1;
     IF v_start.course IS NULL OR EXISTS (
             SELECT 1 FROM fremdrift.events e
@@ -112,9 +117,11 @@ $$;
 -- the round has expired unanswered (it gets a fresh one), else 'remind'
 -- from remind_after_days after the round opened, else 'due'. nonce and
 -- expires_at are the open link's, NULL when the round needs a new link
--- (the caller makes them with fremdrift.invitation_get).
+-- (the caller makes them with fremdrift.invitation_get). p_source, when
+-- given, keeps the courses that source started (as invitation_get).
 DROP FUNCTION IF EXISTS fremdrift.invitations_due();
-CREATE OR REPLACE FUNCTION fremdrift.invitations_due()
+CREATE OR REPLACE FUNCTION fremdrift.invitations_due(
+    p_source text DEFAULT NULL)
 RETURNS TABLE (course text, instrument text, respondent "char",
                round integer, opens_on date, state text, nonce text,
                expires_at text)
@@ -123,6 +130,7 @@ LANGUAGE sql STABLE SET TimeZone = 'Europe/Copenhagen' AS $$
         SELECT s.course, min(s.at)::date AS started
         FROM fremdrift.events s
         WHERE s.type = 'course_started'
+          AND (p_source IS NULL OR s.source = p_source)
           AND EXISTS (SELECT 1 FROM fremdrift.ids_pseudonymised)
           AND NOT EXISTS (SELECT 1 FROM fremdrift.events e
                           WHERE e.course = s.course
@@ -203,8 +211,8 @@ RETURNS jsonb LANGUAGE sql AS $$
 $$;
 
 REVOKE EXECUTE ON FUNCTION
-    fremdrift.invitation_get(text, text, "char", bytea, bytea),
-    fremdrift.invitations_due(),
+    fremdrift.invitation_get(text, text, "char", bytea, bytea, text),
+    fremdrift.invitations_due(text),
     fremdrift.draft_merge(jsonb, jsonb),
     fremdrift.invitation_save(bigint, jsonb)
 FROM PUBLIC;

@@ -35,7 +35,7 @@ static int port;
 static pid_t server;
 static struct h_site site;
 static char env_http[64], log_path[256];
-static char ingest_token[80], dash_token[80];
+static char ingest_token[80], dash_token[80], other_token[80];
 static const char *env[] = {site.env_db, site.env_key, env_http,
 			    "FREMDRIFT_PUBLIC_URL=" PUBLIC "/", NULL};
 
@@ -104,7 +104,8 @@ static int setup(void **state)
 		return -1;
 	port = h_listen_env(env_http, log_path, "invitations");
 	if (h_token(env, "crm", "ingest", ingest_token) != 0 ||
-	    h_token(env, "crm", "dashboard", dash_token) != 0)
+	    h_token(env, "crm", "dashboard", dash_token) != 0 ||
+	    h_token(env, "other", "ingest", other_token) != 0)
 		return -1;
 	server = h_serve(env, log_path, port);
 	if (server <= 0)
@@ -125,6 +126,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
+	if (server <= 0) /* setup failed before serve: kill(0) is the group */
+		return -1;
 	kill(server, SIGTERM);
 	return h_wait(server, 5000) == 0 ? 0 : -1;
 }
@@ -264,6 +267,30 @@ static void test_refusals(void **state)
 		NULL);
 	refused(ingest_token, "POST", "/api/v1/invitations/revoke",
 		"{\"url\":\"NOPE-77\"}", 400, "\"field\":\"url\"");
+}
+
+/* An ingest token reaches only the courses its own source started: a
+ * token of another source can neither make a link for crm's course nor
+ * see crm's rounds (a link would read the citizen's scores and answer
+ * for them). */
+static void test_other_source_reaches_nothing(void **state)
+{
+	char *out;
+
+	(void)state;
+	refused(other_token, "POST", "/api/v1/invitations",
+		"{\"course\":\"K-1\",\"respondent\":\"citizen\"}", 404,
+		"\"unknown_course\"");
+	assert_int_equal(api("GET", "/api/v1/invitations/due", other_token,
+			     NULL, &out),
+			 200);
+	assert_string_equal(out, "{\"due\":[]}");
+	free(out);
+	assert_int_equal(api("GET", "/api/v1/invitations/due", ingest_token,
+			     NULL, &out),
+			 200);
+	assert_non_null(strstr(out, "\"url\""));
+	free(out);
 }
 
 static void test_revoke(void **state)
@@ -579,6 +606,8 @@ int main(void)
 		cmocka_unit_test(test_roles_cannot_read),
 		cmocka_unit_test(test_erase_deletes_invitations),
 		cmocka_unit_test(test_cpr_change_moves_invitations),
+		/* Last: its due list makes links the others count on making. */
+		cmocka_unit_test(test_other_source_reaches_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -114,8 +114,9 @@ static void secure(const struct page *p, int under_l)
 {
 	assert_string_equal(header(p, "Content-Security-Policy"),
 			    "default-src 'none'; script-src 'self'; "
-			    "style-src 'self'; img-src 'self'; form-action "
-			    "'self'; frame-ancestors 'none'; base-uri 'none'");
+			    "style-src 'self'; img-src 'self'; connect-src "
+			    "'self'; form-action 'self'; frame-ancestors "
+			    "'none'; base-uri 'none'");
 	assert_string_equal(header(p, "Referrer-Policy"), "no-referrer");
 	assert_string_equal(header(p, "X-Frame-Options"), "DENY");
 	assert_string_equal(header(p, "X-Content-Type-Options"), "nosniff");
@@ -137,6 +138,8 @@ static const char *days_ago(int days)
 	return o;
 }
 
+/* Started by the source whose token makes the links: a token reaches
+ * only its own source's courses. */
 static void start_course(const char *cpr, const char *course, int days)
 {
 	char line[512];
@@ -144,7 +147,8 @@ static void start_course(const char *cpr, const char *course, int days)
 
 	snprintf(line, sizeof(line),
 		 "{\"kind\":\"event\",\"id\":\"cs-%s\",\"cpr\":\"%s\","
-		 "\"course\":\"%s\",\"at\":\"%s\",\"type\":\"course_started\","
+		 "\"source\":\"case-system\",\"course\":\"%s\",\"at\":\"%s\","
+		 "\"type\":\"course_started\","
 		 "\"department\":\"aarhus\",\"agreement\":\"sick_listed\"}\n",
 		 course, cpr, course, days_ago(days));
 	r = h_cmd(env, "ingest", "-", line);
@@ -653,6 +657,19 @@ static void test_refusals_and_english(void **state)
 	(void)state;
 	start_course(CPR, "P-7", 5);
 	invite("P-7", "citizen", tok);
+	{
+		/* A big body is refused on its headers, before any token
+		 * is looked up or a byte of it read. */
+		static const char big[] =
+			"POST /l/AAAAAAAAAAAAAAAAAAAAAA/a HTTP/1.1\r\nHost: x\r\n"
+			"Content-Type: application/x-www-form-urlencoded\r\n"
+			"Content-Length: 70000\r\nConnection: close\r\n\r\n";
+		char *resp = NULL;
+
+		assert_int_equal(h_http(port, big, sizeof(big) - 1, &resp),
+				 413);
+		free(resp);
+	}
 	p = request("GET", path(tok, "/q/2"), "Accept-Language: en\r\n", NULL);
 	assert_int_equal(p.status, 200);
 	assert_non_null(strstr(body_of(&p), "<html lang=\"en\">"));

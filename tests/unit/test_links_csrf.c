@@ -108,7 +108,11 @@ static void test_origin(void **state)
 	assert_false(ok_with("Origin: https://evil.example\r\n", lk.csrf));
 	assert_false(ok_with("Origin: https://f.example.dk.evil.example\r\n",
 			     lk.csrf));
-	assert_false(ok_with("Origin: null\r\n", lk.csrf));
+	/* What every form POST carries from a page under no-referrer: the
+	 * csrf field and Sec-Fetch-Site guard it. */
+	assert_true(ok_with("Origin: null\r\n", lk.csrf));
+	assert_false(ok_with("Origin: null\r\nSec-Fetch-Site: cross-site\r\n",
+			     "0000000000000000"));
 	assert_false(ok_with("Origin: https://evil.example\r\n"
 			     "Sec-Fetch-Site: same-origin\r\n",
 			     lk.csrf));

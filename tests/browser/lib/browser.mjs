@@ -99,7 +99,7 @@ export async function assertNoCpr(page) {
 export function assertSecurityHeaders(headers, what) {
 	const csp = headers['content-security-policy'] ?? '';
 	for (const part of ["default-src 'none'", "script-src 'self'", "style-src 'self'",
-		"img-src 'self'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"])
+		"img-src 'self'", "connect-src 'self'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"])
 		assert.ok(csp.includes(part), `${what}: CSP has ${part} (got "${csp}")`);
 	assert.ok(!/unsafe-inline|unsafe-eval|\*/.test(csp), `${what}: CSP allows nothing loose`);
 	assert.equal(headers['referrer-policy'], 'no-referrer', `${what}: Referrer-Policy`);

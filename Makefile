@@ -112,12 +112,12 @@ $(BUILD)/gen/instruments.c: $(INSTRUMENTS) scripts/embed-json.sh
 # The loaders written into every extract, compiled in the same way.
 $(BUILD)/gen/loaders.c: $(LOADERS) scripts/embed-text.sh
 	@mkdir -p $(dir $@)
-	sh scripts/embed-text.sh $(LOADERS) > $@.tmp && mv $@.tmp $@
+	sh scripts/embed-text.sh extract loader $(LOADERS) > $@.tmp && mv $@.tmp $@
 
 # The pages' assets, compiled in with their content hashes.
-$(BUILD)/gen/web.c: $(WEB_ASSETS) scripts/embed-web.sh
+$(BUILD)/gen/web.c: $(WEB_ASSETS) scripts/embed-text.sh
 	@mkdir -p $(dir $@)
-	sh scripts/embed-web.sh $(WEB_ASSETS) > $@.tmp && mv $@.tmp $@
+	sh scripts/embed-text.sh --hash pages asset $(WEB_ASSETS) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@

@@ -189,6 +189,14 @@ int h_listen_env(char *env_http, char *log_path, const char *name)
 	return port;
 }
 
+int h_stop(pid_t pid, int ms)
+{
+	if (pid <= 0)
+		return -1;
+	kill(pid, SIGTERM);
+	return h_wait(pid, ms) == 0 ? 0 : -1;
+}
+
 pid_t h_serve(const char *const *env, const char *log_path, int port)
 {
 	const char *args[] = {"serve", NULL};

@@ -62,6 +62,11 @@ int h_listen_env(char *env_http, char *log_path, const char *name);
  */
 pid_t h_serve(const char *const *env, const char *log_path, int port);
 
+/* Stops a server h_serve started (SIGTERM, then waits up to ms): 0, or -1
+ * when it did not stop in time or never started (pid <= 0: a setup that
+ * failed first must not kill(0, ...) the whole process group). */
+int h_stop(pid_t pid, int ms);
+
 /* The whole file at path, NUL-terminated (caller frees); "" when it cannot
  * be read. */
 char *h_read_file(const char *path);

@@ -93,8 +93,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	kill(server, SIGTERM);
-	return h_wait(server, 5000) == 0 ? 0 : -1;
+	return h_stop(server, 5000);
 }
 
 static char *post_request(const char *token, const char *body, int *len)

@@ -176,10 +176,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	if (server > 0) {
-		kill(server, SIGTERM);
-		return h_wait(server, 5000) == 0 ? 0 : -1;
-	}
+	if (server > 0)
+		return h_stop(server, 5000);
 	return 0;
 }
 

@@ -126,10 +126,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	if (server <= 0) /* setup failed before serve: kill(0) is the group */
-		return -1;
-	kill(server, SIGTERM);
-	return h_wait(server, 5000) == 0 ? 0 : -1;
+	return h_stop(server, 5000);
 }
 
 /* One request; returns the status, *body the answer's body (caller

@@ -87,8 +87,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	kill(server, SIGTERM);
-	return h_wait(server, 5000) == 0 ? 0 : -1;
+	return h_stop(server, 5000);
 }
 
 /* Sends one NDJSON POST on a new connection without reading the answer. */

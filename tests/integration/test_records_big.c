@@ -49,8 +49,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	kill(server, SIGTERM);
-	return h_wait(server, 10000) == 0 ? 0 : -1;
+	return h_stop(server, 10000);
 }
 
 /* The JSON array of RECORDS events, with one bad record and one repeated

@@ -257,11 +257,16 @@ static void on_draft(struct pgc *c, PGresult *res, const char *error,
 int links_submit(struct links *l, struct link *lk, links_done_cb cb,
 		 void *data)
 {
-	/* Open, or answered already (a second submit: duplicates). */
+	/* Open, or answered already (a second submit: duplicates). The
+	 * draft is read and saves are held off (sending_until) in one
+	 * statement, so no save lands between this read and the answered
+	 * mark, where it would be acknowledged and lost. */
 	static const char sql[] =
-		"SELECT draft::text, answered_at IS NOT NULL OR "
-		"(revoked_at IS NULL AND expires_at > now()) "
-		"FROM fremdrift.invitations WHERE id = $1";
+		"UPDATE fremdrift.invitations "
+		"SET sending_until = now() + interval '30 seconds' "
+		"WHERE id = $1 AND (answered_at IS NOT NULL OR "
+		"(revoked_at IS NULL AND expires_at > now())) "
+		"RETURNING draft::text, true";
 	struct links__op *o;
 	char id[24];
 	const char *params[1] = {id};

@@ -53,6 +53,11 @@ CREATE TABLE fremdrift.invitations (
     -- overdue in the due list from then on.
     renewed_at  timestamptz,
     draft       jsonb NOT NULL DEFAULT '{}',
+    -- While a send of the round is being stored (from reading the draft
+    -- to marking the round answered), no save is taken: an answer from a
+    -- second device would be acknowledged and then be in neither the
+    -- response nor the draft. A failed send lets go when this passes.
+    sending_until timestamptz,
     UNIQUE (course, instrument, respondent, round)
 );
 CREATE INDEX invitations_citizen ON fremdrift.invitations (pseudonym);

@@ -199,7 +199,7 @@ RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- Saves patch into an open link's draft; the new draft, or NULL when the
--- link is no longer open (answered, revoked, expired).
+-- link is no longer open (answered, revoked, expired) or is being sent.
 CREATE OR REPLACE FUNCTION fremdrift.invitation_save(p_id bigint,
                                                      p_patch jsonb)
 RETURNS jsonb LANGUAGE sql AS $$
@@ -207,6 +207,7 @@ RETURNS jsonb LANGUAGE sql AS $$
     SET draft = fremdrift.draft_merge(draft, p_patch)
     WHERE id = p_id AND answered_at IS NULL AND revoked_at IS NULL
       AND expires_at > now()
+      AND (sending_until IS NULL OR sending_until < now())
     RETURNING draft;
 $$;
 

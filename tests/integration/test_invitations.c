@@ -266,6 +266,37 @@ static void test_refusals(void **state)
 		"{\"url\":\"NOPE-77\"}", 400, "\"field\":\"url\"");
 }
 
+/* While a send is being stored, a save from another device is refused
+ * (it would be acknowledged and then be in neither the response nor the
+ * draft); once the hold has passed, saves are taken again. */
+static void test_no_save_while_sending(void **state)
+{
+	/* An open link the tests before made. */
+	static const char open_one[] =
+		"(SELECT min(id) FROM fremdrift.invitations WHERE answered_at "
+		"IS NULL AND revoked_at IS NULL AND expires_at > now())";
+	PGconn *c = h_db(site.db);
+
+	(void)state;
+	assert_non_null(h_scalar(c, h_sql("UPDATE fremdrift.invitations SET "
+					  "sending_until = now() + interval "
+					  "'1 min' WHERE id = %s RETURNING id",
+					  open_one)));
+	assert_string_equal(h_scalar(c, h_sql("SELECT count(fremdrift."
+					      "invitation_save(%s, '{}'))",
+					      open_one)),
+			    "0");
+	assert_non_null(h_scalar(c, h_sql("UPDATE fremdrift.invitations SET "
+					  "sending_until = now() - interval "
+					  "'1 s' WHERE id = %s RETURNING id",
+					  open_one)));
+	assert_string_equal(h_scalar(c, h_sql("SELECT count(fremdrift."
+					      "invitation_save(%s, '{}'))",
+					      open_one)),
+			    "1");
+	PQfinish(c);
+}
+
 /* An ingest token reaches only the courses its own source started: a
  * token of another source can neither make a link for crm's course nor
  * see crm's rounds (a link would read the citizen's scores and answer
@@ -603,6 +634,7 @@ int main(void)
 		cmocka_unit_test(test_roles_cannot_read),
 		cmocka_unit_test(test_erase_deletes_invitations),
 		cmocka_unit_test(test_cpr_change_moves_invitations),
+		cmocka_unit_test(test_no_save_while_sending),
 		/* Last: its due list makes links the others count on making. */
 		cmocka_unit_test(test_other_source_reaches_nothing),
 	};

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #define SHUTDOWN_GRACE_MS 10000
-#define SMALL_BODY_MAX (64u << 10) /* but for /api/v1/records */
+#define SMALL_BODY_MAX (64u << 10) /* under /l/ and /api/v1/invitations */
 
 struct serve {
 	uv_loop_t *loop;
@@ -122,19 +122,23 @@ static int on_headers(struct http_req *req, void *data, const char **code,
 {
 	struct serve *s = data;
 
-	const char *len, *te;
+	const char *path = http_req_path(req), *len, *te;
 
-	if (strcmp(http_req_path(req), "/api/v1/records") == 0)
+	if (strcmp(path, "/api/v1/records") == 0)
 		return rapi_check_headers(s->api, req, code, message);
-	/* Everything else (a page's form, a link's answer, an invitation)
-	 * is small: a body is refused before it is read, so nobody parks
-	 * megabytes per connection in front of a token check. */
+	if (strncmp(path, "/l/", 3) != 0 &&
+	    strncmp(path, "/api/v1/invitations", 19) != 0)
+		return 0;
+	/* A link's form or answer, an invitation: small. A bigger body (or
+	 * one of unknown length) is refused before it is read, so nobody
+	 * parks megabytes per connection in front of a token check. */
 	len = http_req_header(req, "content-length");
 	te = http_req_header(req, "transfer-encoding");
 	if (te != NULL || (len != NULL && strtoull(len, NULL, 10) >
 						  SMALL_BODY_MAX)) {
 		*code = "body_too_large";
-		*message = "this resource takes at most 64 KiB";
+		*message = "this resource takes a body of at most 64 KiB, "
+			   "with a Content-Length";
 		return 413;
 	}
 	return 0;

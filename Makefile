@@ -49,7 +49,9 @@ PURE_SRC := $(wildcard common/*.c) \
 	anonymize/link_token.c \
 	measure/instrument.c measure/stats.c measure/catalog.c \
 	ingest/json_scan.c ingest/record.c ingest/file_parse.c ingest/batch.c \
-	ingest/synth.c server/http_parse.c server/page_render.c
+	ingest/synth.c server/http_parse.c server/page_render.c \
+	server/dash_model.c server/dash_table.c server/dash_render.c \
+	server/dash_chart.c server/dash_csv.c server/dash_headline.c
 # Everything else that is not the command line: the database layer and
 # migrations, libpq on libuv, the server, refresh, extracts, rights.
 IO_SRC := $(filter-out $(PURE_SRC),$(wildcard db/*.c ingest/*.c \
@@ -62,7 +64,7 @@ INSTRUMENTS := $(sort $(wildcard instruments/*.json))
 # The loaders every research extract ships (R, Python).
 LOADERS := $(sort $(wildcard anonymize/loaders/*))
 # The pages' stylesheet and script, served from memory by `serve`.
-WEB_ASSETS := web/app.css web/app.js
+WEB_ASSETS := web/app.css web/app.js web/dash.css
 GEN_SRC := $(BUILD)/gen/migrations.c $(BUILD)/gen/instruments.c \
 	$(BUILD)/gen/loaders.c $(BUILD)/gen/web.c
 

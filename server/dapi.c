@@ -50,7 +50,7 @@ static int all_in(const char *s, size_t len, const char *set)
 
 /* A year such as 2025 (1000 to 9999: PostgreSQL's make_date takes no year
  * 0) or a quarter such as 2025-Q3. */
-static int period_ok(const char *v, size_t len)
+int dapi_period_ok(const char *v, size_t len)
 {
 	if (len != 4 && len != 7)
 		return 0;
@@ -62,7 +62,7 @@ static int period_ok(const char *v, size_t len)
 
 /* A catalogue code: lowercase letters, digits and _, as rec_build takes
  * them. */
-static int code_ok(const char *v, size_t len)
+int dapi_code_ok(const char *v, size_t len)
 {
 	return len <= REC_CODE_MAX &&
 	       all_in(v, len, "abcdefghijklmnopqrstuvwxyz" DIGITS "_");
@@ -86,7 +86,7 @@ static int take_value(struct dreq *d, enum dparam p, const char *v, size_t len)
 			 "out", pnames[p]);
 		return -1;
 	}
-	if (period ? !period_ok(v, len) : !code_ok(v, len)) {
+	if (period ? !dapi_period_ok(v, len) : !dapi_code_ok(v, len)) {
 		if (period)
 			snprintf(d->why, sizeof(d->why),
 				 "%s must be a year such as 2025 or a quarter "

@@ -823,6 +823,10 @@ int pr_message(struct fr_buf *b, enum pr_lang lang, enum pr_msg m,
 
 	rc |= h1(b, msg_text[m][lang][0]);
 	rc |= para(b, msg_text[m][lang][1]);
+	if (m == PR_MSG_ROOT)
+		PUTF(b, "<p class=\"small\"><a href=\"/dashboard\">%s</a></p>",
+		     lang == PR_EN ? "Leadership: the figures (in Danish)"
+				   : "Ledelse: log ind til ledelsens tal");
 	if (m == PR_MSG_USED && base) {
 		PUT(b, "<p><a class=\"btn\" href=\"");
 		ESC(b, base);

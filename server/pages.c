@@ -15,6 +15,8 @@
 #include "fremdrift/log.h"
 #include "fremdrift/page_render.h"
 
+#include "page_headers.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,22 +33,10 @@ extern const int pages__nassets;
 /* Rounds shown on the progress page: years of four-weekly rounds. */
 #define MAX_ROUNDS 120
 #define QUERY_TIMEOUT_MS 10000
+#define PAGES_MAX_ASSETS 8
 /* The default citizen questionnaire, whose chart a consultant sees. */
 #define CITIZEN_INSTRUMENT "borger"
 
-/* docs/links.md, "Headers on every page". */
-#define SECURITY_HEADERS                                                     \
-	"Content-Security-Policy: default-src 'none'; script-src 'self'; "   \
-	"style-src 'self'; img-src 'self'; connect-src 'self'; "             \
-	"form-action 'self'; "                                               \
-	"frame-ancestors 'none'; base-uri 'none'\r\n"                        \
-	"Referrer-Policy: no-referrer\r\n"                                   \
-	"X-Frame-Options: DENY\r\n"
-/* http_respond adds X-Content-Type-Options: nosniff to every answer, and
- * Cache-Control: no-store unless told otherwise; said here as well, since
- * every page under /l/ carries answers or the way to them. */
-#define NO_STORE "Cache-Control: no-store\r\n"
-#define HTML "text/html; charset=utf-8"
 
 struct pages {
 	struct links *links;
@@ -54,6 +44,7 @@ struct pages {
 	int ninstr;
 	struct pr_instr instr[CATALOG_MAX_INSTRUMENTS];
 	char css[64], js[64];
+	char href[PAGES_MAX_ASSETS][64]; /* each asset's, by index */
 	/* fremdrift.subgoals, read once when first needed. */
 	struct pr_goalcat goals;
 	json_t *goals_doc; /* holds the names */
@@ -86,14 +77,11 @@ struct preq {
 
 static void asset_hrefs(struct pages *p)
 {
-	for (int i = 0; i < pages__nassets; i++) {
-		char *out = strcmp(pages__asset_names[i], "app.css") == 0
-				    ? p->css
-				    : p->js;
-
-		snprintf(out, sizeof(p->css), "/static/%s?v=%s",
+	for (int i = 0; i < pages__nassets && i < PAGES_MAX_ASSETS; i++)
+		snprintf(p->href[i], sizeof(p->href[i]), "/static/%s?v=%s",
 			 pages__asset_names[i], pages__asset_hashes[i]);
-	}
+	snprintf(p->css, sizeof(p->css), "%s", pages_href(p, "app.css"));
+	snprintf(p->js, sizeof(p->js), "%s", pages_href(p, "app.js"));
 }
 
 struct pages *pages_new(struct links *links, struct pgc *pg,
@@ -126,6 +114,14 @@ void pages_free(struct pages *p)
 		pr_instr_free(&p->instr[i]);
 	json_decref(p->goals_doc);
 	free(p);
+}
+
+const char *pages_href(const struct pages *p, const char *name)
+{
+	for (int i = 0; i < pages__nassets && i < PAGES_MAX_ASSETS; i++)
+		if (strcmp(pages__asset_names[i], name) == 0)
+			return p->href[i];
+	return "";
 }
 
 int pages_owns(const char *path)

@@ -9,6 +9,7 @@
 #include "fremdrift/auth.h"
 #include "fremdrift/buf.h"
 #include "fremdrift/dapi.h"
+#include "fremdrift/dash_page.h"
 #include "fremdrift/http_server.h"
 #include "fremdrift/links.h"
 #include "fremdrift/pages.h"
@@ -32,6 +33,7 @@ struct serve {
 	struct records_api *api;
 	struct links *links;
 	struct pages *pages; /* the citizen's and consultant's pages */
+	struct dpage *dash;  /* the leadership page */
 	struct pgc *pg;      /* ingest, tokens, health */
 	struct pgc *pg_dash; /* dashboard queries, which may take seconds */
 	struct http_server *http;
@@ -127,7 +129,7 @@ static int on_headers(struct http_req *req, void *data, const char **code,
 	if (strcmp(path, "/api/v1/records") == 0)
 		return rapi_check_headers(s->api, req, code, message);
 	if (strncmp(path, "/l/", 3) != 0 &&
-	    strncmp(path, "/api/v1/invitations", 19) != 0)
+	    strncmp(path, "/api/v1/invitations", 19) != 0 && !dpage_owns(path))
 		return 0;
 	/* A link's form or answer, an invitation: small. A bigger body (or
 	 * one of unknown length) is refused before it is read, so nobody
@@ -174,6 +176,20 @@ static void on_request(struct http_req *req, void *data)
 	if (strncmp(path, "/api/v1/dashboard", 17) == 0 &&
 	    (path[17] == '\0' || path[17] == '/')) {
 		dapi_handle(s->auth, s->pg_dash, 30000, req);
+		return;
+	}
+	if (s->dash && dpage_owns(path)) {
+		dpage_handle(s->dash, req);
+		return;
+	}
+	/* A leader with a session who opens the server's address goes to
+	 * the leadership page; everyone else sees the citizen's welcome. */
+	if (s->dash && strcmp(path, "/") == 0 && strcmp(method, "GET") == 0 &&
+	    dpage_has_cookie(req)) {
+		http_respond(req, 303, NULL,
+			     "Location: /dashboard\r\nCache-Control: "
+			     "no-store\r\n",
+			     NULL, 0);
 		return;
 	}
 	if (s->pages && pages_owns(path)) {
@@ -236,6 +252,8 @@ static void http_closed(void *data)
 	s->http = NULL;
 	/* Answers are all out: now the database connection may go. */
 	pages_free(s->pages);
+	dpage_free(s->dash);
+	s->dash = NULL;
 	s->pages = NULL;
 	if (s->links) {
 		links_close(s->links);
@@ -300,6 +318,11 @@ static int start_links(struct serve *s)
 		log_error("serve", "%s", err.msg);
 		return -1;
 	}
+	/* The leadership page's queries go on the dashboard's connection. */
+	s->dash = dpage_new(s->pg_dash, pages_href(s->pages, "app.css"),
+			    pages_href(s->pages, "dash.css"),
+			    pages_href(s->pages, "app.js"),
+			    strncmp(url, "https://", 8) == 0);
 	return 0;
 }
 

@@ -12,6 +12,15 @@
 	   so (WCAG 3.2.2: a change of context on input, said beforehand). */
 	if (auto && !reduced)
 		auto.hidden = false;
+	/* The leadership page's "Udskriv" button: a script is needed to
+	   print, so the button is shown only where it works. */
+	var print = document.querySelector('[data-print]');
+	if (print && window.print) {
+		print.hidden = false;
+		print.addEventListener('click', function () {
+			window.print();
+		});
+	}
 	var h = document.getElementById('h');
 	if (h && document.querySelector('form.screen'))
 		h.focus();

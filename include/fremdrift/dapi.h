@@ -23,4 +23,11 @@ struct auth;
 void dapi_handle(struct auth *auth, struct pgc *pg, unsigned timeout_ms,
 		 struct http_req *req);
 
+/* 1 if the len bytes at v are a year such as 2025 or a quarter such as
+ * 2025-Q3; dapi_code_ok: a catalogue code (lowercase letters, digits, _,
+ * at most REC_CODE_MAX). The leadership page checks its filters with
+ * them too. */
+int dapi_period_ok(const char *v, size_t len);
+int dapi_code_ok(const char *v, size_t len);
+
 #endif

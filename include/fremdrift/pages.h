@@ -33,6 +33,10 @@ struct pages *pages_new(struct links *links, struct pgc *pg,
 /* Frees it; no request may still be waiting on it. NULL is fine. */
 void pages_free(struct pages *p);
 
+/* The href of a file of web/ as served ("/static/app.css?v=<hash>"), ""
+ * when there is none; the leadership page links them too. */
+const char *pages_href(const struct pages *p, const char *name);
+
 /* 1 if path belongs to the pages: "/", "/static/..." or "/l/...". */
 int pages_owns(const char *path);
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -710,4 +711,78 @@ void h_run_ok(const char *const *args, const char *const *env,
 	if (r.status != 0)
 		fail_msg("fremdrift %s: exit %d: %s", args[0], r.status, r.err);
 	h_result_free(&r);
+}
+
+struct h_page h_request(int port, const char *method, const char *path,
+			const char *extra, const char *body)
+{
+	char raw[16384];
+	struct h_page p = {0, NULL};
+	int n = snprintf(raw, sizeof(raw),
+			 "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s%s"
+			 "Connection: close\r\n\r\n",
+			 method, path, port, extra ? extra : "",
+			 body ? "Content-Type: application/x-www-form-"
+				"urlencoded\r\n"
+			      : "");
+
+	if (body) {
+		/* Content-Length goes before the blank line. */
+		n -= 2;
+		n += snprintf(raw + n, sizeof(raw) - (size_t)n,
+			      "Content-Length: %zu\r\n\r\n%s", strlen(body),
+			      body);
+	}
+	assert_true(n > 0 && (size_t)n < sizeof(raw));
+	p.status = h_http(port, raw, (size_t)n, &p.text);
+	return p;
+}
+
+void h_page_free(struct h_page *p)
+{
+	free(p->text);
+	p->text = NULL;
+}
+
+const char *h_page_body(const struct h_page *p)
+{
+	const char *b = p->text ? strstr(p->text, "\r\n\r\n") : NULL;
+
+	return b ? b + 4 : "";
+}
+
+const char *h_page_header(const struct h_page *p, const char *name)
+{
+	static char out[512];
+	const char *h = p->text, *end = h ? strstr(h, "\r\n\r\n") : NULL;
+	size_t n = strlen(name);
+
+	out[0] = '\0';
+	for (; h && end && h < end; h = strstr(h, "\r\n") + 2)
+		if (strncasecmp(h, name, n) == 0 && h[n] == ':') {
+			const char *v = h + n + 1;
+
+			while (*v == ' ')
+				v++;
+			snprintf(out, sizeof(out), "%.*s",
+				 (int)strcspn(v, "\r"), v);
+			break;
+		}
+	return out;
+}
+
+void h_assert_page_headers(const struct h_page *p, int no_store)
+{
+	assert_string_equal(h_page_header(p, "Content-Security-Policy"),
+			    "default-src 'none'; script-src 'self'; "
+			    "style-src 'self'; img-src 'self'; connect-src "
+			    "'self'; form-action 'self'; frame-ancestors "
+			    "'none'; base-uri 'none'");
+	assert_string_equal(h_page_header(p, "Referrer-Policy"), "no-referrer");
+	assert_string_equal(h_page_header(p, "X-Frame-Options"), "DENY");
+	assert_string_equal(h_page_header(p, "X-Content-Type-Options"),
+			    "nosniff");
+	if (no_store)
+		assert_string_equal(h_page_header(p, "Cache-Control"),
+				    "no-store");
 }

@@ -129,6 +129,27 @@ int h_get(int port, const char *path, char **body);
 /* Polls GET path until it answers want (or timeout_ms passes). */
 int h_wait_status(int port, const char *path, int want, int timeout_ms);
 
+/* An HTTP answer: status, and headers and body in one text. */
+struct h_page {
+	int status;
+	char *text;
+};
+/*
+ * One request on a new connection to port: extra (may be NULL) is more
+ * header lines, each ending in CRLF; a body (NULL for none) is sent as a
+ * form (application/x-www-form-urlencoded).
+ */
+struct h_page h_request(int port, const char *method, const char *path,
+			const char *extra, const char *body);
+void h_page_free(struct h_page *p);
+/* The body of p ("" when none). */
+const char *h_page_body(const struct h_page *p);
+/* The value of header name in p ("" if absent; static, one at a time). */
+const char *h_page_header(const struct h_page *p, const char *name);
+/* The headers every page carries (docs/links.md): the CSP, no referrer,
+ * no frames, nosniff; and with no_store, Cache-Control: no-store. */
+void h_assert_page_headers(const struct h_page *p, int no_store);
+
 /* Runs scripts/pg.sh action on the test cluster (stop/start). */
 int h_pg(const char *action);
 

@@ -32,96 +32,20 @@ static const char *env[] = {site.env_db, site.env_key, env_http, NULL};
 #define CPR "610190-1001"
 #define CPR2 "020285-1234"
 
-/* A page's answer: status, headers and body in one text. */
-struct page {
-	int status;
-	char *text;
-};
-
-static void page_free(struct page *p)
+static struct h_page request(const char *method, const char *path,
+			     const char *extra, const char *body)
 {
-	free(p->text);
-	p->text = NULL;
+	return h_request(port, method, path, extra, body);
 }
 
-static const char *body_of(const struct page *p)
-{
-	const char *b = p->text ? strstr(p->text, "\r\n\r\n") : NULL;
-
-	return b ? b + 4 : "";
-}
-
-/* One request; extra (may be NULL) is more header lines, each ending in
- * CRLF; body NULL for none. */
-static struct page request(const char *method, const char *path,
-			   const char *extra, const char *body)
-{
-	char raw[16384];
-	struct page p = {0, NULL};
-	int n = snprintf(raw, sizeof(raw),
-			 "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s%s"
-			 "Connection: close\r\n\r\n",
-			 method, path, port, extra ? extra : "",
-			 body ? "Content-Type: application/x-www-form-"
-				"urlencoded\r\n"
-			      : "");
-
-	if (body) {
-		/* Content-Length goes before the blank line. */
-		n -= 2;
-		n += snprintf(raw + n, sizeof(raw) - (size_t)n,
-			      "Content-Length: %zu\r\n\r\n%s", strlen(body),
-			      body);
-	}
-	assert_true(n > 0 && (size_t)n < sizeof(raw));
-	p.status = h_http(port, raw, (size_t)n, &p.text);
-	return p;
-}
-
-static struct page get(const char *path)
+static struct h_page get(const char *path)
 {
 	return request("GET", path, NULL, NULL);
 }
 
-static struct page post(const char *path, const char *body)
+static struct h_page post(const char *path, const char *body)
 {
 	return request("POST", path, "Sec-Fetch-Site: same-origin\r\n", body);
-}
-
-/* The value of header name in p ("" if absent; static). */
-static const char *header(const struct page *p, const char *name)
-{
-	static char out[512];
-	const char *h = p->text, *end = strstr(p->text, "\r\n\r\n");
-	size_t n = strlen(name);
-
-	out[0] = '\0';
-	for (; h && h < end; h = strstr(h, "\r\n") + 2)
-		if (strncasecmp(h, name, n) == 0 && h[n] == ':') {
-			const char *v = h + n + 1;
-
-			while (*v == ' ')
-				v++;
-			snprintf(out, sizeof(out), "%.*s",
-				 (int)strcspn(v, "\r"), v);
-			break;
-		}
-	return out;
-}
-
-/* The headers every page carries (docs/links.md). */
-static void secure(const struct page *p, int under_l)
-{
-	assert_string_equal(header(p, "Content-Security-Policy"),
-			    "default-src 'none'; script-src 'self'; "
-			    "style-src 'self'; img-src 'self'; connect-src "
-			    "'self'; form-action 'self'; frame-ancestors "
-			    "'none'; base-uri 'none'");
-	assert_string_equal(header(p, "Referrer-Policy"), "no-referrer");
-	assert_string_equal(header(p, "X-Frame-Options"), "DENY");
-	assert_string_equal(header(p, "X-Content-Type-Options"), "nosniff");
-	if (under_l)
-		assert_string_equal(header(p, "Cache-Control"), "no-store");
 }
 
 /* A date days before today, YYYY-MM-DD (static, one of 4). */
@@ -182,10 +106,10 @@ static void invite(const char *course, const char *respondent,
 }
 
 /* The csrf value of a page's form (static). */
-static const char *csrf_of(const struct page *p)
+static const char *csrf_of(const struct h_page *p)
 {
 	static char out[40];
-	const char *c = strstr(body_of(p), "name=\"csrf\" value=\"");
+	const char *c = strstr(h_page_body(p), "name=\"csrf\" value=\"");
 
 	assert_non_null(c);
 	c += strlen("name=\"csrf\" value=\"");
@@ -218,26 +142,26 @@ static void answer(const char *tok, const char *csrf, int n,
 		   const char *fields, const char *want)
 {
 	char rest[16], body[2048];
-	struct page p;
+	struct h_page p;
 
 	snprintf(rest, sizeof(rest), "/q/%d", n);
 	snprintf(body, sizeof(body), "csrf=%s&%s&go=next", csrf, fields);
 	p = post(path(tok, rest), body);
 	assert_int_equal(p.status, 303);
-	assert_string_equal(header(&p, "Location"), path(tok, want));
-	secure(&p, 1);
-	page_free(&p);
+	assert_string_equal(h_page_header(&p, "Location"), path(tok, want));
+	h_assert_page_headers(&p, 1);
+	h_page_free(&p);
 }
 
 /* Answers all 24 items of a citizen's link, item i with value(i). */
 static void answer_all(const char *tok, int (*value)(int i))
 {
-	struct page p = get(path(tok, "/q/1"));
+	struct h_page p = get(path(tok, "/q/1"));
 	char csrf[40];
 
 	assert_int_equal(p.status, 200);
 	snprintf(csrf, sizeof(csrf), "%s", csrf_of(&p));
-	page_free(&p);
+	h_page_free(&p);
 	for (int i = 1; i <= 24; i++) {
 		char fields[32], want[16];
 
@@ -254,18 +178,18 @@ static void answer_all(const char *tok, int (*value)(int i))
  * progress page. */
 static void send_from_review(const char *tok, int times)
 {
-	struct page p = get(path(tok, "/se"));
+	struct h_page p = get(path(tok, "/se"));
 	char body[64];
 
 	assert_int_equal(p.status, 200);
 	snprintf(body, sizeof(body), "csrf=%s&go=send", csrf_of(&p));
-	page_free(&p);
+	h_page_free(&p);
 	for (int i = 0; i < times; i++) {
 		p = post(path(tok, "/send"), body);
 		assert_int_equal(p.status, 303);
-		assert_string_equal(header(&p, "Location"),
+		assert_string_equal(h_page_header(&p, "Location"),
 				    path(tok, "/udvikling"));
-		page_free(&p);
+		h_page_free(&p);
 	}
 }
 
@@ -289,38 +213,38 @@ static int teardown(void **state)
 
 static void test_root_and_assets(void **state)
 {
-	struct page p = get("/");
+	struct h_page p = get("/");
 	char css[128];
 	const char *href;
 
 	(void)state;
 	assert_int_equal(p.status, 200);
-	secure(&p, 0);
-	assert_non_null(strstr(body_of(&p), "Brug det link, du har fået"));
-	assert_non_null(strstr(body_of(&p), "<html lang=\"da\">"));
-	href = strstr(body_of(&p), "/static/app.css?v=");
+	h_assert_page_headers(&p, 0);
+	assert_non_null(strstr(h_page_body(&p), "Brug det link, du har fået"));
+	assert_non_null(strstr(h_page_body(&p), "<html lang=\"da\">"));
+	href = strstr(h_page_body(&p), "/static/app.css?v=");
 	assert_non_null(href);
 	snprintf(css, sizeof(css), "%.*s", (int)strcspn(href, "\""), href);
-	page_free(&p);
+	h_page_free(&p);
 
 	p = request("GET", "/", "Accept-Language: en-GB,en;q=0.9\r\n", NULL);
-	assert_non_null(strstr(body_of(&p), "<html lang=\"en\">"));
-	assert_non_null(strstr(body_of(&p), "Use the link you were given"));
-	page_free(&p);
+	assert_non_null(strstr(h_page_body(&p), "<html lang=\"en\">"));
+	assert_non_null(strstr(h_page_body(&p), "Use the link you were given"));
+	h_page_free(&p);
 
 	p = get(css);
 	assert_int_equal(p.status, 200);
-	assert_string_equal(header(&p, "Cache-Control"),
+	assert_string_equal(h_page_header(&p, "Cache-Control"),
 			    "public, max-age=31536000, immutable");
-	assert_non_null(strstr(header(&p, "Content-Type"), "text/css"));
-	page_free(&p);
+	assert_non_null(strstr(h_page_header(&p, "Content-Type"), "text/css"));
+	h_page_free(&p);
 	p = get("/static/app.js");
 	assert_int_equal(p.status, 200);
-	assert_string_equal(header(&p, "Cache-Control"), "public, max-age=300");
-	page_free(&p);
+	assert_string_equal(h_page_header(&p, "Cache-Control"), "public, max-age=300");
+	h_page_free(&p);
 	p = get("/static/nothing.js");
 	assert_int_equal(p.status, 404);
-	page_free(&p);
+	h_page_free(&p);
 }
 
 static int value_of(int i)
@@ -333,7 +257,7 @@ static int value_of(int i)
 static void test_citizen_answers_all(void **state)
 {
 	char tok[32];
-	struct page p;
+	struct h_page p;
 	const char *course = h_course(site.key_path, "P-1");
 
 	(void)state;
@@ -341,19 +265,19 @@ static void test_citizen_answers_all(void **state)
 	invite("P-1", "citizen", tok);
 	p = get(path(tok, ""));
 	assert_int_equal(p.status, 200);
-	secure(&p, 1);
-	assert_non_null(strstr(body_of(&p), ">Start</a>"));
-	page_free(&p);
+	h_assert_page_headers(&p, 1);
+	assert_non_null(strstr(h_page_body(&p), ">Start</a>"));
+	h_page_free(&p);
 
 	answer_all(tok, value_of);
 	p = get(path(tok, "/se"));
 	assert_int_equal(p.status, 200);
-	secure(&p, 1);
-	assert_non_null(strstr(body_of(&p), "Et sidste kig"));
-	assert_non_null(strstr(body_of(&p), "<b>Slet ikke</b>"));
-	assert_non_null(strstr(body_of(&p), "<b>Sprunget over</b>"));
-	assert_null(strstr(body_of(&p), "Ikke besvaret"));
-	page_free(&p);
+	h_assert_page_headers(&p, 1);
+	assert_non_null(strstr(h_page_body(&p), "Et sidste kig"));
+	assert_non_null(strstr(h_page_body(&p), "<b>Slet ikke</b>"));
+	assert_non_null(strstr(h_page_body(&p), "<b>Sprunget over</b>"));
+	assert_null(strstr(h_page_body(&p), "Ikke besvaret"));
+	h_page_free(&p);
 	send_from_review(tok, 2);
 	assert_int_equal(count(h_sql("SELECT count(*) FROM fremdrift.responses "
 				     "WHERE course = '%s' AND source = 'link' "
@@ -368,15 +292,15 @@ static void test_citizen_answers_all(void **state)
 			 15);
 	p = get(path(tok, ""));
 	assert_int_equal(p.status, 200);
-	assert_non_null(strstr(body_of(&p), "Tak, du har allerede svaret"));
-	assert_non_null(strstr(body_of(&p), "/udvikling\""));
-	page_free(&p);
+	assert_non_null(strstr(h_page_body(&p), "Tak, du har allerede svaret"));
+	assert_non_null(strstr(h_page_body(&p), "/udvikling\""));
+	h_page_free(&p);
 	p = get(path(tok, "/udvikling"));
 	assert_int_equal(p.status, 200);
-	secure(&p, 1);
-	assert_non_null(strstr(body_of(&p), ">Din udvikling</h1>"));
-	assert_null(strstr(body_of(&p), "610190"));
-	page_free(&p);
+	h_assert_page_headers(&p, 1);
+	assert_non_null(strstr(h_page_body(&p), ">Din udvikling</h1>"));
+	assert_null(strstr(h_page_body(&p), "610190"));
+	h_page_free(&p);
 }
 
 /* Stopping half-way: the draft is kept, the welcome says Fortsæt and
@@ -384,14 +308,14 @@ static void test_citizen_answers_all(void **state)
 static void test_resume(void **state)
 {
 	char tok[32], csrf[40];
-	struct page p;
+	struct h_page p;
 
 	(void)state;
 	start_course(CPR2, "P-2", 10);
 	invite("P-2", "citizen", tok);
 	p = get(path(tok, "/q/1"));
 	snprintf(csrf, sizeof(csrf), "%s", csrf_of(&p));
-	page_free(&p);
+	h_page_free(&p);
 	answer(tok, csrf, 1, "b01=4", "/q/2");
 	answer(tok, csrf, 2, "b02=0", "/q/3");
 	/* The script's way: one answer at once, 204. */
@@ -401,14 +325,14 @@ static void test_resume(void **state)
 		snprintf(body, sizeof(body), "item=b03&value=2&csrf=%s", csrf);
 		p = post(path(tok, "/a"), body);
 		assert_int_equal(p.status, 204);
-		page_free(&p);
+		h_page_free(&p);
 	}
 	p = get(path(tok, ""));
-	assert_non_null(strstr(body_of(&p), "/q/4\">Fortsæt</a>"));
-	page_free(&p);
+	assert_non_null(strstr(h_page_body(&p), "/q/4\">Fortsæt</a>"));
+	h_page_free(&p);
 	p = get(path(tok, "/q/1"));
-	assert_non_null(strstr(body_of(&p), "value=\"4\" checked>"));
-	page_free(&p);
+	assert_non_null(strstr(h_page_body(&p), "value=\"4\" checked>"));
+	h_page_free(&p);
 	/* Tilbage from screen 1 goes to the welcome. */
 	{
 		char body[96];
@@ -416,8 +340,8 @@ static void test_resume(void **state)
 		snprintf(body, sizeof(body), "csrf=%s&go=back", csrf);
 		p = post(path(tok, "/q/1"), body);
 		assert_int_equal(p.status, 303);
-		assert_string_equal(header(&p, "Location"), path(tok, ""));
-		page_free(&p);
+		assert_string_equal(h_page_header(&p, "Location"), path(tok, ""));
+		h_page_free(&p);
 	}
 }
 
@@ -426,32 +350,32 @@ static void test_resume(void **state)
 static void test_csrf(void **state)
 {
 	char tok[32], csrf[40], body[96];
-	struct page p;
+	struct h_page p;
 
 	(void)state;
 	start_course(CPR2, "P-3", 10);
 	invite("P-3", "citizen", tok);
 	p = get(path(tok, "/q/1"));
 	snprintf(csrf, sizeof(csrf), "%s", csrf_of(&p));
-	page_free(&p);
+	h_page_free(&p);
 
 	p = post(path(tok, "/q/1"), "csrf=0000000000000000&b01=5&go=next");
 	assert_int_equal(p.status, 403);
-	secure(&p, 1);
-	assert_non_null(strstr(body_of(&p), "<h1"));
-	page_free(&p);
+	h_assert_page_headers(&p, 1);
+	assert_non_null(strstr(h_page_body(&p), "<h1"));
+	h_page_free(&p);
 	p = post(path(tok, "/q/1"), "b01=5&go=next");
 	assert_int_equal(p.status, 403);
-	page_free(&p);
+	h_page_free(&p);
 	snprintf(body, sizeof(body), "csrf=%s&b01=5&go=next", csrf);
 	p = request("POST", path(tok, "/q/1"), "Sec-Fetch-Site: cross-site\r\n",
 		    body);
 	assert_int_equal(p.status, 403);
-	page_free(&p);
+	h_page_free(&p);
 	p = request("POST", path(tok, "/q/1"),
 		    "Origin: https://evil.example\r\n", body);
 	assert_int_equal(p.status, 403);
-	page_free(&p);
+	h_page_free(&p);
 	assert_int_equal(count(h_sql("SELECT count(*) FROM fremdrift."
 				     "invitations WHERE course = '%s' AND "
 				     "draft ? 'answers'",
@@ -461,14 +385,14 @@ static void test_csrf(void **state)
 	p = request("POST", path(tok, "/q/1"),
 		    "Origin: null\r\nSec-Fetch-Site: same-origin\r\n", body);
 	assert_int_equal(p.status, 303);
-	page_free(&p);
+	h_page_free(&p);
 }
 
 /* Wrong, revoked and expired links: kind words, slowly for a wrong one. */
 static void test_gone(void **state)
 {
 	char tok[32], body[96], raw[512];
-	struct page p;
+	struct h_page p;
 	long long t0 = h_now_ms();
 	char *resp = NULL;
 	int n;
@@ -477,11 +401,11 @@ static void test_gone(void **state)
 	p = get("/l/AAAAAAAAAAAAAAAAAAAAAA");
 	assert_int_equal(p.status, 404);
 	assert_true(h_now_ms() - t0 >= 900);
-	secure(&p, 1);
-	assert_non_null(strstr(body_of(&p), "Linket virker ikke længere. "
+	h_assert_page_headers(&p, 1);
+	assert_non_null(strstr(h_page_body(&p), "Linket virker ikke længere. "
 					   "Kontakt din konsulent, så får "
 					   "du et nyt."));
-	page_free(&p);
+	h_page_free(&p);
 
 	start_course(CPR, "P-4", 10);
 	invite("P-4", "citizen", tok);
@@ -496,8 +420,8 @@ static void test_gone(void **state)
 	free(resp);
 	p = get(path(tok, ""));
 	assert_int_equal(p.status, 410);
-	assert_non_null(strstr(body_of(&p), "Kontakt din konsulent"));
-	page_free(&p);
+	assert_non_null(strstr(h_page_body(&p), "Kontakt din konsulent"));
+	h_page_free(&p);
 
 	start_course(CPR, "P-5", 10);
 	invite("P-5", "citizen", tok);
@@ -512,8 +436,8 @@ static void test_gone(void **state)
 	}
 	p = get(path(tok, "/q/1"));
 	assert_int_equal(p.status, 410);
-	assert_non_null(strstr(body_of(&p), "Linket virker ikke længere"));
-	page_free(&p);
+	assert_non_null(strstr(h_page_body(&p), "Linket virker ikke længere"));
+	h_page_free(&p);
 	/* The token never reaches the log. */
 	{
 		char *log = h_read_file(log_path);
@@ -534,7 +458,7 @@ static int improving(int i)
 static void test_progress(void **state)
 {
 	char tok[32], line[2048], *l = line;
-	struct page p;
+	struct h_page p;
 	struct h_result r;
 	PGconn *c;
 
@@ -569,11 +493,11 @@ static void test_progress(void **state)
 	send_from_review(tok, 1);
 	p = get(path(tok, "/udvikling"));
 	assert_int_equal(p.status, 200);
-	secure(&p, 1);
-	assert_non_null(strstr(body_of(&p), ">Din udvikling</h1>"));
+	h_assert_page_headers(&p, 1);
+	assert_non_null(strstr(h_page_body(&p), ">Din udvikling</h1>"));
 	/* Once, for "Tro på mig selv og lyst", and nowhere else. */
 	{
-		const char *b = body_of(&p);
+		const char *b = h_page_body(&p);
 		const char *tro = strstr(b, "Tro på mig selv og lyst");
 		const char *next = strstr(b, "Fællesskab og tillid");
 		const char *yes = strstr(b, "Du er gået tydeligt frem");
@@ -584,12 +508,12 @@ static void test_progress(void **state)
 		assert_null(strstr(yes + 1, "Du er gået tydeligt frem"));
 		assert_non_null(strstr(next, "Omtrent som sidst"));
 	}
-	assert_non_null(strstr(body_of(&p), "<svg"));
-	assert_non_null(strstr(body_of(&p), "<table>"));
-	assert_non_null(strstr(body_of(&p), "<td>100</td>"));
-	assert_non_null(strstr(body_of(&p), "<td>50</td>"));
-	assert_non_null(strstr(body_of(&p), "Tro på egne evner"));
-	page_free(&p);
+	assert_non_null(strstr(h_page_body(&p), "<svg"));
+	assert_non_null(strstr(h_page_body(&p), "<table>"));
+	assert_non_null(strstr(h_page_body(&p), "<td>100</td>"));
+	assert_non_null(strstr(h_page_body(&p), "<td>50</td>"));
+	assert_non_null(strstr(h_page_body(&p), "Tro på egne evner"));
+	h_page_free(&p);
 }
 
 /* A consultant: the items, then goals chosen, weighted and rated; sent,
@@ -597,16 +521,16 @@ static void test_progress(void **state)
 static void test_consultant_goals(void **state)
 {
 	char tok[32], csrf[40], fields[512];
-	struct page p;
+	struct h_page p;
 	const char *course = h_course(site.key_path, "P-1");
 
 	(void)state;
 	invite("P-1", "consultant", tok);
 	p = get(path(tok, "/q/1"));
 	assert_int_equal(p.status, 200);
-	assert_non_null(strstr(body_of(&p), "Meget sandsynligt"));
+	assert_non_null(strstr(h_page_body(&p), "Meget sandsynligt"));
 	snprintf(csrf, sizeof(csrf), "%s", csrf_of(&p));
-	page_free(&p);
+	h_page_free(&p);
 	answer(tok, csrf, 1, "k01=4", "/q/2");
 	fields[0] = '\0';
 	for (int i = 2; i <= 11; i++)
@@ -615,15 +539,15 @@ static void test_consultant_goals(void **state)
 	answer(tok, csrf, 2, fields, "/q/3");
 	p = get(path(tok, "/q/3"));
 	assert_int_equal(p.status, 200);
-	assert_non_null(strstr(body_of(&p), "Meget mere end forventet"));
-	assert_non_null(strstr(body_of(&p), "name=\"w_belief\""));
-	page_free(&p);
+	assert_non_null(strstr(h_page_body(&p), "Meget mere end forventet"));
+	assert_non_null(strstr(h_page_body(&p), "name=\"w_belief\""));
+	h_page_free(&p);
 	answer(tok, csrf, 3,
 	       "w_belief=2&l_belief=1&w_skills=3&l_skills=-1&w_trust=0",
 	       "/se");
 	p = get(path(tok, "/se"));
-	assert_non_null(strstr(body_of(&p), "(Vigtigt, Mere end forventet)"));
-	page_free(&p);
+	assert_non_null(strstr(h_page_body(&p), "(Vigtigt, Mere end forventet)"));
+	h_page_free(&p);
 	send_from_review(tok, 1);
 	assert_int_equal(count(h_sql("SELECT count(*) FROM fremdrift.events "
 				     "WHERE course = '%s' AND type = 'goal_set'",
@@ -642,16 +566,16 @@ static void test_consultant_goals(void **state)
 	/* The consultant sees the citizen's chart for the course. */
 	p = get(path(tok, "/udvikling"));
 	assert_int_equal(p.status, 200);
-	assert_non_null(strstr(body_of(&p), "Borgerens udvikling"));
-	assert_non_null(strstr(body_of(&p), "Tro på mig selv og lyst"));
-	page_free(&p);
+	assert_non_null(strstr(h_page_body(&p), "Borgerens udvikling"));
+	assert_non_null(strstr(h_page_body(&p), "Tro på mig selv og lyst"));
+	h_page_free(&p);
 }
 
 /* What a form cannot send is refused without saving; English pages. */
 static void test_refusals_and_english(void **state)
 {
 	char tok[32], csrf[40], body[128];
-	struct page p;
+	struct h_page p;
 
 	(void)state;
 	start_course(CPR, "P-7", 5);
@@ -671,27 +595,27 @@ static void test_refusals_and_english(void **state)
 	}
 	p = request("GET", path(tok, "/q/2"), "Accept-Language: en\r\n", NULL);
 	assert_int_equal(p.status, 200);
-	assert_non_null(strstr(body_of(&p), "<html lang=\"en\">"));
-	assert_non_null(strstr(body_of(&p), "Question 2 of 24"));
-	assert_non_null(strstr(body_of(&p), "I know what I am good at."));
+	assert_non_null(strstr(h_page_body(&p), "<html lang=\"en\">"));
+	assert_non_null(strstr(h_page_body(&p), "Question 2 of 24"));
+	assert_non_null(strstr(h_page_body(&p), "I know what I am good at."));
 	snprintf(csrf, sizeof(csrf), "%s", csrf_of(&p));
-	page_free(&p);
+	h_page_free(&p);
 	/* Off the scale, another screen's item, a goal on a citizen's link. */
 	snprintf(body, sizeof(body), "csrf=%s&b02=6&go=next", csrf);
 	p = post(path(tok, "/q/2"), body);
 	assert_int_equal(p.status, 400);
-	page_free(&p);
+	h_page_free(&p);
 	snprintf(body, sizeof(body), "item=w_belief&value=2&csrf=%s", csrf);
 	p = post(path(tok, "/a"), body);
 	assert_int_equal(p.status, 400);
-	page_free(&p);
+	h_page_free(&p);
 	snprintf(body, sizeof(body), "item=b99&value=2&csrf=%s", csrf);
 	p = post(path(tok, "/a"), body);
 	assert_int_equal(p.status, 400);
-	page_free(&p);
+	h_page_free(&p);
 	p = get(path(tok, "/q/25"));
 	assert_int_equal(p.status, 404);
-	page_free(&p);
+	h_page_free(&p);
 	assert_int_equal(count(h_sql("SELECT count(*) FROM fremdrift."
 				     "invitations WHERE course = '%s' AND "
 				     "draft ? 'answers'",
@@ -701,29 +625,29 @@ static void test_refusals_and_english(void **state)
 	snprintf(body, sizeof(body), "csrf=%s&go=next", csrf);
 	p = post(path(tok, "/q/2"), body);
 	assert_int_equal(p.status, 303);
-	assert_string_equal(header(&p, "Location"), path(tok, "/q/3"));
-	page_free(&p);
+	assert_string_equal(h_page_header(&p, "Location"), path(tok, "/q/3"));
+	h_page_free(&p);
 }
 
 static void test_not_found(void **state)
 {
-	struct page p = get("/l/AAAAAAAAAAAAAAAAAAAAAA/nothing");
+	struct h_page p = get("/l/AAAAAAAAAAAAAAAAAAAAAA/nothing");
 
 	(void)state;
 	assert_int_equal(p.status, 404);
-	secure(&p, 1);
-	page_free(&p);
+	h_assert_page_headers(&p, 1);
+	h_page_free(&p);
 	p = request("DELETE", "/", NULL, NULL);
 	assert_int_equal(p.status, 405);
-	page_free(&p);
+	h_page_free(&p);
 }
 
 static void *miss(void *arg)
 {
-	struct page p = get("/l/BBBBBBBBBBBBBBBBBBBBBB");
+	struct h_page p = get("/l/BBBBBBBBBBBBBBBBBBBBBB");
 
 	*(int *)arg = p.status;
-	page_free(&p);
+	h_page_free(&p);
 	return NULL;
 }
 
@@ -733,7 +657,7 @@ static void test_rate_limited(void **state)
 {
 	pthread_t th[21];
 	int status[21];
-	struct page p;
+	struct h_page p;
 
 	(void)state;
 	/* In parallel: each miss is answered after a second. */
@@ -746,9 +670,9 @@ static void test_rate_limited(void **state)
 	}
 	p = get("/l/BBBBBBBBBBBBBBBBBBBBBB");
 	assert_int_equal(p.status, 429);
-	secure(&p, 1);
-	assert_non_null(strstr(body_of(&p), "Vent lidt"));
-	page_free(&p);
+	h_assert_page_headers(&p, 1);
+	assert_non_null(strstr(h_page_body(&p), "Vent lidt"));
+	h_page_free(&p);
 }
 
 int main(void)

@@ -39,6 +39,14 @@ int cmd_config(int argc, char **argv, const struct fr_config *cfg)
 	printf("FREMDRIFT_DASH_NOISE_MAX=%u\n", cfg->dash_noise_max);
 	printf("FREMDRIFT_DASH_SUM_POINTS=%g\n", cfg->dash_sum_points);
 	printf("FREMDRIFT_DASH_SUM_HOURS=%g\n", cfg->dash_sum_hours);
+	if (cfg->dash_sso_header) {
+		printf("FREMDRIFT_DASH_SSO_HEADER=%s\n", cfg->dash_sso_header);
+		printf("FREMDRIFT_DASH_SSO_FROM=%s\n", cfg->dash_sso_from);
+		printf("FREMDRIFT_DASH_SSO_LOGOUT=%s\n",
+		       cfg->dash_sso_logout ? cfg->dash_sso_logout : "");
+	} else
+		printf("FREMDRIFT_DASH_SSO_HEADER=  (off: leaders sign in with "
+		       "a dashboard token)\n");
 	printf("migrations in this binary: %d (latest %04d)\n",
 	       fr_migrations_count,
 	       fr_migrations_count ? fr_migrations[fr_migrations_count - 1].version

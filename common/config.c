@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -194,6 +195,46 @@ static int dash_vars(struct fr_config *cfg,
 	return rc;
 }
 
+/* The leadership page behind a single sign-on proxy: a header name, the
+ * proxy's address (an IP literal; 127.0.0.1 by default) and an optional
+ * sign-out URL. */
+static int sso_vars(struct fr_config *cfg,
+		    const char *(*get)(const char *name, void *data),
+		    void *data, struct fr_err *err)
+{
+	const char *h = get("FREMDRIFT_DASH_SSO_HEADER", data);
+	const char *from = get("FREMDRIFT_DASH_SSO_FROM", data);
+	const char *out = get("FREMDRIFT_DASH_SSO_LOGOUT", data);
+	unsigned char addr[16];
+	size_t n;
+
+	if (h == NULL || *h == '\0')
+		return 0;
+	n = strlen(h);
+	if (n > 64 || strspn(h, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrst"
+				"uvwxyz0123456789-") != n)
+		return fr_err_set(err, FR_ECONFIG, "FREMDRIFT_DASH_SSO_HEADER",
+				  "expected a header name such as "
+				  "X-Remote-User");
+	from = from && *from ? from : "127.0.0.1";
+	if (inet_pton(AF_INET, from, addr) != 1 &&
+	    inet_pton(AF_INET6, from, addr) != 1)
+		return fr_err_set(err, FR_ECONFIG, "FREMDRIFT_DASH_SSO_FROM",
+				  "expected the proxy's IP address, such as "
+				  "127.0.0.1");
+	if (out && *out &&
+	    ((strncmp(out, "https://", 8) != 0 && out[0] != '/') ||
+	     strcspn(out, " \t\r\n\"<>\\") != strlen(out) ||
+	     strlen(out) > 200))
+		return fr_err_set(err, FR_ECONFIG, "FREMDRIFT_DASH_SSO_LOGOUT",
+				  "expected an https:// URL or a path, at most "
+				  "200 characters");
+	cfg->dash_sso_header = fr_xstrdup(h);
+	cfg->dash_sso_from = fr_xstrdup(from);
+	cfg->dash_sso_logout = out && *out ? fr_xstrdup(out) : NULL;
+	return 0;
+}
+
 /* FREMDRIFT_PUBLIC_URL: where links point (docs/links.md); by default
  * the server's own address, http://HOST:PORT. */
 static int public_url_var(struct fr_config *cfg,
@@ -313,6 +354,8 @@ int fr_config_load_from(struct fr_config *cfg,
 		goto fail;
 
 	rc = public_url_var(cfg, get, data, err);
+	if (rc == 0)
+		rc = sso_vars(cfg, get, data, err);
 	if (rc != 0)
 		goto fail;
 
@@ -336,5 +379,8 @@ void fr_config_free(struct fr_config *cfg)
 	free(cfg->key_file);
 	free(cfg->http_host);
 	free(cfg->public_url);
+	free(cfg->dash_sso_header);
+	free(cfg->dash_sso_from);
+	free(cfg->dash_sso_logout);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -61,7 +61,9 @@ if [ ! -f "$var/dashboard.token" ]; then
 		rm -f "$var/dashboard.token"
 fi
 if [ -f "$var/dashboard.token" ]; then
-	echo "the dashboard, with the token in $var/dashboard.token:" >&2
+	echo "the leadership page: open http://${FREMDRIFT_HTTP:-127.0.0.1:8080}/dashboard and sign in with the token in $var/dashboard.token:"
+	echo "  cat $var/dashboard.token"
+	echo "the same figures as JSON:" >&2
 	echo "  curl -H \"Authorization: Bearer \$(cat $var/dashboard.token)\" http://${FREMDRIFT_HTTP:-127.0.0.1:8080}/api/v1/dashboard/mix" >&2
 fi
 if [ -f "$var/ingest.token" ]; then

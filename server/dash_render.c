@@ -76,15 +76,24 @@ static int page_end(struct fr_buf *b)
 	return fr_buf_append(b, "</main></body></html>\n", 22);
 }
 
-/* The bar over every signed-in page: the name, and signing out. */
-static int top_bar(struct fr_buf *b)
+/* The bar over every signed-in page: the name, and signing out (of the
+ * single sign-on, when that signed the leader in). */
+static int top_bar(struct fr_buf *b, const struct dr_ctx *c)
 {
 	int rc = 0;
 
 	PUT(b, "<header class=\"bar\"><p class=\"brand\">fremdrift · Ledelsens "
-	       "tal</p><form method=\"post\" action=\"/dashboard/logout\">"
-	       "<button type=\"submit\" class=\"btn2\">Log ud</button></form>"
-	       "</header>");
+	       "tal</p>");
+	if (!c->sso)
+		PUT(b, "<form method=\"post\" action=\"/dashboard/logout\">"
+		       "<button type=\"submit\" class=\"btn2\">Log ud</button>"
+		       "</form>");
+	else if (c->sso_logout) {
+		PUT(b, "<a class=\"btn2\" href=\"");
+		ESC(b, c->sso_logout);
+		PUT(b, "\">Log ud</a>");
+	}
+	PUT(b, "</header>");
 	return rc ? FR_ETOOBIG : 0;
 }
 
@@ -153,7 +162,7 @@ int dr_problem(struct fr_buf *b, const struct dr_ctx *c, const char *title,
 {
 	int rc = page_start(b, c, title);
 
-	rc |= top_bar(b);
+	rc |= top_bar(b, c);
 	PUT(b, "<main><h1 id=\"h\" tabindex=\"-1\">");
 	ESC(b, title);
 	PUT(b, "</h1><p>");
@@ -430,7 +439,7 @@ int dr_page(struct fr_buf *b, const struct dr_ctx *c,
 	snprintf(title, sizeof(title), "Ledelsens tal · %s · %s", words,
 		 label_of(m->deps, m->ndeps, m->department, "Alle afdelinger"));
 	rc = page_start(b, c, title);
-	rc |= top_bar(b);
+	rc |= top_bar(b, c);
 	rc |= fr_buf_append(b, "<main class=\"wide\">", 19);
 	rc |= heading(b, m);
 	rc |= filters(b, m);

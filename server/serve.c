@@ -323,6 +323,16 @@ static int start_links(struct serve *s)
 			    pages_href(s->pages, "dash.css"),
 			    pages_href(s->pages, "app.js"),
 			    strncmp(url, "https://", 8) == 0);
+	if (s->cfg->dash_sso_header &&
+	    dpage_sso(s->dash, s->cfg->dash_sso_header, s->cfg->dash_sso_from,
+		      s->cfg->dash_sso_logout) != 0) {
+		log_error("serve", "FREMDRIFT_DASH_SSO_FROM is not an address");
+		return -1;
+	}
+	if (s->cfg->dash_sso_header)
+		log_info("serve", "the leadership page trusts %s from %s "
+				  "(single sign-on)",
+			 s->cfg->dash_sso_header, s->cfg->dash_sso_from);
 	return 0;
 }
 

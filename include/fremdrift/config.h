@@ -39,6 +39,13 @@ struct fr_config {
 	unsigned dash_noise_max;          /* FREMDRIFT_DASH_NOISE_MAX */
 	double dash_sum_points;           /* FREMDRIFT_DASH_SUM_POINTS */
 	double dash_sum_hours;            /* FREMDRIFT_DASH_SUM_HOURS */
+	/* The leadership page behind the provider's single sign-on
+	 * (docs/dashboard.md, "Single sign-on"): the header a proxy sets
+	 * for a signed-in leader (NULL: off), the one address that proxy
+	 * connects from, and where "Log ud" goes (NULL: no such link). */
+	char *dash_sso_header;            /* FREMDRIFT_DASH_SSO_HEADER */
+	char *dash_sso_from;              /* FREMDRIFT_DASH_SSO_FROM */
+	char *dash_sso_logout;            /* FREMDRIFT_DASH_SSO_LOGOUT */
 };
 
 /*

@@ -36,6 +36,16 @@ struct dpage *dpage_new(struct pgc *pg, const char *css, const char *dcss,
 			const char *js, int secure);
 void dpage_free(struct dpage *d);
 
+/*
+ * Behind the provider's single sign-on (docs/dashboard.md): a request
+ * from the address from (an IP literal) that carries header (a name) is a
+ * signed-in leader, without a token or a session here; logout (may be
+ * NULL) is where "Log ud" goes. A request from anywhere else is treated
+ * as if the header were not there. 0, or -1 when from is no address.
+ */
+int dpage_sso(struct dpage *d, const char *header, const char *from,
+	      const char *logout);
+
 /* 1 if path is /dashboard or under it. */
 int dpage_owns(const char *path);
 

@@ -93,9 +93,10 @@ void dr_model_free(struct dr_model *m);
 struct dr_ctx {
 	/* "/static/app.css?v=...", dash.css's and app.js's */
 	const char *css, *dcss, *js;
-	/* The filters as asked (already checked), for the CSV link and the
-	 * form; NULL when not given. */
-	const char *period, *department, *target_group;
+	/* Signed in by the provider's single sign-on: "Log ud" goes to
+	 * sso_logout (none when NULL) instead of ending a session here. */
+	int sso;
+	const char *sso_logout;
 };
 
 enum dr_signin_msg {

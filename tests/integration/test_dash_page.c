@@ -293,6 +293,70 @@ static void test_filters_and_csv(void **state)
 	h_page_free(&p);
 }
 
+/* A server behind a single sign-on proxy at from: its port; *pid and
+ * log (256 bytes) for h_stop and reading. */
+static int sso_server(const char *from, pid_t *pid, char *log)
+{
+	char http[64], from_var[80];
+	const char *e[] = {site.env_db, site.env_key, http,
+			   "FREMDRIFT_DASH_SSO_HEADER=X-Remote-User",
+			   "FREMDRIFT_DASH_SSO_LOGOUT=https://sso.example/out",
+			   from_var, NULL};
+	int p = h_listen_env(http, log, from[0] == '1' && from[1] == '2'
+					       ? "dash_sso"
+					       : "dash_sso_other");
+
+	snprintf(from_var, sizeof(from_var), "FREMDRIFT_DASH_SSO_FROM=%s", from);
+	*pid = h_serve(e, log, p);
+	assert_true(*pid > 0);
+	return p;
+}
+
+static void test_single_sign_on(void **state)
+{
+	char log[256];
+	pid_t pid;
+	int p = sso_server("127.0.0.1", &pid, log);
+	struct h_page a;
+	char *text;
+
+	(void)state;
+	/* vouched for by the proxy: figures, no session, sign-out at the
+	 * single sign-on */
+	a = h_request(p, "GET", "/dashboard?period=2025",
+		      "X-Remote-User: leder.hansen\r\n", NULL);
+	assert_true(shows_figures(&a));
+	assert_string_equal(h_page_header(&a, "Set-Cookie"), "");
+	assert_non_null(strstr(h_page_body(&a),
+			       "href=\"https://sso.example/out\">Log ud</a>"));
+	assert_null(strstr(h_page_body(&a), "/dashboard/logout"));
+	h_page_free(&a);
+	a = h_request(p, "GET", "/dashboard/csv?period=2025",
+		      "X-Remote-User: leder.hansen\r\n", NULL);
+	assert_int_equal(a.status, 200);
+	assert_string_equal(h_page_header(&a, "Content-Type"),
+			    "text/csv; charset=utf-8");
+	h_page_free(&a);
+	/* without the header (or with it empty): sign in as usual */
+	a = h_request(p, "GET", "/dashboard", "X-Remote-User: \r\n", NULL);
+	assert_false(shows_figures(&a));
+	h_page_free(&a);
+	assert_int_equal(h_stop(pid, 5000), 0);
+	text = h_read_file(log);
+	assert_non_null(text);
+	assert_null(strstr(text, "leder.hansen"));
+	free(text);
+
+	/* the header from anywhere but the proxy's address counts for
+	 * nothing */
+	p = sso_server("10.9.9.9", &pid, log);
+	a = h_request(p, "GET", "/dashboard", "X-Remote-User: leder\r\n", NULL);
+	assert_int_equal(a.status, 200);
+	assert_false(shows_figures(&a));
+	h_page_free(&a);
+	assert_int_equal(h_stop(pid, 5000), 0);
+}
+
 /* Last: everything above has signed in and out. */
 static void test_log_holds_no_secret(void **state)
 {
@@ -318,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_session_ends),
 		cmocka_unit_test(test_filters_and_csv),
+		cmocka_unit_test(test_single_sign_on),
 		cmocka_unit_test(test_log_holds_no_secret),
 	};
 

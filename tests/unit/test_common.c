@@ -135,6 +135,7 @@ static void test_config_defaults(void **state)
 	assert_string_equal(cfg.public_url, "http://127.0.0.1:8080");
 	assert_true(cfg.public_url_default);
 	assert_int_equal(cfg.log_level, LOG_INFO);
+	assert_null(cfg.dash_sso_header);
 	fr_config_free(&cfg);
 }
 
@@ -147,6 +148,7 @@ static void test_config_values(void **state)
 			   {"FREMDRIFT_LOG_LEVEL", "debug"},
 			   {"FREMDRIFT_KEY_FILE", "/etc/fremdrift/key"},
 			   {"FREMDRIFT_PUBLIC_URL", "https://f.example.dk/app"},
+			   {"FREMDRIFT_DASH_SSO_HEADER", "X-Remote-User"},
 			   {NULL, NULL}};
 	struct fr_config cfg;
 	struct fr_err err;
@@ -163,12 +165,16 @@ static void test_config_values(void **state)
 	assert_string_equal(cfg.key_file, "/etc/fremdrift/key");
 	assert_string_equal(cfg.public_url, "https://f.example.dk/app");
 	assert_false(cfg.public_url_default);
+	/* single sign-on: the proxy is this machine unless told */
+	assert_string_equal(cfg.dash_sso_header, "X-Remote-User");
+	assert_string_equal(cfg.dash_sso_from, "127.0.0.1");
+	assert_null(cfg.dash_sso_logout);
 	fr_config_free(&cfg);
 }
 
 static void test_config_rejects(void **state)
 {
-	static const struct kv bad[][2] = {
+	static const struct kv bad[][3] = {
 		{{"FREMDRIFT_HTTP", "nonsense"}, {NULL, NULL}},
 		{{"FREMDRIFT_HTTP_MAX_BODY", "big"}, {NULL, NULL}},
 		{{"FREMDRIFT_HTTP_MAX_BODY", "0"}, {NULL, NULL}},
@@ -179,6 +185,13 @@ static void test_config_rejects(void **state)
 		{{"FREMDRIFT_PUBLIC_URL", "https://"}, {NULL, NULL}},
 		{{"FREMDRIFT_PUBLIC_URL", "https://x.dk/?a=1"}, {NULL, NULL}},
 		{{"FREMDRIFT_PUBLIC_URL", "https://x.dk/a b"}, {NULL, NULL}},
+		{{"FREMDRIFT_DASH_SSO_HEADER", "X Remote"}, {NULL, NULL}},
+		{{"FREMDRIFT_DASH_SSO_FROM", "proxy.local"},
+		 {"FREMDRIFT_DASH_SSO_HEADER", "X-User"},
+		 {NULL, NULL}},
+		{{"FREMDRIFT_DASH_SSO_LOGOUT", "javascript:alert(1)"},
+		 {"FREMDRIFT_DASH_SSO_HEADER", "X-User"},
+		 {NULL, NULL}},
 	};
 	struct fr_config cfg;
 	struct fr_err err;

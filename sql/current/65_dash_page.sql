@@ -39,11 +39,11 @@ BEGIN
         RETURN;
     END IF;
     IF v_period IS NULL THEN
-        SELECT period INTO v_period FROM dash_periods
+        SELECT period INTO v_period FROM dash_published_periods
         ORDER BY kind = 'quarter' DESC, period_start DESC LIMIT 1;
     END IF;
     SELECT kind, period_start INTO v_kind, v_start
-    FROM dash_periods WHERE period = v_period;
+    FROM dash_published_periods WHERE period = v_period;
     IF v_kind IS NULL THEN
         msg := CASE WHEN v_period IS NULL
                     THEN 'no period has been published yet'
@@ -65,13 +65,13 @@ BEGIN
     END IF;
     SELECT array_agg(period ORDER BY period_start), min(period_start)
     INTO v_trend, v_first
-    FROM (SELECT period, period_start FROM dash_periods
+    FROM (SELECT period, period_start FROM dash_published_periods
           WHERE kind = v_kind AND period_start <= v_start
           ORDER BY period_start DESC LIMIT 8) t;
     status := 200;
     SELECT json_build_object(
         'period', v_period, 'kind', v_kind,
-        'previous', (SELECT period FROM dash_periods
+        'previous', (SELECT period FROM dash_published_periods
                      WHERE kind = v_kind AND period_start < v_start
                      ORDER BY period_start DESC LIMIT 1),
         'department', p_department, 'target_group', p_target_group,
@@ -79,7 +79,7 @@ BEGIN
                                                       'kind', kind)
                                     ORDER BY kind = 'quarter' DESC,
                                              period_start DESC)
-                    FROM dash_periods),
+                    FROM dash_published_periods),
         'departments', (SELECT json_agg(json_build_object('code', code,
                                                           'name', name)
                                         ORDER BY name)
@@ -120,7 +120,7 @@ END $$;
 
 -- The published periods: one row each in the overview of everything
 -- (read through the primary key of dash_published).
-CREATE OR REPLACE VIEW fremdrift.dash_periods AS
+CREATE OR REPLACE VIEW fremdrift.dash_published_periods AS
 SELECT kind, period, period_start FROM fremdrift.dash_published
 WHERE view = 'overview' AND department = 'all' AND target_group = 'all'
   AND key = '';

@@ -15,11 +15,22 @@
 void dt_cell_text(const struct dt_table *t, int r, int c, int min_cell,
 		  char *out, size_t size);
 
+/* A spreadsheet would take a text beginning with = + @ or a tab, or a -
+ * before anything but a digit, as a formula: such a text gets a leading
+ * apostrophe, which Excel shows as text. Numbers ("-2,3") stay numbers. */
+static int formula_like(const char *s)
+{
+	return s[0] == '=' || s[0] == '+' || s[0] == '@' || s[0] == '\t' ||
+	       (s[0] == '-' && !(s[1] >= '0' && s[1] <= '9'));
+}
+
 /* A field, quoted when it holds ';', '"' or a line break. */
 static int field(struct fr_buf *b, const char *s, int last)
 {
 	int rc = 0;
 
+	if (formula_like(s))
+		rc |= fr_buf_append(b, "'", 1);
 	if (strpbrk(s, ";\"\r\n") == NULL)
 		rc |= fr_buf_append(b, s, strlen(s));
 	else {

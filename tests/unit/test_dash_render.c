@@ -27,7 +27,8 @@ static const char model_json[] =
 	"\"target_groups\":[{\"code\":\"sick_listed\",\"name\":\"Sygemeldte\"}],"
 	"\"labels\":{\"dimension\":{\"tro\":\"Tro på mig selv\"},"
 	"\"subgoal\":{\"skills\":\"Kompetencer; erfaring\"},"
-	"\"status\":{\"employment\":\"Beskæftigelse\",\"unknown\":\"Ukendt\"}},"
+	"\"status\":{\"employment\":\"Beskæftigelse\",\"unknown\":\"Ukendt\","
+	"\"other\":\"=HYPERLINK(1)\"}},"
 	"\"towards_work\":[\"employment\"],"
 	"\"protection\":{\"min_cell\":5,\"noise_max\":10,\"noise_sd\":2.89,"
 	"\"as_of\":\"2026-12-03\"},"
@@ -48,7 +49,8 @@ static const char model_json[] =
 	"{\"v\":\"subgoals\",\"p\":\"2025-Q3\",\"k\":\"skills\",\"n\":null,"
 	"\"s1\":null},"
 	"{\"v\":\"exits\",\"p\":\"2025-Q3\",\"k\":\"employment\",\"n\":17},"
-	"{\"v\":\"exits\",\"p\":\"2025-Q3\",\"k\":\"unknown\",\"n\":null}"
+	"{\"v\":\"exits\",\"p\":\"2025-Q3\",\"k\":\"unknown\",\"n\":null},"
+	"{\"v\":\"exits\",\"p\":\"2025-Q3\",\"k\":\"other\",\"n\":6}"
 	"]}";
 
 static struct dr_model model;
@@ -107,7 +109,7 @@ static void test_model(void **state)
 	assert_string_equal(model.period, "2025-Q3");
 	assert_int_equal(model.ntrend, 2);
 	assert_int_equal(model.nperiods, 3);
-	assert_int_equal(model.v[DV_EXITS].nkeys, 2);
+	assert_int_equal(model.v[DV_EXITS].nkeys, 3);
 	assert_true(isnan(model.v[DV_EXITS].fig[1][1].n));
 	assert_true(model.v[DV_EXITS].has[1][1]);
 	assert_false(model.v[DV_EXITS].has[0][0]);
@@ -197,6 +199,9 @@ static void test_csv(void **state)
 	assert_non_null(strstr(b.data, ";Sikker fremgang;43;43 %\r\n"));
 	assert_non_null(
 		strstr(b.data, ";Ukendt;Borgere;;færre end 5\r\n"));
+	/* a text a spreadsheet would run as a formula is made text */
+	assert_non_null(strstr(b.data, ";'=HYPERLINK(1);Borgere;6;6\r\n"));
+	assert_null(strstr(b.data, ";=HYPERLINK"));
 	/* a ';' in a label is quoted */
 	assert_non_null(strstr(b.data, ";\"Kompetencer; erfaring\";"));
 	/* every line ends in CRLF, none in a bare LF */

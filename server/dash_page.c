@@ -34,6 +34,7 @@
 struct dpage {
 	struct pgc *pg;
 	char css[64], dcss[64], js[64];
+	char origin[256]; /* the public scheme://authority */
 	int secure;
 	/* single sign-on: the header ("" off), the proxy, "Log ud" */
 	char sso_header[65];
@@ -54,15 +55,20 @@ struct dreqp {
 };
 
 struct dpage *dpage_new(struct pgc *pg, const char *css, const char *dcss,
-			const char *js, int secure)
+			const char *js, const char *public_url)
 {
 	struct dpage *d = fr_xcalloc(1, sizeof(*d));
+	const char *host = strstr(public_url, "://");
+	size_t n = host ? (size_t)(host + 3 - public_url) +
+				  strcspn(host + 3, "/?#")
+			: 0;
 
 	d->pg = pg;
 	snprintf(d->css, sizeof(d->css), "%s", css);
 	snprintf(d->dcss, sizeof(d->dcss), "%s", dcss);
 	snprintf(d->js, sizeof(d->js), "%s", js);
-	d->secure = secure;
+	snprintf(d->origin, sizeof(d->origin), "%.*s", (int)n, public_url);
+	d->secure = strncmp(public_url, "https://", 8) == 0;
 	return d;
 }
 
@@ -468,23 +474,6 @@ static void on_login(struct pgc *c, PGresult *res, const char *error,
 	free(q);
 }
 
-/* A POST from another site is refused: the browser says where a form
- * came from in Origin (or Sec-Fetch-Site). */
-static int same_origin(const struct http_req *req)
-{
-	const char *origin = http_req_header(req, "origin");
-	const char *site = http_req_header(req, "sec-fetch-site");
-	const char *host = http_req_header(req, "host");
-	const char *o;
-
-	if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none"))
-		return 0;
-	if (origin == NULL || strcmp(origin, "null") == 0)
-		return origin == NULL;
-	o = strstr(origin, "://");
-	return o && host && strcmp(o + 3, host) == 0;
-}
-
 static void login(struct dreqp *q)
 {
 	size_t len;
@@ -584,7 +573,7 @@ static void handle_post(struct dreqp *q, const char *rest)
 	if (!in && !out) {
 		problem(q, 405, "Siden findes ikke", "Brug formularen på siden.");
 		free(q);
-	} else if (!same_origin(q->req)) {
+	} else if (!http_req_same_origin(q->req, q->d->origin)) {
 		problem(q, 403, "Formularen kom fra en anden side",
 			"Log ind fra fremdrifts egen side.");
 		free(q);

@@ -697,3 +697,37 @@ void http_server_close(struct http_server *s, void (*cb)(void *data),
 	}
 	uv_close((uv_handle_t *)&s->listener, listener_closed);
 }
+
+/* 1 if origin is scheme://host for http or https. */
+static int origin_is_host(const char *origin, const char *host)
+{
+	const char *rest;
+
+	if (host == NULL)
+		return 0;
+	if (strncmp(origin, "https://", 8) == 0)
+		rest = origin + 8;
+	else if (strncmp(origin, "http://", 7) == 0)
+		rest = origin + 7;
+	else
+		return 0;
+	return strcasecmp(rest, host) == 0;
+}
+
+int http_req_same_origin(const struct http_req *r, const char *origin)
+{
+	const char *site = http_req_header(r, "sec-fetch-site");
+	const char *from = http_req_header(r, "origin");
+
+	if (site && strcmp(site, "same-origin") != 0 &&
+	    strcmp(site, "none") != 0)
+		return 0;
+	/* "null" is what a browser sends as the Origin of every form POST
+	 * from a page with Referrer-Policy: no-referrer (Fetch, "append a
+	 * request Origin header"), as all the pages have: it names no other
+	 * site, and Sec-Fetch-Site above still does. */
+	if (from && strcmp(from, "null") != 0 && strcasecmp(from, origin) != 0 &&
+	    !origin_is_host(from, http_req_header(r, "host")))
+		return 0;
+	return 1;
+}

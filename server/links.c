@@ -273,43 +273,13 @@ now:
 
 /* ---- forged POSTs ---- */
 
-/* 1 if origin is scheme://host for http or https. */
-static int origin_is_host(const char *origin, const char *host)
-{
-	const char *rest;
-
-	if (host == NULL)
-		return 0;
-	if (strncmp(origin, "https://", 8) == 0)
-		rest = origin + 8;
-	else if (strncmp(origin, "http://", 7) == 0)
-		rest = origin + 7;
-	else
-		return 0;
-	return strcasecmp(rest, host) == 0;
-}
-
 int links_csrf_ok(const struct links *l, const struct link *lk,
 		  struct http_req *req, const char *csrf)
 {
-	const char *site = http_req_header(req, "sec-fetch-site");
-	const char *origin = http_req_header(req, "origin");
-
 	if (csrf == NULL || strlen(csrf) != LINK_CSRF_LEN ||
 	    CRYPTO_memcmp(csrf, lk->csrf, LINK_CSRF_LEN) != 0)
 		return 0;
-	if (site && strcmp(site, "same-origin") != 0 &&
-	    strcmp(site, "none") != 0)
-		return 0;
-	/* "null" is what a browser sends as the Origin of every form POST
-	 * from a page with Referrer-Policy: no-referrer (Fetch, "append a
-	 * request Origin header"), as all the pages have: it names no other
-	 * site, and Sec-Fetch-Site above still does. */
-	if (origin && strcmp(origin, "null") != 0 &&
-	    strcasecmp(origin, l->origin) != 0 &&
-	    !origin_is_host(origin, http_req_header(req, "host")))
-		return 0;
-	return 1;
+	return http_req_same_origin(req, l->origin);
 }
 
 /* ---- saving answers ---- */

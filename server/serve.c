@@ -321,8 +321,7 @@ static int start_links(struct serve *s)
 	/* The leadership page's queries go on the dashboard's connection. */
 	s->dash = dpage_new(s->pg_dash, pages_href(s->pages, "app.css"),
 			    pages_href(s->pages, "dash.css"),
-			    pages_href(s->pages, "app.js"),
-			    strncmp(url, "https://", 8) == 0);
+			    pages_href(s->pages, "app.js"), url);
 	if (s->cfg->dash_sso_header &&
 	    dpage_sso(s->dash, s->cfg->dash_sso_header, s->cfg->dash_sso_from,
 		      s->cfg->dash_sso_logout) != 0) {

@@ -30,10 +30,12 @@
 struct dpage;
 
 /* pg (borrowed) runs the session and figure queries; css, dcss and js are
- * the hrefs of web/app.css, web/dash.css and web/app.js (copied); secure:
- * mark the cookie Secure (the public URL is https). */
+ * the hrefs of web/app.css, web/dash.css and web/app.js (copied);
+ * public_url is where browsers reach the server (FREMDRIFT_PUBLIC_URL):
+ * forms from its origin are accepted, and the cookie is Secure when it is
+ * https. */
 struct dpage *dpage_new(struct pgc *pg, const char *css, const char *dcss,
-			const char *js, int secure);
+			const char *js, const char *public_url);
 void dpage_free(struct dpage *d);
 
 /*

@@ -92,6 +92,14 @@ const char *http_req_query(const struct http_req *r);  /* after '?', or "" */
 const char *http_req_header(const struct http_req *r, const char *name);
 const char *http_req_body(const struct http_req *r, size_t *len);
 
+/*
+ * 0 if the browser says the request (a form POST) came from another site:
+ * Sec-Fetch-Site other than same-origin or none, or an Origin other than
+ * "null", origin (the public scheme://authority) or this request's Host.
+ * A client that sends neither header (not a browser) passes.
+ */
+int http_req_same_origin(const struct http_req *r, const char *origin);
+
 /* The client's address as 16 bytes (an IPv4 address in the first 4, the
  * rest zero), as the per-client connection cap counts it. */
 void http_req_peer(const struct http_req *r, unsigned char addr[16]);

@@ -140,6 +140,10 @@ static void test_sign_in(void **state)
 	assert_true(shows_figures(&p));
 	h_assert_page_headers(&p, 1);
 	h_page_free(&p);
+	/* what a browser sends from a page with no referrer: Origin null */
+	p = sign_in(dash_token, "Origin: null\r\n" SAME);
+	assert_int_equal(p.status, 303);
+	h_page_free(&p);
 	/* the server's address sends a signed-in leader to the page */
 	p = get_with("/", id);
 	assert_int_equal(p.status, 303);

@@ -15,26 +15,37 @@
 void dt_cell_text(const struct dt_table *t, int r, int c, int min_cell,
 		  char *out, size_t size);
 
-/* A spreadsheet would take a text beginning with = + @ or a tab, or a -
- * before anything but a digit, as a formula: such a text gets a leading
- * apostrophe, which Excel shows as text. Numbers ("-2,3") stay numbers. */
-static int formula_like(const char *s)
+/* 1 if s is a whole number as written here: -?digits[.digits]*[,digits]. */
+static int number_like(const char *s)
 {
-	return s[0] == '=' || s[0] == '+' || s[0] == '@' || s[0] == '\t' ||
-	       (s[0] == '-' && !(s[1] >= '0' && s[1] <= '9'));
+	size_t n = strspn(s + (s[0] == '-'), "0123456789.,");
+
+	return n > 0 && s[(s[0] == '-') + n] == '\0';
 }
 
-/* A field, quoted when it holds ';', '"' or a line break. */
+/* A spreadsheet would run a text beginning with = + - @, a tab or a line
+ * break as a formula: such a text (unless it is a number, such as
+ * "-2,3") gets a leading apostrophe, which Excel shows as text. */
+static int formula_like(const char *s)
+{
+	return strchr("=+-@\t\r\n", s[0]) != NULL && s[0] != '\0' &&
+	       !number_like(s);
+}
+
+/* A field, quoted when it holds ';', '"' or a line break; the apostrophe
+ * goes inside the quotes. */
 static int field(struct fr_buf *b, const char *s, int last)
 {
 	int rc = 0;
+	int quote = strpbrk(s, ";\"\r\n") != NULL;
 
+	if (quote)
+		rc |= fr_buf_append(b, "\"", 1);
 	if (formula_like(s))
 		rc |= fr_buf_append(b, "'", 1);
-	if (strpbrk(s, ";\"\r\n") == NULL)
+	if (!quote)
 		rc |= fr_buf_append(b, s, strlen(s));
 	else {
-		rc |= fr_buf_append(b, "\"", 1);
 		for (; *s; s++)
 			rc |= *s == '"' ? fr_buf_append(b, "\"\"", 2)
 					: fr_buf_append(b, s, 1);

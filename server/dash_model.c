@@ -73,8 +73,12 @@ static void row_read(struct dr_model *m, const json_t *r)
 		return;
 	vi = index_of(view_names, DV_N, view);
 	t = index_of(m->trend, m->ntrend, p);
-	if (vi < 0 || t < 0 || (k = key_slot(&m->v[vi], key)) < 0)
+	if (vi < 0 || t < 0)
 		return;
+	if ((k = key_slot(&m->v[vi], key)) < 0) {
+		m->dropped++;
+		return;
+	}
 	f = &m->v[vi].fig[t][k];
 	f->n = fig(r, "n");
 	f->s1 = fig(r, "s1");

@@ -2,9 +2,9 @@
  * The leadership page (dash_page.h): sessions, filters, one query per
  * view, and the answers. The HTML, charts and CSV are dash_render.h's.
  *
- * A page view is one round trip: the statement that checks and touches
- * the session also calls fremdrift.dash_page(), and only when the session
- * is good (a one-time filter, so no figure is read for anyone else).
+ * A page view is one round trip: fremdrift.dash_page_session() checks and
+ * touches the session and calls fremdrift.dash_page() only when it is good
+ * (an IF in plpgsql, so nothing is read for anyone else).
  * Neither a token nor a session id is ever logged or put in a URL.
  */
 #include "fremdrift/dash_page.h"
@@ -18,7 +18,7 @@
 
 #include "page_headers.h"
 
-#include <arpa/inet.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -36,6 +36,9 @@ struct dpage {
 	char css[64], dcss[64], js[64];
 	char origin[256]; /* the public scheme://authority */
 	int secure;
+	/* the cookie's name: __Host- when Secure, so no other host of the
+	 * domain can set or shadow it */
+	const char *cookie;
 	/* single sign-on: the header ("" off), the proxy, "Log ud" */
 	char sso_header[65];
 	unsigned char sso_from[16];
@@ -52,6 +55,7 @@ struct dreqp {
 	char next[NEXT_MAX + 1];
 	char session[SESSION_HEX + 1]; /* a new session's id (login) */
 	int sso; /* signed in by the single sign-on proxy */
+	int signed_in; /* a session or the proxy: the bar offers "Log ud" */
 };
 
 struct dpage *dpage_new(struct pgc *pg, const char *css, const char *dcss,
@@ -69,6 +73,7 @@ struct dpage *dpage_new(struct pgc *pg, const char *css, const char *dcss,
 	snprintf(d->js, sizeof(d->js), "%s", js);
 	snprintf(d->origin, sizeof(d->origin), "%.*s", (int)n, public_url);
 	d->secure = strncmp(public_url, "https://", 8) == 0;
+	d->cookie = d->secure ? "__Host-" DASH_COOKIE : DASH_COOKIE;
 	return d;
 }
 
@@ -80,9 +85,7 @@ void dpage_free(struct dpage *d)
 int dpage_sso(struct dpage *d, const char *header, const char *from,
 	      const char *logout)
 {
-	memset(d->sso_from, 0, sizeof(d->sso_from));
-	if (inet_pton(AF_INET, from, d->sso_from) != 1 &&
-	    inet_pton(AF_INET6, from, d->sso_from) != 1)
+	if (http_addr_parse(from, d->sso_from) != 0)
 		return -1;
 	snprintf(d->sso_header, sizeof(d->sso_header), "%s", header);
 	snprintf(d->sso_logout, sizeof(d->sso_logout), "%s",
@@ -102,7 +105,10 @@ static int sso_user(const struct dpage *d, const struct http_req *req)
 		return 0;
 	http_req_peer(req, peer);
 	v = http_req_header(req, d->sso_header);
-	return memcmp(peer, d->sso_from, 16) == 0 && v && *v;
+	/* Once exactly: a proxy that adds its header after the client's
+	 * (instead of replacing it) must not let the client's count. */
+	return memcmp(peer, d->sso_from, 16) == 0 && v && *v &&
+	       http_req_header_count(req, d->sso_header) == 1;
 }
 
 int dpage_owns(const char *path)
@@ -115,22 +121,21 @@ int dpage_owns(const char *path)
 /* Cookies */
 
 /* The session id of the request's cookie (64 lowercase hex digits) into
- * out; 0 when there is none of that shape. */
-static int cookie_session(const struct http_req *req, char *out)
+ * out; 0 when there is none of that shape. An entry of another shape is
+ * skipped, so a malformed cookie (set by someone else for a narrower
+ * path, say) cannot hide the real one. */
+static int cookie_session(const struct dpage *d, const struct http_req *req,
+			  char *out)
 {
-	const char *h = http_req_header(req, "cookie");
-	const char *p = h;
-	size_t n = strlen(DASH_COOKIE);
+	const char *p = http_req_header(req, "cookie");
+	size_t n = strlen(d->cookie);
 
 	while (p && *p) {
 		p += strspn(p, " ;");
-		if (strncmp(p, DASH_COOKIE, n) == 0 && p[n] == '=') {
-			p += n + 1;
-			if (strspn(p, "0123456789abcdef") != SESSION_HEX ||
-			    (p[SESSION_HEX] != '\0' && p[SESSION_HEX] != ';' &&
-			     p[SESSION_HEX] != ' '))
-				return 0;
-			memcpy(out, p, SESSION_HEX);
+		if (strncmp(p, d->cookie, n) == 0 && p[n] == '=' &&
+		    strspn(p + n + 1, "0123456789abcdef") == SESSION_HEX &&
+		    strchr("; ", p[n + 1 + SESSION_HEX]) != NULL) {
+			memcpy(out, p + n + 1, SESSION_HEX);
 			out[SESSION_HEX] = '\0';
 			return 1;
 		}
@@ -139,11 +144,11 @@ static int cookie_session(const struct http_req *req, char *out)
 	return 0;
 }
 
-int dpage_has_cookie(const struct http_req *req)
+int dpage_has_cookie(const struct dpage *d, const struct http_req *req)
 {
 	char id[SESSION_HEX + 1];
 
-	return cookie_session(req, id);
+	return cookie_session(d, req, id);
 }
 
 /* "\x" and the hex SHA-256 of s: a bytea parameter. */
@@ -161,9 +166,9 @@ static void set_cookie(const struct dpage *d, const char *id, char *out,
 		       size_t size)
 {
 	snprintf(out, size,
-		 "Set-Cookie: " DASH_COOKIE "=%s; Path=/; HttpOnly; "
-		 "SameSite=Strict; Max-Age=%d%s\r\n",
-		 id ? id : "", id ? DASH_SESSION_HOURS * 3600 : 0,
+		 "Set-Cookie: %s=%s; Path=/; HttpOnly; SameSite=Strict; "
+		 "Max-Age=%d%s\r\n",
+		 d->cookie, id ? id : "", id ? DASH_SESSION_HOURS * 3600 : 0,
 		 d->secure ? "; Secure" : "");
 }
 
@@ -186,6 +191,7 @@ static void ctx_of(const struct dreqp *q, struct dr_ctx *c)
 	c->css = q->d->css;
 	c->dcss = q->d->dcss;
 	c->sso = q->sso;
+	c->signed_in = q->signed_in;
 	c->sso_logout = q->d->sso_logout[0] ? q->d->sso_logout : NULL;
 	c->js = q->d->js;
 }
@@ -217,7 +223,11 @@ static void problem(struct dreqp *q, int status, const char *title,
 	fr_buf_init(&b, PAGE_MAX);
 	if (dr_problem(&b, &c, title, text) != 0)
 		fr_buf_reset(&b);
-	send_html(q->req, status, status == 503 ? "Retry-After: 30\r\n" : NULL, &b);
+	send_html(q->req, status,
+		  status == 503   ? "Retry-After: 30\r\n"
+		  : status == 405 ? "Allow: GET, POST\r\n"
+				  : NULL,
+		  &b);
 	fr_buf_free(&b);
 }
 
@@ -249,6 +259,10 @@ static void show(struct dreqp *q, const char *body, size_t len)
 			"Der gik noget galt hos os. Prøv igen om lidt.");
 		return;
 	}
+	if (m->dropped)
+		log_warning("dashpage", "%d figures not shown: a view has more "
+					"than %d categories",
+			    m->dropped, DR_MAX_KEYS);
 	ctx_of(q, &c);
 	fr_buf_init(&b, PAGE_MAX);
 	rc = q->csv ? dr_csv(&b, m) : dr_page(&b, &c, m);
@@ -398,15 +412,8 @@ static void view(struct dreqp *q, const char *session)
 	params[3] = or_null(q->target_group);
 	params[4] = idle;
 	if (pgc_query(q->d->pg,
-		      "WITH s AS (UPDATE fremdrift.web_sessions w "
-		      "SET last_seen = now() FROM fremdrift.api_tokens t "
-		      "WHERE w.id_sha256 = $1 AND t.token_sha256 = "
-		      "w.token_sha256 AND t.revoked_at IS NULL AND t.role = "
-		      "'dashboard' AND w.expires_at > now() AND w.last_seen > "
-		      "now() - make_interval(mins => $5::integer) RETURNING 1) "
-		      "SELECT x.ok, d.status, d.body FROM (SELECT count(*) > 0 "
-		      "AS ok FROM s) x LEFT JOIN LATERAL (SELECT * FROM "
-		      "fremdrift.dash_page($2, $3, $4) WHERE x.ok) d ON true",
+		      "SELECT ok, status, body FROM "
+		      "fremdrift.dash_page_session($1, $5, $2, $3, $4)",
 		      5, params, QUERY_TIMEOUT_MS, on_view, q) == 0)
 		return;
 	problem(q, 503, "Tallene kan ikke vises lige nu",
@@ -428,7 +435,8 @@ static void handle_get(struct dreqp *q, const char *rest)
 		return;
 	}
 	q->sso = sso_user(q->d, q->req);
-	if (!q->sso && !cookie_session(q->req, session)) {
+	q->signed_in = q->sso || cookie_session(q->d, q->req, session);
+	if (!q->signed_in) {
 		signin(q, 200, DR_SIGNIN, 0);
 		free(q);
 		return;
@@ -491,10 +499,12 @@ static void login(struct dreqp *q)
 		free(q);
 		return;
 	}
-	/* The token as pasted: without the blanks around it. */
+	/* The token as pasted: without the blanks around it, and nothing
+	 * else beside it. */
 	tok = token + strspn(token, " \t\r\n");
 	tl = strcspn(tok, " \t\r\n");
-	if (tl == 0) {
+	if (tl == 0 || tok[tl + strspn(tok + tl, " \t\r\n")] != '\0') {
+		OPENSSL_cleanse(token, sizeof(token));
 		signin(q, 401, DR_SIGNIN_UNKNOWN, 0);
 		free(q);
 		return;
@@ -508,6 +518,7 @@ static void login(struct dreqp *q)
 	pseud_hex(raw, sizeof(raw), q->session);
 	sha256_param(q->session, SESSION_HEX, shash);
 	sha256_param(tok, tl, thash);
+	OPENSSL_cleanse(token, sizeof(token));
 	snprintf(idle, sizeof(idle), "%d", DASH_SESSION_IDLE_MIN);
 	snprintf(hours, sizeof(hours), "%d", DASH_SESSION_HOURS);
 	params[0] = shash;
@@ -550,7 +561,7 @@ static void logout(struct dreqp *q)
 	char session[SESSION_HEX + 1], hash[2 + 64 + 1];
 	const char *params[1] = {hash};
 
-	if (!cookie_session(q->req, session)) {
+	if (!cookie_session(q->d, q->req, session)) {
 		signin(q, 200, DR_SIGNED_OUT, 1);
 		free(q);
 		return;

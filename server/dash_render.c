@@ -78,17 +78,17 @@ static int page_end(struct fr_buf *b)
 
 /* The bar over every signed-in page: the name, and signing out (of the
  * single sign-on, when that signed the leader in). */
-static int top_bar(struct fr_buf *b, const struct dr_ctx *c)
+static int top_bar(struct fr_buf *b, const struct dr_ctx *c, int signed_in)
 {
 	int rc = 0;
 
 	PUT(b, "<header class=\"bar\"><p class=\"brand\">fremdrift · Ledelsens "
 	       "tal</p>");
-	if (!c->sso)
+	if (signed_in && !c->sso)
 		PUT(b, "<form method=\"post\" action=\"/dashboard/logout\">"
 		       "<button type=\"submit\" class=\"btn2\">Log ud</button>"
 		       "</form>");
-	else if (c->sso_logout) {
+	else if (signed_in && c->sso_logout) {
 		PUT(b, "<a class=\"btn2\" href=\"");
 		ESC(b, c->sso_logout);
 		PUT(b, "\">Log ud</a>");
@@ -162,7 +162,7 @@ int dr_problem(struct fr_buf *b, const struct dr_ctx *c, const char *title,
 {
 	int rc = page_start(b, c, title);
 
-	rc |= top_bar(b, c);
+	rc |= top_bar(b, c, c->signed_in);
 	PUT(b, "<main><h1 id=\"h\" tabindex=\"-1\">");
 	ESC(b, title);
 	PUT(b, "</h1><p>");
@@ -439,12 +439,18 @@ int dr_page(struct fr_buf *b, const struct dr_ctx *c,
 	snprintf(title, sizeof(title), "Ledelsens tal · %s · %s", words,
 		 label_of(m->deps, m->ndeps, m->department, "Alle afdelinger"));
 	rc = page_start(b, c, title);
-	rc |= top_bar(b, c);
+	rc |= top_bar(b, c, 1);
 	rc |= fr_buf_append(b, "<main class=\"wide\">", 19);
 	rc |= heading(b, m);
 	rc |= filters(b, m);
 	rc |= actions(b, m);
 	rc |= protection(b, m);
+	if (m->dropped)
+		rc |= fr_buf_printf(b, "<div class=\"error\" role=\"alert\"><p>"
+				       "%d tal kunne ikke vises, fordi en figur "
+				       "har flere end %d kategorier. Sig det "
+				       "til jeres it-afdeling.</p></div>",
+				    m->dropped, DR_MAX_KEYS);
 	rc |= headline_row(b, m);
 	rc |= contents(b);
 	for (int i = 0; i < DT_NSECTIONS; i++)

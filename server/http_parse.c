@@ -33,6 +33,15 @@ const char *http_req_header(const struct http_req *r, const char *name)
 	return NULL;
 }
 
+int http_req_header_count(const struct http_req *r, const char *name)
+{
+	int n = 0;
+
+	for (int i = 0; i < r->nhdr; i++)
+		n += strcasecmp(r->hdrs.data + r->hdr[i].name, name) == 0;
+	return n;
+}
+
 const char *http_req_body(const struct http_req *r, size_t *len)
 {
 	*len = r->body.len;

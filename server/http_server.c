@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <strings.h>
 
 #define READ_CHUNK 65536
@@ -64,6 +65,7 @@ const char *http_status_text(int status)
 	case 100: return "Continue";
 	case 200: return "OK";
 	case 201: return "Created";
+	case 303: return "See Other";
 	case 204: return "No Content";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
@@ -462,10 +464,15 @@ static unsigned from_same_client(struct http_server *s, struct http_conn *c)
 
 	memset(&a, 0, sizeof(a));
 	uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&a, &len);
+	/* One form for both families: IPv6, with an IPv4 address as
+	 * ::ffff:a.b.c.d, which is also how a dual-stack socket sees it. */
 	if (a.ss_family == AF_INET6)
 		memcpy(c->addr, &((struct sockaddr_in6 *)&a)->sin6_addr, 16);
-	else
-		memcpy(c->addr, &((struct sockaddr_in *)&a)->sin_addr, 4);
+	else {
+		memset(c->addr, 0, 10);
+		c->addr[10] = c->addr[11] = 0xff;
+		memcpy(c->addr + 12, &((struct sockaddr_in *)&a)->sin_addr, 4);
+	}
 	for (struct http_conn *o = s->conns; o; o = o->next)
 		n += !o->closing && memcmp(o->addr, c->addr, 16) == 0;
 	return n;
@@ -669,6 +676,15 @@ void http_req_peer(const struct http_req *r, unsigned char addr[16])
 	const struct http_conn *c = r->conn;
 
 	memcpy(addr, c->addr, 16);
+}
+
+int http_addr_parse(const char *text, unsigned char addr[16])
+{
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET6, text, addr) == 1)
+		return 0;
+	addr[10] = addr[11] = 0xff;
+	return inet_pton(AF_INET, text, addr + 12) == 1 ? 0 : -1;
 }
 
 static void listener_closed(uv_handle_t *h)

@@ -18,6 +18,8 @@
 #include "fremdrift/pg_conn.h"
 #include "fremdrift/rapi.h"
 
+#include "page_headers.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,10 +187,10 @@ static void on_request(struct http_req *req, void *data)
 	/* A leader with a session who opens the server's address goes to
 	 * the leadership page; everyone else sees the citizen's welcome. */
 	if (s->dash && strcmp(path, "/") == 0 && strcmp(method, "GET") == 0 &&
-	    dpage_has_cookie(req)) {
+	    dpage_has_cookie(s->dash, req)) {
 		http_respond(req, 303, NULL,
-			     "Location: /dashboard\r\nCache-Control: "
-			     "no-store\r\n",
+			     SECURITY_HEADERS "Location: /dashboard\r\n"
+			     "Cache-Control: no-store\r\n",
 			     NULL, 0);
 		return;
 	}

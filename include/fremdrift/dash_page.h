@@ -21,6 +21,8 @@
 #include "fremdrift/http_server.h"
 #include "fremdrift/pg_conn.h"
 
+/* The session cookie; named __Host-fremdrift_session when the public URL
+ * is https (the cookie is then Secure). */
 #define DASH_COOKIE "fremdrift_session"
 /* A session ends after this long without use, and at the latest after
  * DASH_SESSION_HOURS. */
@@ -53,7 +55,7 @@ int dpage_owns(const char *path);
 
 /* 1 if the request carries a session cookie (GET / then sends the leader
  * to /dashboard). */
-int dpage_has_cookie(const struct http_req *req);
+int dpage_has_cookie(const struct dpage *d, const struct http_req *req);
 
 void dpage_handle(struct dpage *d, struct http_req *req);
 

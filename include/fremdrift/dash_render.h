@@ -25,9 +25,9 @@
 /* Periods of a trend: the chosen one and up to seven before it. */
 #define DR_TREND 8
 /* Categories of one view (statuses, dimensions, sub-goals, ...). */
-#define DR_MAX_KEYS 32
+#define DR_MAX_KEYS 64
 /* Departments or target groups in a catalogue. */
-#define DR_MAX_CODES 64
+#define DR_MAX_CODES 128
 
 enum dr_view {
 	DV_OVERVIEW,
@@ -81,6 +81,9 @@ struct dr_model {
 	int ntrend;
 	const char *trend[DR_TREND]; /* oldest first; the last is period */
 	struct dr_viewdata v[DV_N];
+	/* Rows left out because a view had more than DR_MAX_KEYS categories
+	 * (the page says so; the server logs it). */
+	int dropped;
 };
 
 /* Parses the body of a 200 from fremdrift.dash_page(). FR_EPARSE with err
@@ -97,6 +100,8 @@ struct dr_ctx {
 	 * sso_logout (none when NULL) instead of ending a session here. */
 	int sso;
 	const char *sso_logout;
+	/* 0: the reader is not signed in (an error page): no "Log ud" */
+	int signed_in;
 };
 
 enum dr_signin_msg {

@@ -90,6 +90,8 @@ const char *http_req_path(const struct http_req *r);   /* without query */
 const char *http_req_query(const struct http_req *r);  /* after '?', or "" */
 /* The value of header name (case-insensitive), or NULL. */
 const char *http_req_header(const struct http_req *r, const char *name);
+/* How many times header name came (case-insensitive). */
+int http_req_header_count(const struct http_req *r, const char *name);
 const char *http_req_body(const struct http_req *r, size_t *len);
 
 /*
@@ -100,9 +102,12 @@ const char *http_req_body(const struct http_req *r, size_t *len);
  */
 int http_req_same_origin(const struct http_req *r, const char *origin);
 
-/* The client's address as 16 bytes (an IPv4 address in the first 4, the
- * rest zero), as the per-client connection cap counts it. */
+/* The client's address as 16 bytes in IPv6 form (an IPv4 address as
+ * ::ffff:a.b.c.d, as a dual-stack socket sees it), as the per-client
+ * connection cap counts it. http_addr_parse reads an address written as
+ * text into the same form: 0, or -1 when it is not one. */
 void http_req_peer(const struct http_req *r, unsigned char addr[16]);
+int http_addr_parse(const char *text, unsigned char addr[16]);
 
 /*
  * The answer to an on_headers call that returned HTTP_HEADERS_LATER: 0 to

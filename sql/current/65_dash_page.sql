@@ -118,6 +118,30 @@ BEGIN
         )::text INTO body;
 END $$;
 
+-- A page view of a signed-in leader (server/dash_page.c): checks the
+-- session (SHA-256 of its id) and touches it, and only for a good one
+-- calls dash_page(). ok is false, and nothing else is read, for a session
+-- that is unknown, ended (idle for p_idle_min minutes, or past its end)
+-- or whose token is revoked or not a dashboard token.
+CREATE OR REPLACE FUNCTION fremdrift.dash_page_session(p_session bytea,
+        p_idle_min integer, p_period text, p_department text,
+        p_target_group text,
+        OUT ok boolean, OUT status integer, OUT body text)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, fremdrift AS $$
+BEGIN
+    UPDATE web_sessions w SET last_seen = now()
+    FROM api_tokens t
+    WHERE w.id_sha256 = p_session AND t.token_sha256 = w.token_sha256
+      AND t.revoked_at IS NULL AND t.role = 'dashboard'
+      AND w.expires_at > now()
+      AND w.last_seen > now() - make_interval(mins => p_idle_min);
+    ok := FOUND;
+    IF ok THEN
+        SELECT d.status, d.body INTO status, body
+        FROM dash_page(p_period, p_department, p_target_group) d;
+    END IF;
+END $$;
+
 -- The published periods: one row each in the overview of everything
 -- (read through the primary key of dash_published).
 CREATE OR REPLACE VIEW fremdrift.dash_published_periods AS
@@ -125,4 +149,6 @@ SELECT kind, period, period_start FROM fremdrift.dash_published
 WHERE view = 'overview' AND department = 'all' AND target_group = 'all'
   AND key = '';
 
-REVOKE EXECUTE ON FUNCTION fremdrift.dash_page(text, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION fremdrift.dash_page(text, text, text),
+    fremdrift.dash_page_session(bytea, integer, text, text, text)
+    FROM PUBLIC;

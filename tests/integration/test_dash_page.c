@@ -67,7 +67,7 @@ static int teardown(void **state)
  * answer. */
 static struct h_page sign_in(const char *token, const char *extra)
 {
-	char body[256];
+	char body[600];
 
 	snprintf(body, sizeof(body), "token=%s&next=period%%3D2025", token);
 	return h_request(port, "POST", "/dashboard/login", extra, body);
@@ -89,9 +89,11 @@ static void session(char out[65])
 
 static struct h_page get_with(const char *path, const char *cookie)
 {
-	char extra[128];
+	char extra[320];
 
-	snprintf(extra, sizeof(extra), "Cookie: a=b; fremdrift_session=%s\r\n",
+	snprintf(extra, sizeof(extra),
+		 strchr(cookie, '=') ? "Cookie: %s\r\n"
+				     : "Cookie: a=b; fremdrift_session=%s\r\n",
 		 cookie);
 	return h_request(port, "GET", path, extra, NULL);
 }
@@ -144,6 +146,17 @@ static void test_sign_in(void **state)
 	p = sign_in(dash_token, "Origin: null\r\n" SAME);
 	assert_int_equal(p.status, 303);
 	h_page_free(&p);
+	/* a malformed cookie of the same name before the real one (as one
+	 * set for a narrower path would be) does not hide it */
+	{
+		char two[200];
+
+		snprintf(two, sizeof(two), "x; fremdrift_session=zz; "
+					   "fremdrift_session=%s", id);
+		p = get_with("/dashboard", two);
+		assert_true(shows_figures(&p));
+		h_page_free(&p);
+	}
 	/* the server's address sends a signed-in leader to the page */
 	p = get_with("/", id);
 	assert_int_equal(p.status, 303);
@@ -166,6 +179,11 @@ static void test_refused(void **state)
 	assert_int_equal(p.status, 401);
 	h_page_free(&p);
 	p = sign_in("", SAME);
+	assert_int_equal(p.status, 401);
+	h_page_free(&p);
+	/* the token and something else beside it */
+	snprintf(big, sizeof(big), "%%20%s%%20junk", dash_token);
+	p = sign_in(big, SAME);
 	assert_int_equal(p.status, 401);
 	h_page_free(&p);
 	/* a good token in a form from another site */
@@ -297,6 +315,35 @@ static void test_filters_and_csv(void **state)
 	h_page_free(&p);
 }
 
+/* A page view with a session that is no good calls nothing that reads
+ * figures: fremdrift.dash_page() runs only for a good one (counted by
+ * PostgreSQL's function statistics, in the transaction itself). */
+static void test_bad_session_reads_nothing(void **state)
+{
+	char id[65], sql[512];
+	const char *calls =
+		"SELECT coalesce(pg_stat_get_xact_function_calls("
+		"'fremdrift.dash_page(text,text,text)'::regprocedure), 0)";
+
+	(void)state;
+	session(id);
+	h_scalar(db, "SET track_functions = 'pl'");
+	h_scalar(db, "BEGIN");
+	assert_string_equal(h_scalar(db, "SELECT ok::text FROM "
+					 "fremdrift.dash_page_session(sha256("
+					 "'nobody'::bytea), 60, NULL, NULL, "
+					 "NULL)"),
+			    "false");
+	assert_string_equal(h_scalar(db, calls), "0");
+	snprintf(sql, sizeof(sql),
+		 "SELECT ok::text || status FROM fremdrift.dash_page_session("
+		 "sha256('%s'::bytea), 60, NULL, NULL, NULL)",
+		 id);
+	assert_string_equal(h_scalar(db, sql), "true200");
+	assert_string_equal(h_scalar(db, calls), "1");
+	h_scalar(db, "ROLLBACK");
+}
+
 /* A server behind a single sign-on proxy at from: its port; *pid and
  * log (256 bytes) for h_stop and reading. */
 static int sso_server(const char *from, pid_t *pid, char *log)
@@ -341,6 +388,12 @@ static void test_single_sign_on(void **state)
 	assert_string_equal(h_page_header(&a, "Content-Type"),
 			    "text/csv; charset=utf-8");
 	h_page_free(&a);
+	/* the header twice (a proxy that adds instead of replacing): no */
+	a = h_request(p, "GET", "/dashboard",
+		      "X-Remote-User: mallory\r\nX-Remote-User: leder.hansen\r\n",
+		      NULL);
+	assert_false(shows_figures(&a));
+	h_page_free(&a);
 	/* without the header (or with it empty): sign in as usual */
 	a = h_request(p, "GET", "/dashboard", "X-Remote-User: \r\n", NULL);
 	assert_false(shows_figures(&a));
@@ -357,6 +410,38 @@ static void test_single_sign_on(void **state)
 	a = h_request(p, "GET", "/dashboard", "X-Remote-User: leder\r\n", NULL);
 	assert_int_equal(a.status, 200);
 	assert_false(shows_figures(&a));
+	h_page_free(&a);
+	assert_int_equal(h_stop(pid, 5000), 0);
+}
+
+/* Behind https the cookie is Secure and named __Host-, so no other host
+ * of the domain can set or shadow it. */
+static void test_https_cookie(void **state)
+{
+	char http[64], log[256];
+	const char *e[] = {site.env_db, site.env_key, http,
+			   "FREMDRIFT_PUBLIC_URL=https://fremdrift.example.dk",
+			   NULL};
+	int p = h_listen_env(http, log, "dash_https");
+	pid_t pid = h_serve(e, log, p);
+	struct h_page a;
+	char body[160], cookie[200];
+
+	(void)state;
+	assert_true(pid > 0);
+	snprintf(body, sizeof(body), "token=%s", dash_token);
+	a = h_request(p, "POST", "/dashboard/login",
+		      "Origin: https://fremdrift.example.dk\r\n", body);
+	assert_int_equal(a.status, 303);
+	assert_int_equal(strncmp(h_page_header(&a, "Set-Cookie"),
+				 "__Host-fremdrift_session=", 25),
+			 0);
+	assert_non_null(strstr(h_page_header(&a, "Set-Cookie"), "; Secure"));
+	snprintf(cookie, sizeof(cookie), "Cookie: %.*s\r\n", 25 + 64,
+		 h_page_header(&a, "Set-Cookie"));
+	h_page_free(&a);
+	a = h_request(p, "GET", "/dashboard", cookie, NULL);
+	assert_true(shows_figures(&a));
 	h_page_free(&a);
 	assert_int_equal(h_stop(pid, 5000), 0);
 }
@@ -386,7 +471,9 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_session_ends),
 		cmocka_unit_test(test_filters_and_csv),
+		cmocka_unit_test(test_bad_session_reads_nothing),
 		cmocka_unit_test(test_single_sign_on),
+		cmocka_unit_test(test_https_cookie),
 		cmocka_unit_test(test_log_holds_no_secret),
 	};
 

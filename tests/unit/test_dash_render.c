@@ -28,7 +28,8 @@ static const char model_json[] =
 	"\"labels\":{\"dimension\":{\"tro\":\"Tro på mig selv\"},"
 	"\"subgoal\":{\"skills\":\"Kompetencer; erfaring\"},"
 	"\"status\":{\"employment\":\"Beskæftigelse\",\"unknown\":\"Ukendt\","
-	"\"other\":\"=HYPERLINK(1)\"}},"
+	"\"other\":\"=HYPERLINK(1)\",\"minus\":\"-2+3+cmd|' /C calc'!A0\","
+	"\"quoted\":\"=HYPERLINK(\\\"x\\\";1)\"}},"
 	"\"towards_work\":[\"employment\"],"
 	"\"protection\":{\"min_cell\":5,\"noise_max\":10,\"noise_sd\":2.89,"
 	"\"as_of\":\"2026-12-03\"},"
@@ -50,7 +51,9 @@ static const char model_json[] =
 	"\"s1\":null},"
 	"{\"v\":\"exits\",\"p\":\"2025-Q3\",\"k\":\"employment\",\"n\":17},"
 	"{\"v\":\"exits\",\"p\":\"2025-Q3\",\"k\":\"unknown\",\"n\":null},"
-	"{\"v\":\"exits\",\"p\":\"2025-Q3\",\"k\":\"other\",\"n\":6}"
+	"{\"v\":\"exits\",\"p\":\"2025-Q3\",\"k\":\"other\",\"n\":6},"
+	"{\"v\":\"exits\",\"p\":\"2025-Q3\",\"k\":\"minus\",\"n\":7},"
+	"{\"v\":\"exits\",\"p\":\"2025-Q3\",\"k\":\"quoted\",\"n\":8}"
 	"]}";
 
 static struct dr_model model;
@@ -109,7 +112,7 @@ static void test_model(void **state)
 	assert_string_equal(model.period, "2025-Q3");
 	assert_int_equal(model.ntrend, 2);
 	assert_int_equal(model.nperiods, 3);
-	assert_int_equal(model.v[DV_EXITS].nkeys, 3);
+	assert_int_equal(model.v[DV_EXITS].nkeys, 5);
 	assert_true(isnan(model.v[DV_EXITS].fig[1][1].n));
 	assert_true(model.v[DV_EXITS].has[1][1]);
 	assert_false(model.v[DV_EXITS].has[0][0]);
@@ -119,6 +122,35 @@ static void test_model(void **state)
 					&err),
 			 FR_EPARSE);
 	dr_model_free(&bad);
+}
+
+/* A view with more categories than the page holds: the rest are counted,
+ * and the page says so rather than leaving them out silently. */
+static void test_too_many_categories(void **state)
+{
+	struct fr_buf json, page;
+	struct dr_model m;
+	struct fr_err err;
+
+	(void)state;
+	fr_buf_init(&json, 1 << 20);
+	fr_buf_printf(&json, "{\"period\":\"2025\",\"kind\":\"year\","
+			     "\"trend\":[\"2025\"],\"protection\":{},"
+			     "\"rows\":[");
+	for (int i = 0; i < DR_MAX_KEYS + 3; i++)
+		fr_buf_printf(&json, "%s{\"v\":\"subgoals\",\"p\":\"2025\","
+				     "\"k\":\"g%d\",\"n\":%d}",
+			      i ? "," : "", i, 10 + i);
+	fr_buf_printf(&json, "]}");
+	assert_int_equal(dr_model_parse(json.data, json.len, &m, &err), 0);
+	assert_int_equal(m.v[DV_SUBGOALS].nkeys, DR_MAX_KEYS);
+	assert_int_equal(m.dropped, 3);
+	fr_buf_init(&page, 1 << 22);
+	assert_int_equal(dr_page(&page, &ctx, &m), 0);
+	assert_non_null(strstr(page.data, "3 tal kunne ikke vises"));
+	fr_buf_free(&page);
+	fr_buf_free(&json);
+	dr_model_free(&m);
 }
 
 static void test_page(void **state)
@@ -202,6 +234,9 @@ static void test_csv(void **state)
 	/* a text a spreadsheet would run as a formula is made text */
 	assert_non_null(strstr(b.data, ";'=HYPERLINK(1);Borgere;6;6\r\n"));
 	assert_null(strstr(b.data, ";=HYPERLINK"));
+	assert_non_null(strstr(b.data, ";'-2+3+cmd|' /C calc'!A0;Borgere;7;7\r\n"));
+	/* quoted, with the apostrophe inside the quotes */
+	assert_non_null(strstr(b.data, ";\"'=HYPERLINK(\"\"x\"\";1)\";Borgere;8;8"));
 	/* a ';' in a label is quoted */
 	assert_non_null(strstr(b.data, ";\"Kompetencer; erfaring\";"));
 	/* every line ends in CRLF, none in a bare LF */
@@ -231,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_model),
 		cmocka_unit_test(test_page),
+		cmocka_unit_test(test_too_many_categories),
 		cmocka_unit_test(test_signin),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_headlines),

@@ -10,8 +10,10 @@ mkdir -p "$var"
 var=$(cd "$var" && pwd)
 export FREMDRIFT_VAR="$var"
 
+embedded=0
+[ -n "${DATABASE_URL:-}" ] || embedded=1
 cleanup() {
-	if [ -z "${DATABASE_URL:-}" ]; then
+	if [ "$embedded" = 1 ]; then
 		echo "stopping the embedded database" >&2
 		sh "$here/scripts/pg.sh" stop "$var/pg" || true
 	fi
@@ -82,5 +84,17 @@ if [ -s "$var/demo-course" ]; then
 		echo "  consultant: $consultant"
 		echo "  the rounds due: $bin invite --due"
 	fi
+fi
+# The server connects as the service's own login, a member of
+# fremdrift_service that can write records and read what it serves, not
+# as the owner (docs/operations.md, "Database roles"). With a server of
+# your own (DATABASE_URL), make that login as the docs say and point
+# DATABASE_URL at it for serve.
+if [ "$embedded" = 1 ]; then
+	psql -X -q -v ON_ERROR_STOP=1 "host=$var/pg user=fremdrift dbname=fremdrift" -c "
+		DO \$\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'fremdrift_app')
+		THEN CREATE ROLE fremdrift_app LOGIN; END IF; END \$\$;
+		GRANT fremdrift_service TO fremdrift_app" &&
+		export DATABASE_URL="host=$var/pg user=fremdrift_app dbname=fremdrift"
 fi
 "$bin" serve

@@ -198,10 +198,61 @@ int h_stop(pid_t pid, int ms)
 	return h_wait(pid, ms) == 0 ? 0 : -1;
 }
 
+/* The login the servers of the tests connect as: a member of
+ * fremdrift_service (sql/0014_service_role.sql), as in production, so
+ * every test of a server also proves its grants are enough. Made once
+ * per cluster; the role fremdrift_service exists once any database of it
+ * has been migrated. */
+static void service_login(void)
+{
+	static int done;
+	char admin[512];
+	PGconn *c;
+
+	if (done)
+		return;
+	snprintf(admin, sizeof(admin), "host=%s user=fremdrift dbname=fremdrift",
+		 need_env("FREMDRIFT_TEST_PGDIR"));
+	c = h_db(admin);
+	assert_non_null(h_scalar(
+		c, "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE "
+		   "rolname = 'fremdrift_app') THEN CREATE ROLE fremdrift_app "
+		   "LOGIN; END IF; END $$; GRANT fremdrift_service TO "
+		   "fremdrift_app; SELECT 1"));
+	PQfinish(c);
+	done = 1;
+}
+
+/* env with DATABASE_URL's user=fremdrift (the owner) made
+ * user=fremdrift_app; out holds up to 31 entries, buf the new string. */
+static void as_service(const char *const *env, const char **out,
+		       char *buf, size_t size)
+{
+	int n = 0;
+
+	for (; env && env[n] && n < 31; n++) {
+		const char *u = strstr(env[n], " user=fremdrift ");
+
+		out[n] = env[n];
+		if (strncmp(env[n], "DATABASE_URL=", 13) != 0 || u == NULL)
+			continue;
+		snprintf(buf, size, "%.*s user=fremdrift_app %s",
+			 (int)(u - env[n]), env[n], u + 16);
+		out[n] = buf;
+	}
+	out[n] = NULL;
+}
+
 pid_t h_serve(const char *const *env, const char *log_path, int port)
 {
 	const char *args[] = {"serve", NULL};
-	pid_t pid = h_spawn(args, env, log_path);
+	const char *senv[32];
+	char url[1024];
+	pid_t pid;
+
+	service_login();
+	as_service(env, senv, url, sizeof(url));
+	pid = h_spawn(args, senv, log_path);
 
 	if (pid <= 0)
 		return -1;

@@ -57,7 +57,8 @@ int h_token(const char *const *env, const char *source, const char *role,
 int h_listen_env(char *env_http, char *log_path, const char *name);
 
 /*
- * `fremdrift serve` under env, its stderr to log_path; waits until /health
+ * `fremdrift serve` under env, as the login fremdrift_app, a member of the
+ * service role (not the owner): its stderr to log_path; waits until /health
  * on port answers 200. The pid, or -1 when it did not become healthy.
  */
 pid_t h_serve(const char *const *env, const char *log_path, int port);

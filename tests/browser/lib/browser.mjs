@@ -37,6 +37,54 @@ export async function phone(browser, options = {}) {
 	return context;
 }
 
+// A laptop (1280×800) and a tablet (768×1024, touch), Danish: the
+// leadership page's screens. Options override, as for phone().
+export async function laptop(browser, options = {}) {
+	const context = await browser.newContext({
+		viewport: { width: 1280, height: 800 },
+		locale: 'da-DK',
+		reducedMotion: 'reduce',
+		...options,
+	});
+	context.setDefaultTimeout(15000);
+	return context;
+}
+
+export async function tablet(browser, options = {}) {
+	const context = await browser.newContext({
+		viewport: { width: 768, height: 1024 },
+		deviceScaleFactor: 2,
+		isMobile: true,
+		hasTouch: true,
+		locale: 'da-DK',
+		reducedMotion: 'reduce',
+		...options,
+	});
+	context.setDefaultTimeout(15000);
+	return context;
+}
+
+// Does what leads to a new page (a click, a key) and waits until that
+// page has loaded: its load event, not the one before it, even where the
+// URL stays the same.
+export async function untilLoaded(page, action) {
+	const loaded = page.waitForEvent('load');
+	await action();
+	await loaded;
+}
+
+// Signs in on the leadership page's form with a token: /dashboard?query,
+// the token into #token, "Log ind". The answer to the form's POST (the
+// page is then the one it led to).
+export async function dashSignIn(page, base, token, query = '') {
+	await page.goto(`${base}/dashboard${query ? `?${query}` : ''}`);
+	await page.locator('#token').fill(token);
+	const posted = page.waitForResponse((r) => r.url() === `${base}/dashboard/login`
+		&& r.request().method() === 'POST');
+	await untilLoaded(page, () => page.getByRole('button', { name: 'Log ind' }).click());
+	return posted;
+}
+
 // 320 CSS px wide: what a 640 px window shows at 200 % zoom (and a
 // 1280 px one at 400 %, WCAG's reflow case).
 export const zoomed = { viewport: { width: 320, height: 640 }, deviceScaleFactor: 2 };

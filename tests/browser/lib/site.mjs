@@ -126,6 +126,13 @@ export async function startSite(name) {
 				version: 1, respondent: 'citizen', answered_at: `${day(-daysAgo)}T10:00:00+01:00`,
 				course, answers }]);
 		},
+		// A synthetic population (`fremdrift synth`) ingested as source
+		// synth, then `measure refresh`: figures for the dashboard.
+		synth(citizens, seed) {
+			run(['ingest', '--source', 'synth', '-'],
+				run(['synth', '--citizens', String(citizens), '--seed', String(seed)]) + '\n');
+			return run(['measure', 'refresh']);
+		},
 		// A link for one round (`fremdrift invite`).
 		invite(course, respondent = 'citizen') {
 			const out = run(['invite', '--course', course, '--respondent', respondent]);

@@ -6,7 +6,7 @@
 #                             PostgreSQL, Debian's Chromium)
 #   make browser              the browser tests alone (tests/browser)
 #   make bench                benchmarks, figures for docs/benchmarks.md
-#   make screenshots          docs/img/*.png, the phone pages
+#   make screenshots          docs/img/*.png, the pages (phone, leadership)
 #   make fuzz                 every libFuzzer target for a bounded time
 #   make SANITIZER=address    the same with ASan (or undefined for UBSan)
 #

@@ -67,7 +67,7 @@ fi
 
 if [ "$what" = all ] || [ "$what" = screenshots ]; then
 	echo
-	echo "## screenshots of the phone pages"
+	echo "## screenshots of the pages (phone, and the leadership page)"
 	browser_env node "$here/tests/browser/screenshots.mjs"
 fi
 

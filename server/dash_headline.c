@@ -54,7 +54,9 @@ static void add_share(struct cands *cs, const char *subject, double a,
 		return;
 	c = &cs->c[cs->n++];
 	c->score = fabs(d);
-	snprintf(c->text, sizeof(c->text), "%s %s fra %ld %% til %ld %%.",
+	/* a no-break space keeps "29 %" on one line */
+	snprintf(c->text, sizeof(c->text),
+		 "%s %s fra %ld\u00a0%% til %ld\u00a0%%.",
 		 subject, verb(a, b), lround(a * 100), lround(b * 100));
 }
 

@@ -420,7 +420,8 @@ static int section(struct fr_buf *b, const struct dr_model *m, int i)
 	if (t.nrows == 0)
 		PUT(b, "<p>Der er ingen tal for perioden.</p>");
 	else {
-		PUT(b, "<div class=\"pair\">");
+		/* a table of more than two figures stands under its chart */
+		PUTF(b, "<div class=\"pair%s\">", s->ncols > 2 ? " stack" : "");
 		rc |= dt_chart(b, &t, m->prot.min_cell);
 		rc |= table(b, &t, m->prot.min_cell);
 		PUT(b, "</div>");

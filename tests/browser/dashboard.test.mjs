@@ -118,9 +118,9 @@ const DANISH = {
 	count: /^\d{1,3}(\.\d{3})*$/,
 	days: /^\d{1,3}(\.\d{3})*$/,
 	mean: /^-?\d{1,3}(\.\d{3})*,\d$/,
-	share: /^\d{1,3} %$/,
+	share: /^\d{1,3}[ \u00a0]%$/, // a no-break space in the headline row
 };
-const parseDanish = (text) => Number(text.replace(' %', '').replaceAll('.', '').replace(',', '.'));
+const parseDanish = (text) => Number(text.replace(/[ \u00a0]%$/, '').replaceAll('.', '').replace(',', '.'));
 
 // Checks one cell of the page against the API's figure (undefined: the
 // release has no row; null: protected).

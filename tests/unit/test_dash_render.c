@@ -257,7 +257,7 @@ static void test_headlines(void **state)
 	 * (3 %) and 4,1 to 4,2 hours are within what protection makes */
 	assert_int_equal(n, 1);
 	assert_string_equal(lines[0], "Andelen med en virksomhedsrettet "
-				      "indsats steg fra 30 % til 41 %.");
+				      "indsats steg fra 30\u00a0% til 41\u00a0%.");
 }
 
 int main(void)

@@ -87,8 +87,15 @@ export async function startSite(name) {
 	run(['keygen', '--out', env.FREMDRIFT_KEY_FILE]);
 	run(['migrate']);
 
+	// The server connects as a login of the service role, not as the
+	// owner, as in production (docs/operations.md, "Database roles").
+	psql(admin, `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'fremdrift_app')
+		THEN CREATE ROLE fremdrift_app LOGIN; END IF; END $$; GRANT fremdrift_service TO fremdrift_app`);
 	const log = join(tmp, 'serve.log');
-	const server = spawn(bin, ['serve'], { env, stdio: ['ignore', 'ignore', openSync(log, 'a')] });
+	const server = spawn(bin, ['serve'], {
+		env: { ...env, DATABASE_URL: `host=${pgdir} user=fremdrift_app dbname=${dbname}` },
+		stdio: ['ignore', 'ignore', openSync(log, 'a')],
+	});
 	let healthy = false;
 	for (let i = 0; i < 100 && !healthy && server.exitCode === null; i++) {
 		try {

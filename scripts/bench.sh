@@ -4,7 +4,8 @@
 #   scripts/bench.sh BUILD [pseudonym|pageweight|screenshots|ingest|http|rss|measure|all]
 # pageweight: the first question's page in Chromium under slow 3G
 # (tests/browser/pageweight.mjs); screenshots: docs/img/*.png
-# (tests/browser/screenshots.mjs, also `make screenshots`).
+# (tests/browser/screenshots.mjs, also `make screenshots`); measure ends
+# with the leadership page in Chromium (tests/browser/dashbench.mjs).
 set -eu
 build=$(cd "${1:?usage: bench.sh BUILD}" && pwd)
 what=${2:-all}
@@ -212,6 +213,15 @@ if [ "$what" = all ] || [ "$what" = measure ]; then
 				t[int(NR * 0.5)] * 1000, t[int(NR * 0.95)] * 1000, NR,
 				bad ? sprintf(", %d not answered 200", bad) : "" }'
 	done
+	# The leadership page (issue 16) in Chromium against the same server:
+	# sign in through the form, change the filters through the page, time
+	# each change from the click to the new page's load event
+	# (tests/browser/dashbench.mjs).
+	changes=${FREMDRIFT_BENCH_CHANGES:-36}
+	echo "dashboard page in Chromium at 300,000 courses, $changes filter changes:"
+	FREMDRIFT_DASH_URL=http://127.0.0.1:$port FREMDRIFT_DASH_TOKEN=$token \
+		FREMDRIFT_BENCH_CHANGES=$changes node "$here/tests/browser/dashbench.mjs" ||
+		echo "  (tests/browser/dashbench.mjs exited $?)"
 	kill "$spid"
 	wait "$spid" 2>/dev/null || true
 fi

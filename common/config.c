@@ -132,6 +132,36 @@ static char *abs_join(const char *dir, const char *name)
 	return b.data;
 }
 
+/*
+ * Where var/ is when FREMDRIFT_VAR is not set: beside the source tree the
+ * running binary was built in (a folder above it holding the Makefile and
+ * sql/), so a developer's command finds the embedded database from any
+ * folder; otherwise /var/lib/fremdrift, as the package installs it.
+ * Always absolute (caller frees).
+ */
+static char *default_var(void)
+{
+	char exe[4096], probe[4200];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	for (int up = 0; n > 0 && up < 5; up++) {
+		char *slash;
+
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) == NULL || slash == exe)
+			break;
+		*slash = '\0';
+		n = slash - exe;
+		snprintf(probe, sizeof(probe), "%s/sql/0001_foundation.sql", exe);
+		if (access(probe, R_OK) == 0) {
+			snprintf(probe, sizeof(probe), "%s/Makefile", exe);
+			if (access(probe, R_OK) == 0)
+				return abs_join(exe, "var");
+		}
+	}
+	return fr_xstrdup("/var/lib/fremdrift");
+}
+
 /* A whole number from lo to hi in variable name, if set. */
 static int count_var(const char *(*get)(const char *name, void *data),
 		     void *data, const char *name, long lo, long hi,
@@ -290,7 +320,7 @@ int fr_config_load_from(struct fr_config *cfg,
 	cfg->dash_sum_hours = 4;
 
 	v = get("FREMDRIFT_VAR", data);
-	cfg->var_dir = abs_join(v && *v ? v : "var", "");
+	cfg->var_dir = v && *v ? abs_join(v, "") : default_var();
 
 	v = get("DATABASE_URL", data);
 	if (v != NULL && *v != '\0') {

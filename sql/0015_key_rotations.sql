@@ -1,4 +1,4 @@
--- Key rotation (issue 17, `fremdrift key rotate`, docs/privacy.md §4a):
+-- Key rotation (issue 17, `fremdrift key rotate`, docs/privacy.md §6, "Rotating the key"):
 -- one row per rotation applied, audited without identifiers: who ran it,
 -- the two key ids, how many lines of each kind were given, and how many
 -- rows of each table moved. The course and record pseudonyms that a

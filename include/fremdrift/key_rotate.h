@@ -1,6 +1,6 @@
 /*
  * `fremdrift key rotate`: moves pseudonyms from one key to another
- * (docs/privacy.md §4a).
+ * (docs/privacy.md §6, "Rotating the key").
  *
  * A pseudonym is a function of the key, so a new key gives every citizen,
  * course and record a new one; fremdrift keeps no CPR number, course key

@@ -1,5 +1,5 @@
 /*
- * `fremdrift key rotate` (docs/privacy.md §4a): the case system's CPR
+ * `fremdrift key rotate` (docs/privacy.md §6, "Rotating the key"): the case system's CPR
  * numbers, course keys and record ids move every pseudonym from the old
  * key to the new one in one transaction. A dry run keeps nothing; a line
  * that cannot be read changes nothing; the dashboard's figures, published

@@ -100,8 +100,14 @@ static struct h_page get_with(const char *path, const char *cookie)
 
 static int shows_figures(const struct h_page *p)
 {
-	return p->status == 200 &&
-	       strstr(h_page_body(p), "Ledelsens tal for ") != NULL;
+	const char *h1 = strstr(h_page_body(p), "<h1");
+	int yes = p->status == 200 &&
+		  strstr(h_page_body(p), "Ledelsens tal for ") != NULL;
+
+	if (!yes) /* what was shown instead, for a failing assertion */
+		fprintf(stderr, "  (status %d: %.80s)\n", p->status,
+			h1 ? h1 : "no h1");
+	return yes;
 }
 
 static int sessions(void)

@@ -322,11 +322,26 @@ static void test_kill_and_resume(void **state)
 		assert_int_equal(fscanf(p, "%ld", &lines), 1);
 		pclose(p);
 	}
-	for (int attempt = 0; attempt < 3; attempt++) {
-		pid = h_spawn(args, env, log);
-		h_sleep_ms(600 + 300 * attempt);
-		kill(pid, SIGKILL);
-		h_wait(pid, 5000);
+	/* Three kills, each once the run has stored more than before (a
+	 * batch committed): on a loaded machine a fixed delay could kill
+	 * every run before its first commit and prove nothing. */
+	{
+		PGconn *c = h_db(db);
+		const char *progress = "SELECT coalesce(sum(line), 0) FROM "
+				       "fremdrift.file_checkpoints";
+
+		for (int attempt = 0; attempt < 3; attempt++) {
+			long was = atol(h_scalar(c, progress)), now = was;
+
+			pid = h_spawn(args, env, log);
+			for (int i = 0; i < 1500 && now <= was; i++) {
+				h_sleep_ms(20);
+				now = atol(h_scalar(c, progress));
+			}
+			kill(pid, SIGKILL);
+			h_wait(pid, 5000);
+		}
+		PQfinish(c);
 	}
 	stored = count("SELECT count(*) FROM fremdrift.responses WHERE source "
 		       "= 'synth'") +

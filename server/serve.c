@@ -109,7 +109,15 @@ static void on_health_result(struct pgc *c, PGresult *res, const char *error,
 
 static void handle_health(struct serve *s, struct http_req *req)
 {
-	struct health *h = fr_xmalloc(sizeof(*h));
+	struct health *h;
+
+	/* Ready means both connections: the dashboard's (its API and the
+	 * leadership page) comes up on its own and may lag the first. */
+	if (s->pg_dash && !pgc_is_up(s->pg_dash)) {
+		health_unavailable(req, "unreachable", NULL);
+		return;
+	}
+	h = fr_xmalloc(sizeof(*h));
 
 	h->s = s;
 	h->req = req;

@@ -6,12 +6,13 @@
 #       exit 0 when the server's GET /health answers 200 (the compose
 #       healthcheck; the image has no curl, so bash's /dev/tcp asks).
 #   fremdrift-container after-db COMMAND…
-#       wait until FREMDRIFT_WAIT_FOR (HOST:PORT, e.g. db:5432) accepts
-#       connections, at most FREMDRIFT_WAIT_SECONDS (120), then run
-#       `fremdrift COMMAND…` (the one-shot migrate). The database image
-#       opens its TCP port only once the database and its logins exist, so
-#       an open port means ready, also under a compose that ignores
-#       depends_on's conditions (Debian 12's podman-compose 1.0.3 does).
+#       wait until the database of DATABASE_URL answers (`fremdrift
+#       migrate --check` exits 0 or 1, not 2), at most
+#       FREMDRIFT_WAIT_SECONDS (120), then run `fremdrift COMMAND…` (the
+#       one-shot migrate), which reports the error if it still cannot
+#       connect. So migrate waits for the database also under a compose
+#       that ignores depends_on's conditions (Debian 12's podman-compose
+#       1.0.3 does).
 #   fremdrift-container nightly COMMAND…
 #       run `fremdrift COMMAND…` once a day at FREMDRIFT_REFRESH_AT (HH:MM,
 #       default 02:30) in the container's TZ, for ever; a failed run is
@@ -37,17 +38,17 @@ health() {
 }
 
 after_db() {
-	local target=${FREMDRIFT_WAIT_FOR:-} waited=0 max=${FREMDRIFT_WAIT_SECONDS:-120}
-	if [ -n "$target" ]; then
-		until (exec 3<>"/dev/tcp/${target%:*}/${target##*:}") 2>/dev/null; do
-			if [ "$waited" -ge "$max" ]; then
-				log error "$target did not accept connections within ${max}s"
-				exit 2
-			fi
-			sleep 2
-			waited=$((waited + 2))
-		done
-	fi
+	local waited=0 max=${FREMDRIFT_WAIT_SECONDS:-120} err
+	until err=$(/usr/local/bin/fremdrift migrate --check 2>&1 >/dev/null) ||
+		[ $? -ne 2 ]; do
+		if [ "$waited" -ge "$max" ]; then
+			log warning "the database did not answer within ${max}s"
+			break
+		fi
+		[ "$waited" -eq 0 ] && log info "waiting for the database: ${err%%$'\n'*}"
+		sleep 2
+		waited=$((waited + 2))
+	done
 	exec /usr/local/bin/fremdrift "$@"
 }
 

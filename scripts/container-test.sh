@@ -29,7 +29,8 @@
 #      container, the server's sessions all fremdrift_app (neither
 #      owner nor superuser), and a restart of the database container that
 #      keeps the database (same rows, same dashboard answer, the same file
-#      again all duplicates);
+#      again all duplicates); the backup commands of docs/containers.md;
+#      the nightly loop set to the coming minute;
 #   7. everything it made removed (containers, volume, network, images,
 #      the planted files), also when a step fails.
 #
@@ -474,6 +475,23 @@ roles=$(sql "SELECT string_agg(rolname, ' ' ORDER BY rolname) FROM pg_roles WHER
 	die "fremdrift_app is not (only) a member of fremdrift_service"
 ok "the server's sessions are fremdrift_app's (member of fremdrift_service, not of the owner); fremdrift owns the database; neither is a superuser"
 
+# Backups as docs/containers.md gives them: roles without passwords, the
+# database, and no secret of the test in either.
+podman exec -u postgres "${P}_db_1" pg_dumpall --roles-only --no-role-passwords >"$T/roles.sql" ||
+	die "pg_dumpall --roles-only"
+podman exec -u postgres "${P}_db_1" pg_dump --format=custom fremdrift >"$T/fremdrift.dump" ||
+	die "pg_dump"
+grep -q 'CREATE ROLE fremdrift_app;' "$T/roles.sql" || die "roles.sql has no fremdrift_app"
+if grep -q 'SCRAM-SHA-256' "$T/roles.sql"; then die "roles.sql holds a password hash"; fi
+podman exec -i -u postgres "${P}_db_1" pg_restore --file=- <"$T/fremdrift.dump" >"$T/fremdrift.sql" ||
+	die "pg_restore of the dump"
+grep -q '^COPY fremdrift.events ' "$T/fremdrift.sql" || die "the dump has no events"
+if grep -qF -f "$T/markers" "$T/fremdrift.sql" "$T/roles.sql"; then
+	die "a password or the key in the backup"
+fi
+ok "backup: roles without passwords and a pg_dump ($(wc -c <"$T/fremdrift.dump") bytes) that restores to SQL, with no password or key of the test"
+rm -f "$T/fremdrift.dump" "$T/fremdrift.sql"
+
 events=$(sql "SELECT count(*) FROM fremdrift.events")
 step "podman restart ${P}_db_1"
 podman restart "${P}_db_1" >/dev/null 2>&1 || die "podman restart db"
@@ -493,4 +511,29 @@ code=$(post_records)
 grep -q "^{\"accepted\":0,\"duplicates\":$nrec," "$T/post.json" ||
 	die "the same file again: $(head -c 300 "$T/post.json")"
 ok "after a restart of the db container: the database, its $events events and the same dashboard answer are there; the same file again is all duplicates"
+
+# The nightly loop of the refresh service, set to the coming minute in a
+# one-off container of the same image and settings.
+at=$(date -u -d '+1 minute' +%H:%M)
+podman run -d --name "${P}_nightly" --label "io.podman.compose.project=$P" \
+	--network "${P}_default" --user 10001:10001 --read-only \
+	-v "$T/secrets/pgpass_owner:/run/secrets/pgpass_owner:ro" \
+	-e DATABASE_URL='host=db dbname=fremdrift user=fremdrift passfile=/run/secrets/pgpass_owner' \
+	-e TZ=UTC -e FREMDRIFT_REFRESH_AT="$at" \
+	--entrypoint /usr/local/bin/fremdrift-container "fremdrift:$tag" \
+	nightly measure refresh >/dev/null 2>&1 || die "the one-off nightly container"
+# Done, and the next night scheduled: a second "next … at" line.
+n=0
+until [ "$(podman logs "${P}_nightly" 2>&1 | grep -c 'next fremdrift measure refresh at')" -ge 2 ]; do
+	n=$((n + 1))
+	[ "$n" -lt 150 ] || die "the nightly loop did not refresh at $at UTC: $(podman logs "${P}_nightly" 2>&1 | tail -3)"
+	sleep 1
+done
+podman logs "${P}_nightly" 2>&1 | grep -q 'fremdrift measure refresh done' ||
+	die "the nightly refresh failed: $(podman logs "${P}_nightly" 2>&1 | tail -3)"
+podman stop -t 5 "${P}_nightly" >/dev/null 2>&1
+[ "$(podman inspect -f '{{.State.ExitCode}}' "${P}_nightly")" = 0 ] ||
+	die "the nightly loop did not stop at once on SIGTERM"
+podman rm -f "${P}_nightly" >/dev/null 2>&1
+ok "the nightly loop ran measure refresh at $at (UTC), scheduled the next, and stops on SIGTERM"
 t_stack=$(($(date +%s) - t0))

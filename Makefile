@@ -8,6 +8,8 @@
 #   make bench                benchmarks, figures for docs/benchmarks.md
 #   make screenshots          docs/img/*.png, the pages (phone, leadership)
 #   make fuzz                 every libFuzzer target for a bounded time
+#   make container-test       the images and docker/compose.yaml with
+#                             podman, as root (docs/containers.md)
 #   make SANITIZER=address    the same with ASan (or undefined for UBSan)
 #
 # `make run`, `make test`, `make bench` and `make fuzz` first make sure the
@@ -91,7 +93,7 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
 
 .SECONDARY:
 .PHONY: all tests run test unit integration browser bench screenshots fuzz \
-	deps clean print-pure
+	container-test deps clean print-pure
 all: $(BIN)
 
 tests: $(BIN) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN) $(FUZZ_REPLAY)
@@ -207,6 +209,10 @@ screenshots:
 fuzz:
 	@sh scripts/deps.sh fuzz
 	@sh scripts/fuzz.sh
+
+# Not part of `make test`: it needs root, podman and a few minutes.
+container-test:
+	@sh scripts/container-test.sh
 
 clean:
 	rm -rf build build-address build-undefined build-fuzz

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Makes sure the Debian packages a make target needs are installed.
-#   scripts/deps.sh build|run|test|bench|fuzz
+#   scripts/deps.sh build|run|test|bench|fuzz|container
 # As root it installs what is missing; otherwise it prints the exact
 # apt-get line and stops.
 set -eu
@@ -35,7 +35,15 @@ test) pkgs="$pkgs pmccabe python3-pandas $browser" ;;
 # The page weight, slow-3G load time and screenshots run the same browser.
 bench) pkgs="$pkgs wrk curl time $browser" ;;
 fuzz) pkgs="$pkgs clang-14 libclang-rt-14-dev" ;;
-*) echo "usage: $0 build|run|test|bench|fuzz" >&2; exit 2 ;;
+# make container-test (scripts/container-test.sh): Debian's podman, as
+# root, with runc (crun fails on these machines; podman takes either and
+# would pick crun), netavark and aardvark-dns (the compose network and its
+# names; iptables for its rules), podman-compose, debootstrap for the
+# Debian 12 base image (no image registry is reachable), uidmap (podman's
+# recommends, for rootless use), curl for the requests through nginx.
+container) pkgs="$pkgs podman podman-compose runc netavark aardvark-dns iptables
+uidmap debootstrap curl" ;;
+*) echo "usage: $0 build|run|test|bench|fuzz|container" >&2; exit 2 ;;
 esac
 
 missing=""

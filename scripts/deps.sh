@@ -1,6 +1,6 @@
 #!/bin/sh
 # Makes sure the Debian packages a make target needs are installed.
-#   scripts/deps.sh build|run|test|bench|fuzz
+#   scripts/deps.sh build|run|test|bench|fuzz|deb|deb-test
 # As root it installs what is missing; otherwise it prints the exact
 # apt-get line and stops.
 set -eu
@@ -35,7 +35,17 @@ test) pkgs="$pkgs pmccabe python3-pandas $browser" ;;
 # The page weight, slow-3G load time and screenshots run the same browser.
 bench) pkgs="$pkgs wrk curl time $browser" ;;
 fuzz) pkgs="$pkgs clang-14 libclang-rt-14-dev" ;;
-*) echo "usage: $0 build|run|test|bench|fuzz" >&2; exit 2 ;;
+# `make deb`: the service's build dependencies (debian/control, without
+# cmocka and PostgreSQL's server, which only the tests use), Debian's
+# packaging tools and lintian, which checks the result.
+deb | deb-test)
+	pkgs="gcc libc6-dev binutils make pkg-config libuv1-dev libpq-dev
+libssl-dev libjansson-dev libhttp-parser-dev libcsv-dev dpkg-dev debhelper
+lintian"
+	# `make deb-test` makes a minimal Debian 12 chroot to install it in.
+	[ "$what" = deb ] || pkgs="$pkgs debootstrap"
+	;;
+*) echo "usage: $0 build|run|test|bench|fuzz|deb|deb-test" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -235,15 +235,17 @@ install: $(BIN)
 	install -m 0644 packaging/man/fremdrift.1 $(SHARE)/man/man1/
 	install -m 0644 packaging/man/fremdrift-owner.8 $(SHARE)/man/man8/
 
+DEB_FILE = build/deb/fremdrift_$$(dpkg-parsechangelog -S Version)_$$(dpkg \
+	--print-architecture).deb
 deb:
 	@sh scripts/deps.sh deb
 	@sh scripts/deb-build.sh
-	@sh scripts/deb-units-check.sh build/deb/fremdrift_$$(dpkg-parsechangelog \
-		-S Version)_$$(dpkg --print-architecture).deb
+	@sh scripts/deb-units-check.sh $(DEB_FILE)
 
 deb-test: deb
 	@sh scripts/deps.sh deb-test
-	@sh scripts/deb-test.sh
+	@sh scripts/deb-syscalls.sh $(DEB_FILE)
+	@sh scripts/deb-test.sh $(DEB_FILE)
 
 clean:
 	rm -rf build build-address build-undefined build-fuzz

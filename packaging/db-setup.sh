@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--port) port=${2:?--port needs a value}; shift 2 ;;
 	--host) host=${2:?--host needs a value}; shift 2 ;;
-	-h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "db-setup.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -79,7 +79,9 @@ set_url() {
 
 owner_pw=$(password_for "$etc/owner.pgpass")
 service_pw=$(password_for "$etc/service.pgpass")
-[ -n "$owner_pw" ] && [ -n "$service_pw" ] || die "empty password in $etc/*.pgpass"
+if [ -z "$owner_pw" ] || [ -z "$service_pw" ]; then
+	die "empty password in $etc/owner.pgpass or $etc/service.pgpass"
+fi
 
 echo "db-setup.sh: roles and database on port $port ($share/db-roles.sql)"
 # The passwords go to psql on its standard input, never on a command line.

@@ -44,7 +44,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "deb-test.sh: run as root (debootstrap, mount, chroot)" >&2
 	exit 1
 fi
-deb=${1:-$(ls "$here"/build/deb/fremdrift_*.deb 2>/dev/null | sort -V | tail -n 1)}
+deb=${1:-$(find "$here/build/deb" -maxdepth 1 -name 'fremdrift_*.deb' 2>/dev/null |
+	sort -V | tail -n 1)}
 if [ ! -f "$deb" ]; then
 	echo "deb-test.sh: no package; run make deb first" >&2
 	exit 1
@@ -326,6 +327,7 @@ only_service_connected() {
 # As the service's login, with the service's settings: refused as not the
 # owner (not for want of a connection).
 service_cannot_drop() {
+	# shellcheck disable=SC2016 # expanded by the shell in the chroot
 	out=$(inroot setpriv --reuid=fremdrift --regid=fremdrift --clear-groups -- \
 		sh -c 'set -a; . /etc/fremdrift/fremdrift.env; exec psql -X "$DATABASE_URL" \
 		-c "DROP TABLE fremdrift.events"' 2>&1) && return 1
@@ -363,6 +365,7 @@ key_in_database() {
 	[ "$ids" = "$(key_id)" ]
 }
 installed_version() {
+	# shellcheck disable=SC2016 # dpkg-query's fields, not the shell's
 	got=$(inroot dpkg-query -W -f='${Status} ${Version}' fremdrift 2>&1 || true)
 	echo "fremdrift: $got"
 	[ "$got" = "$1" ]
@@ -380,6 +383,7 @@ key_not_packaged() {
 	! inroot dpkg -S /var/lib/fremdrift/fremdrift.key
 }
 not_installed() {
+	# shellcheck disable=SC2016 # dpkg-query's field, not the shell's
 	st=$(inroot dpkg-query -W -f='${Status}' fremdrift 2>&1 || true)
 	echo "fremdrift: $st"
 	case "$st" in *"ok installed"* | *config-files*) return 1 ;; esac

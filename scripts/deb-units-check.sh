@@ -31,7 +31,7 @@ if ! systemd-analyze verify --root="$tmp" --man=no $units >verify.out 2>&1 ||
 	echo "deb-units-check.sh: systemd-analyze verify failed" >&2
 	exit 1
 fi
-echo "systemd-analyze verify: $(echo $units | sed 's|lib/systemd/system/||g'): ok"
+echo "systemd-analyze verify: $(echo "$units" | sed 's|lib/systemd/system/||' | tr '\n' ' ' | sed 's/ $//'): ok"
 for u in $units; do
 	case "$u" in *.service) ;; *) continue ;; esac
 	systemd-analyze security --offline=true --root="$tmp" --no-pager "$u" 2>&1 |

@@ -42,8 +42,10 @@ deb | deb-test)
 	pkgs="gcc libc6-dev binutils make pkg-config libuv1-dev libpq-dev
 libssl-dev libjansson-dev libhttp-parser-dev libcsv-dev dpkg-dev debhelper
 lintian"
-	# `make deb-test` makes a minimal Debian 12 chroot to install it in.
-	[ "$what" = deb ] || pkgs="$pkgs debootstrap"
+	# `make deb-test` makes a minimal Debian 12 chroot to install it in,
+	# and first traces the packaged binary's system calls against the
+	# units' filters in a private cluster (scripts/deb-syscalls.sh).
+	[ "$what" = deb ] || pkgs="$pkgs debootstrap strace curl postgresql-15 systemd"
 	;;
 *) echo "usage: $0 build|run|test|bench|fuzz|deb|deb-test" >&2; exit 2 ;;
 esac

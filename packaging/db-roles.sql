@@ -1,9 +1,13 @@
--- fremdrift's database and login roles (docs/packaging.md, "The database
--- roles"). Run once by a PostgreSQL superuser (or a role with CREATEROLE
+-- fremdrift's database and login roles (docs/packaging.md, "The
+-- database"). Run once by a PostgreSQL superuser (or a role with CREATEROLE
 -- and CREATEDB), with psql, before the first `fremdrift migrate`:
 --
 --   psql -X -v ON_ERROR_STOP=1 -v owner_password=SECRET1 \
 --        -v service_password=SECRET2 -d postgres -f db-roles.sql
+--
+-- or, to keep the passwords off the command line, with `\set
+-- owner_password …` and `\set service_password …` on standard input
+-- before this file (docs/packaging.md, "PostgreSQL elsewhere").
 --
 -- /usr/share/fremdrift/db-setup.sh runs it for a PostgreSQL on the same
 -- machine, with new random passwords. Running it again is safe: a role

@@ -17,7 +17,8 @@
 # again keeps the passwords in those files. For a PostgreSQL on another
 # machine, follow docs/packaging.md instead.
 set -eu
-share=/usr/share/fremdrift
+# Beside this script: /usr/share/fremdrift in the package.
+share=$(cd "$(dirname "$0")" && pwd)
 etc=/etc/fremdrift
 port=${PGPORT:-5432}
 host=localhost

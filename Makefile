@@ -11,6 +11,12 @@
 #   make container-test       the images and docker/compose.yaml with
 #                             podman, as root (docs/containers.md)
 #   make SANITIZER=address    the same with ASan (or undefined for UBSan)
+#   make install PREFIX=/usr DESTDIR=...   the binary, fremdrift-owner, man
+#                             pages and share/fremdrift (the package uses it)
+#   make deb                  build/deb/fremdrift_<version>_<arch>.deb, the
+#                             version from debian/changelog; lintian
+#   make deb-test             as root: install, upgrade, remove and purge it
+#                             in a fresh Debian 12 chroot (docs/packaging.md)
 #
 # `make run`, `make test`, `make bench` and `make fuzz` first make sure the
 # Debian packages they need are installed (scripts/deps.sh).
@@ -32,13 +38,18 @@ else
 $(error SANITIZER must be address or undefined)
 endif
 
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) cmocka 2>/dev/null)
+# cmocka on its own: pkg-config prints nothing at all when one package of
+# a list is missing, and the service builds without it (make deb).
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+	$(shell pkg-config --cflags cmocka 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Werror
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=c17 -Icli -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) \
+# CPPFLAGS and LDFLAGS are empty unless given (dpkg-buildflags gives them
+# for the package: _FORTIFY_SOURCE, relro, bindnow).
+ALL_CFLAGS = -std=c17 -Icli -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) \
 	-Iinclude $(PKG_CFLAGS) -MMD -MP
 LDLIBS_ALL = $(PKG_LIBS) -lhttp_parser -lcsv -lm -lpthread
 
@@ -93,7 +104,7 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
 
 .SECONDARY:
 .PHONY: all tests run test unit integration browser bench screenshots fuzz \
-	container-test deps clean print-pure
+	container-test deps clean print-pure install deb deb-test
 all: $(BIN)
 
 tests: $(BIN) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN) $(FUZZ_REPLAY)
@@ -140,7 +151,7 @@ $(CLI_LIB): $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
 	ar rcs $@ $^
 
 $(BIN): $(BUILD)/cli/main.o $(CLI_LIB) $(INGEST_LIB) $(CORE_LIB)
-	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 	@ln -sf $(notdir $@) $(BUILD)/fremdrift-latest 2>/dev/null || true
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CLI_LIB) $(INGEST_LIB) $(CORE_LIB)
@@ -213,6 +224,34 @@ fuzz:
 # Not part of `make test`: it needs root, podman and a few minutes.
 container-test:
 	@sh scripts/container-test.sh
+
+# The package's files (debian/rules calls it with PREFIX=/usr); /etc and
+# the systemd units are installed by debian/fremdrift.install.
+PREFIX ?= /usr/local
+SHARE := $(DESTDIR)$(PREFIX)/share
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
+		$(SHARE)/fremdrift $(SHARE)/man/man1 $(SHARE)/man/man8
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/fremdrift
+	install -m 0755 packaging/fremdrift-owner $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 packaging/db-setup.sh $(SHARE)/fremdrift/
+	install -m 0644 packaging/db-roles.sql $(SHARE)/fremdrift/
+	install -m 0644 sql/current/80_catalog_privacy.sql \
+		$(SHARE)/fremdrift/catalog-privacy.sql
+	install -m 0644 packaging/man/fremdrift.1 $(SHARE)/man/man1/
+	install -m 0644 packaging/man/fremdrift-owner.8 $(SHARE)/man/man8/
+
+DEB_FILE = build/deb/fremdrift_$$(dpkg-parsechangelog -S Version)_$$(dpkg \
+	--print-architecture).deb
+deb:
+	@sh scripts/deps.sh deb
+	@sh scripts/deb-build.sh
+	@sh scripts/deb-units-check.sh $(DEB_FILE)
+
+deb-test: deb
+	@sh scripts/deps.sh deb-test
+	@sh scripts/deb-syscalls.sh $(DEB_FILE)
+	@sh scripts/deb-test.sh $(DEB_FILE)
 
 clean:
 	rm -rf build build-address build-undefined build-fuzz

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Makes sure the Debian packages a make target needs are installed.
-#   scripts/deps.sh build|run|test|bench|fuzz|container
+#   scripts/deps.sh build|run|test|bench|fuzz|container|deb|deb-test
 # As root it installs what is missing; otherwise it prints the exact
 # apt-get line and stops.
 set -eu
@@ -43,7 +43,19 @@ fuzz) pkgs="$pkgs clang-14 libclang-rt-14-dev" ;;
 # recommends, for rootless use), curl for the requests through nginx.
 container) pkgs="$pkgs podman podman-compose runc netavark aardvark-dns iptables
 uidmap debootstrap curl" ;;
-*) echo "usage: $0 build|run|test|bench|fuzz|container" >&2; exit 2 ;;
+# `make deb`: the service's build dependencies (debian/control, without
+# cmocka and PostgreSQL's server, which only the tests use), Debian's
+# packaging tools and lintian, which checks the result.
+deb | deb-test)
+	pkgs="gcc libc6-dev binutils make pkg-config libuv1-dev libpq-dev
+libssl-dev libjansson-dev libhttp-parser-dev libcsv-dev dpkg-dev debhelper
+lintian"
+	# `make deb-test` makes a minimal Debian 12 chroot to install it in,
+	# and first traces the packaged binary's system calls against the
+	# units' filters in a private cluster (scripts/deb-syscalls.sh).
+	[ "$what" = deb ] || pkgs="$pkgs debootstrap strace curl postgresql-15 systemd"
+	;;
+*) echo "usage: $0 build|run|test|bench|fuzz|container|deb|deb-test" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -47,7 +47,7 @@ LDLIBS_ALL = $(PKG_LIBS) -lhttp_parser -lcsv -lm -lpthread
 PURE_SRC := $(wildcard common/*.c) \
 	anonymize/cpr.c anonymize/pseudonym.c anonymize/keyfile.c \
 	anonymize/link_token.c \
-	measure/instrument.c measure/stats.c measure/catalog.c \
+	measure/instrument.c measure/stats.c measure/catalog.c measure/validity.c \
 	ingest/json_scan.c ingest/record.c ingest/file_parse.c ingest/batch.c \
 	ingest/synth.c server/http_parse.c server/page_render.c \
 	server/dash_model.c server/dash_table.c server/dash_render.c \

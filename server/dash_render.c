@@ -368,7 +368,7 @@ static int contents(struct fr_buf *b)
 	for (int i = 0; i < DT_NSECTIONS; i++)
 		PUTF(b, "<li><a href=\"#%s\">%s</a></li>", dt_sections[i].id,
 		     dt_sections[i].title);
-	PUT(b, "</ul></nav>");
+	PUT(b, "<li><a href=\"#udfald\">" DV_TITLE "</a></li></ul></nav>");
 	return rc ? FR_ETOOBIG : 0;
 }
 
@@ -456,6 +456,7 @@ int dr_page(struct fr_buf *b, const struct dr_ctx *c,
 	rc |= contents(b);
 	for (int i = 0; i < DT_NSECTIONS; i++)
 		rc |= section(b, m, i);
+	rc |= dr_validity_section(b, m);
 	rc |= page_end(b);
 	return rc ? FR_ETOOBIG : 0;
 }

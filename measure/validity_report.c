@@ -79,7 +79,9 @@ static int print_table(PGconn *c)
 		       "(course end) %s; no figure from fewer than %s courses.\n"
 		       "C: the C-statistic on the test cohorts, with a "
 		       "simultaneous 95 %% interval (Bonferroni over %s, each "
-		       "at %.4f %%).\n\n",
+		       "at %.4f %%);\nslope and in-lg: calibration slope (1 "
+		       "is ideal) and in the large (0 is ideal); Brier: 0 is "
+		       "perfect\n(docs/validity.md).\n\n",
 		       PQgetvalue(res, 0, 14), PQgetvalue(res, 0, 18),
 		       PQgetvalue(res, 0, 19), PQgetvalue(res, 0, 15),
 		       PQgetvalue(res, 0, 16),

@@ -11,6 +11,8 @@
 #include "fremdrift/config.h"
 #include "fremdrift/db.h"
 
+#include <time.h>
+
 /* pg_advisory lock key of `measure refresh` and `measure validity`
  * (migrate's is 4242020601): one of them at a time. */
 #define MEASURE_LOCK "4242020602"
@@ -39,6 +41,15 @@ int measure__validity(PGconn *conn, const struct fr_config *cfg,
  */
 int measure__dif(PGconn *conn, const struct catalog *cat, unsigned min_n,
 		 const char *data_until, int *tests, int *flagged);
+
+/* Runs sql (a COPY ... TO STDOUT) on conn and gives each row to
+ * each(arg, row). 0, or -1 after printing the error (as who). */
+int measure__copy_each(PGconn *conn, const char *who, const char *sql,
+		       void (*each)(void *arg, const struct db_copy_row *row),
+		       void *arg);
+
+/* Seconds on the monotonic clock since t0 (for the progress lines). */
+double measure__seconds_since(const struct timespec *t0);
 
 /* "%.17g" of x into out, or NULL (an SQL NULL parameter) for NAN. */
 const char *measure__num(double x, char out[32]);

@@ -61,15 +61,6 @@ struct refresh {
 	int failed;
 };
 
-static double seconds_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t0->tv_sec) +
-	       (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 static int send_out(struct refresh *r)
 {
 	if (r->out.len == 0)
@@ -211,7 +202,7 @@ static int begin(struct refresh *r)
 		return -1;
 	if (db_exec(r->writer, WHO, "SELECT fremdrift.refresh_courses()") != 0)
 		return -1;
-	fprintf(stderr, "courses: %.1f s\n", seconds_since(&r->t0));
+	fprintf(stderr, "courses: %.1f s\n", measure__seconds_since(&r->t0));
 	return 0;
 }
 
@@ -270,7 +261,7 @@ static int progression(struct refresh *r)
 		return -1;
 	fprintf(stderr, "progression: %lld courses, %lld responses, %lld rows: "
 			"%.1f s\n",
-		r->courses, r->responses, r->rows, seconds_since(&r->t0));
+		r->courses, r->responses, r->rows, measure__seconds_since(&r->t0));
 	return 0;
 }
 
@@ -329,11 +320,11 @@ static int finish(struct refresh *r)
 	if (res == NULL)
 		return -1;
 	fprintf(stderr, "dashboard: %s cells: %.1f s\n", PQgetvalue(res, 0, 0),
-		seconds_since(&r->t0));
+		measure__seconds_since(&r->t0));
 	PQclear(res);
 	if (db_exec(r->writer, WHO, "COMMIT") != 0)
 		return -1;
-	fprintf(stderr, "refreshed in %.1f s\n", seconds_since(&r->t0));
+	fprintf(stderr, "refreshed in %.1f s\n", measure__seconds_since(&r->t0));
 	return 0;
 }
 

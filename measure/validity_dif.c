@@ -138,8 +138,9 @@ static void count_items(struct tally *t, const double *ans,
 
 /* One row: instrument, version, answers, sex, age, department, target
  * group. */
-static void one_row(struct dif *d, const struct db_copy_row *row)
+static void one_row(void *arg, const struct db_copy_row *row)
 {
+	struct dif *d = arg;
 	char *const *f = row->fields;
 	double ans[INSTR_MAX_ITEMS];
 	int group[G_N];
@@ -161,9 +162,7 @@ static void one_row(struct dif *d, const struct db_copy_row *row)
 
 static int read_answers(struct dif *d, const char *data_until)
 {
-	struct db_copy_row row = {0};
 	char sql[1024];
-	int rc;
 
 	/* data_until is the ISO date the database gave (validity_run.c). */
 	snprintf(sql, sizeof(sql),
@@ -176,12 +175,7 @@ static int read_answers(struct dif *d, const char *data_until)
 		 "fremdrift.courses c USING (course) WHERE c.started < "
 		 "'%.10s') TO STDOUT",
 		 data_until);
-	if (db_copy_out_begin(d->c, WHO, sql) != 0)
-		return -1;
-	while ((rc = db_copy_out_next(d->c, WHO, &row)) > 0)
-		one_row(d, &row);
-	db_copy_row_free(&row);
-	return rc;
+	return measure__copy_each(d->c, WHO, sql, one_row, d);
 }
 
 /* ------------------------------------------------------------------ */

@@ -102,6 +102,21 @@ const char *measure__num(double x, char out[32])
 	return out;
 }
 
+int measure__copy_each(PGconn *conn, const char *who, const char *sql,
+		       void (*each)(void *arg, const struct db_copy_row *row),
+		       void *arg)
+{
+	struct db_copy_row row = {0};
+	int rc;
+
+	if (db_copy_out_begin(conn, who, sql) != 0)
+		return -1;
+	while ((rc = db_copy_out_next(conn, who, &row)) > 0)
+		each(arg, &row);
+	db_copy_row_free(&row);
+	return rc;
+}
+
 int measure__lock(PGconn *conn, const char *who)
 {
 	PGresult *res = db_query(conn, who,
@@ -121,7 +136,7 @@ int measure__lock(PGconn *conn, const char *who)
 	return locked ? 0 : -1;
 }
 
-static double seconds_since(const struct timespec *t0)
+double measure__seconds_since(const struct timespec *t0)
 {
 	struct timespec t;
 
@@ -246,8 +261,9 @@ static signed char tri(const char *v)
 
 /* One row: instrument, version, predictor, quarter, exit good, follow-up
  * good, start, latest, change (NULL: none). */
-static void one_row(struct run *r, const struct db_copy_row *row)
+static void one_row(void *arg, const struct db_copy_row *row)
 {
+	struct run *r = arg;
 	char *const *f = row->fields;
 	struct series *s;
 	struct obs *o;
@@ -277,24 +293,17 @@ static void one_row(struct run *r, const struct db_copy_row *row)
  * answers), the rating event's first level from the course facts. */
 static int read_series(struct run *r)
 {
-	struct db_copy_row row = {0};
-	int rc;
-
-	if (db_copy_out_begin(
-		    r->c, WHO,
-		    "COPY (SELECT p.instrument, p.version, p.dimension, v.q, "
-		    "v.exit_good, v.follow_good, p.baseline, p.current, CASE "
-		    "WHEN p.n_responses > 1 THEN p.change END FROM "
-		    "fremdrift.progression p JOIN validity_courses v USING "
-		    "(course) UNION ALL SELECT 'job_chance_rated', NULL, "
-		    "'job_chance', q, exit_good, follow_good, job_chance, NULL, "
-		    "NULL FROM validity_courses WHERE job_chance IS NOT NULL) "
-		    "TO STDOUT") != 0)
-		return -1;
-	while ((rc = db_copy_out_next(r->c, WHO, &row)) > 0)
-		one_row(r, &row);
-	db_copy_row_free(&row);
-	return rc;
+	return measure__copy_each(
+		r->c, WHO,
+		"COPY (SELECT p.instrument, p.version, p.dimension, v.q, "
+		"v.exit_good, v.follow_good, p.baseline, p.current, CASE "
+		"WHEN p.n_responses > 1 THEN p.change END FROM "
+		"fremdrift.progression p JOIN validity_courses v USING "
+		"(course) UNION ALL SELECT 'job_chance_rated', NULL, "
+		"'job_chance', q, exit_good, follow_good, job_chance, NULL, "
+		"NULL FROM validity_courses WHERE job_chance IS NOT NULL) "
+		"TO STDOUT",
+		one_row, r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -557,7 +566,7 @@ int measure__validity(PGconn *conn, const struct fr_config *cfg,
 	if (outcomes(r) == 0 && splits(r) == 0 && read_series(r) == 0) {
 		figures(r);
 		fprintf(stderr, "validity: scores against exits: %.1f s\n",
-			seconds_since(&t0));
+			measure__seconds_since(&t0));
 		if (write_figures(r) == 0 &&
 		    measure__dif(conn, cat, cfg->validity_min_n, r->data_until,
 				 &tests, &flagged) == 0 &&
@@ -567,7 +576,7 @@ int measure__validity(PGconn *conn, const struct fr_config *cfg,
 	if (rc == 0)
 		fprintf(stderr, "validity: %d figures, %d intervals, %d DIF "
 				"tests, %d items flagged: %.1f s\n",
-			r->nfig, r->family, tests, flagged, seconds_since(&t0));
+			r->nfig, r->family, tests, flagged, measure__seconds_since(&t0));
 	for (int i = 0; i < r->ns; i++)
 		free(r->s[i].o);
 	free(r->fig);

@@ -60,6 +60,14 @@ double dt_field(const struct dr_fig *f, char field);
 void dt_key_label(const struct dr_model *m, enum dr_view v, const char *key,
 		  char *out, size_t size);
 
+/* Opens a section's table (dash_render.c): its scroll region, caption
+ * and column heads; the rows and "</tbody></table></div>" are the
+ * caller's. */
+int dt_table_open(struct fr_buf *b, const char *id, const char *caption,
+		  const char *rowhead, const char *const *heads, int n);
+/* Opens a row: its key (data-key) and its name (a row header), escaped. */
+int dt_row_open(struct fr_buf *b, const char *key, const char *label);
+
 /*
  * The section on what foretells a good exit (dash_validity.c), as a
  * table: a row per questionnaire dimension (or the consultant's rating),

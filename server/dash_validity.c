@@ -163,22 +163,12 @@ static int clearest(struct fr_buf *b, const struct dv_table *t)
 
 static int table(struct fr_buf *b, const struct dv_table *t)
 {
-	int rc = 0;
+	int rc = dt_table_open(b, "udfald", "Hvad svarene siger om udfaldet, "
+				     "i ord og tal", "Område", dv_score_head,
+			       DV_NSCORES);
 
-	PUT(b, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" "
-	       "aria-labelledby=\"udfald-c\"><table id=\"udfald-tabel\">"
-	       "<caption id=\"udfald-c\">Hvad svarene siger om udfaldet, i "
-	       "ord og tal</caption><thead><tr><th scope=\"col\">Område"
-	       "</th>");
-	for (int s = 0; s < DV_NSCORES; s++)
-		PUTF(b, "<th scope=\"col\">%s</th>", dv_score_head[s]);
-	PUT(b, "</tr></thead><tbody>");
 	for (int r = 0; r < t->nrows; r++) {
-		PUT(b, "<tr data-key=\"");
-		ESC(b, t->row[r].key);
-		PUT(b, "\"><th scope=\"row\">");
-		ESC(b, t->row[r].label);
-		PUT(b, "</th>");
+		rc |= dt_row_open(b, t->row[r].key, t->row[r].label);
 		for (int s = 0; s < DV_NSCORES; s++) {
 			const struct dr_validity_row *c = t->row[r].cell[s];
 			char text[64];

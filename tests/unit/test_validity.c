@@ -92,6 +92,15 @@ static void test_logit_closed_form(void **state)
 	NEAR(f.deviance, 21.214648354998801, 1e-9);
 }
 
+/* The design of ten rows: an intercept and x = 1 .. 10. */
+static void ten_rows(double x[20])
+{
+	for (int i = 0; i < 10; i++) {
+		x[2 * i] = 1;
+		x[2 * i + 1] = i + 1;
+	}
+}
+
 /* Ten binary rows. R:
  *   glm(y ~ x, binomial, data.frame(x = 1:10,
  *       y = c(0,0,1,0,0,1,0,1,1,1)))
@@ -103,10 +112,7 @@ static void test_logit_rows(void **state)
 	struct vd_fit f;
 
 	(void)state;
-	for (int i = 0; i < 10; i++) {
-		x[2 * i] = 1;
-		x[2 * i + 1] = i + 1;
-	}
+	ten_rows(x);
 	assert_int_equal(vd_logit(&(struct vd_glm){10, 2, x, yy, NULL, NULL},
 				  &f),
 			 0);
@@ -125,10 +131,7 @@ static void test_logit_refuses(void **state)
 	struct vd_fit f;
 
 	(void)state;
-	for (int i = 0; i < 10; i++) {
-		x[2 * i] = 1;
-		x[2 * i + 1] = i + 1;
-	}
+	ten_rows(x);
 	assert_int_equal(vd_logit(&(struct vd_glm){10, 2, x, yy, NULL, NULL},
 				  &f),
 			 FR_ESTATE);

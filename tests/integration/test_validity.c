@@ -393,7 +393,8 @@ static void test_json_table_and_view(void **state)
 						"fremdrift.validity_summary"),
 				    "0");
 		json_decref(none);
-		validity_json(env_plain); /* as it was, for the tests below */
+		json_decref(validity_json(env_plain)); /* as it was, for the
+							 * tests below */
 	}
 	json_decref(a);
 	PQfinish(c);

@@ -60,11 +60,12 @@ LDLIBS_ALL = $(PKG_LIBS) -lhttp_parser -lcsv -lm -lpthread
 PURE_SRC := $(wildcard common/*.c) \
 	anonymize/cpr.c anonymize/pseudonym.c anonymize/keyfile.c \
 	anonymize/link_token.c \
-	measure/instrument.c measure/stats.c measure/catalog.c \
+	measure/instrument.c measure/stats.c measure/catalog.c measure/validity.c \
 	ingest/json_scan.c ingest/record.c ingest/file_parse.c ingest/batch.c \
 	ingest/synth.c server/http_parse.c server/page_render.c \
 	server/dash_model.c server/dash_table.c server/dash_render.c \
-	server/dash_chart.c server/dash_csv.c server/dash_headline.c
+	server/dash_chart.c server/dash_csv.c server/dash_headline.c \
+	server/dash_validity.c
 # Everything else that is not the command line: the database layer and
 # migrations, libpq on libuv, the server, refresh, extracts, rights.
 IO_SRC := $(filter-out $(PURE_SRC),$(wildcard db/*.c ingest/*.c \

@@ -39,6 +39,12 @@ int cmd_config(int argc, char **argv, const struct fr_config *cfg)
 	printf("FREMDRIFT_DASH_NOISE_MAX=%u\n", cfg->dash_noise_max);
 	printf("FREMDRIFT_DASH_SUM_POINTS=%g\n", cfg->dash_sum_points);
 	printf("FREMDRIFT_DASH_SUM_HOURS=%g\n", cfg->dash_sum_hours);
+	printf("FREMDRIFT_VALIDITY_MIN_N=%u\n", cfg->validity_min_n);
+	if (cfg->validity_good)
+		printf("FREMDRIFT_VALIDITY_GOOD=%s\n", cfg->validity_good);
+	else
+		printf("FREMDRIFT_VALIDITY_GOOD=  (the catalogue's exit statuses "
+		       "towards work or education)\n");
 	if (cfg->dash_sso_header) {
 		printf("FREMDRIFT_DASH_SSO_HEADER=%s\n", cfg->dash_sso_header);
 		printf("FREMDRIFT_DASH_SSO_FROM=%s\n", cfg->dash_sso_from);

@@ -225,6 +225,35 @@ static int dash_vars(struct fr_config *cfg,
 	return rc;
 }
 
+/* `measure validity` (docs/validity.md): the fewest courses a figure
+ * may rest on, and the exit statuses that count as good (catalogue codes,
+ * separated by commas; checked against the catalogue when it runs). */
+static int validity_vars(struct fr_config *cfg,
+			 const char *(*get)(const char *name, void *data),
+			 void *data, struct fr_err *err)
+{
+	const char *good = get("FREMDRIFT_VALIDITY_GOOD", data);
+	int rc = count_var(get, data, "FREMDRIFT_VALIDITY_MIN_N", 20, 10000000,
+			   &cfg->validity_min_n, err);
+
+	if (rc != 0 || good == NULL || *good == '\0')
+		return rc;
+	for (const char *p = good; *p;) {
+		size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
+
+		if (n == 0 || n > 40 || !(*p >= 'a' && *p <= 'z') ||
+		    (p[n] != ',' && p[n] != '\0') || (p[n] == ',' && !p[n + 1]))
+			return fr_err_set(err, FR_ECONFIG,
+					  "FREMDRIFT_VALIDITY_GOOD",
+					  "expected exit status codes separated "
+					  "by commas, such as employment,"
+					  "education,flex_job");
+		p += n + (p[n] == ',');
+	}
+	cfg->validity_good = fr_xstrdup(good);
+	return 0;
+}
+
 /* The leadership page behind a single sign-on proxy: a header name, the
  * proxy's address (an IP literal; 127.0.0.1 by default) and an optional
  * sign-out URL. */
@@ -318,6 +347,7 @@ int fr_config_load_from(struct fr_config *cfg,
 	cfg->dash_noise_max = 10;
 	cfg->dash_sum_points = 10;
 	cfg->dash_sum_hours = 4;
+	cfg->validity_min_n = 100;
 
 	v = get("FREMDRIFT_VAR", data);
 	cfg->var_dir = v && *v ? abs_join(v, "") : default_var();
@@ -380,6 +410,8 @@ int fr_config_load_from(struct fr_config *cfg,
 			       100000, &cfg->http_max_per_client, err);
 	if (rc == 0)
 		rc = dash_vars(cfg, get, data, err);
+	if (rc == 0)
+		rc = validity_vars(cfg, get, data, err);
 	if (rc != 0)
 		goto fail;
 
@@ -412,5 +444,6 @@ void fr_config_free(struct fr_config *cfg)
 	free(cfg->dash_sso_header);
 	free(cfg->dash_sso_from);
 	free(cfg->dash_sso_logout);
+	free(cfg->validity_good);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -8,7 +8,8 @@
  * parallel with a health/social or upskilling one, slower when they follow
  * one another, barely without a company-oriented one, and downwards with
  * no intervention at all; a consultant's belief in the citizen adds to the
- * drift and to the chance of a good exit.
+ * drift and to the chance of a good exit (outcome_score says exactly how
+ * the exit follows from the scores).
  *
  * The population is drawn to look like the provider's, so that what is
  * built on it (dashboards, research extracts, their privacy tests) meets
@@ -555,18 +556,38 @@ static enum status followup_status(struct rng *r, enum status exit)
 }
 
 /* The exit is towards work or education when the course's outcome score
- * (chance, the citizen's level at the end and the consultant's belief)
- * passes this: about half of the courses. */
+ * (outcome_score) passes this: about half of the courses. */
 #define GOOD_EXIT 62
+
+/*
+ * The relation built into the data, which `measure validity` must find
+ * (docs/validity.md, tests/integration/test_validity.c): a course's
+ * outcome score is chance, uniform from 0 to 100, plus the citizen's
+ * latent self-belief and motivation (level[0], the questionnaire's `tro`
+ * dimension) at the course's end less 40, plus 6 points for each step of
+ * the consultant's job-chance rating (belief, 1-5, the job_chance_rated
+ * event and item k01) above 3. The latest `tro` score measures the level
+ * at the end (with the answers' noise), so it foretells a good exit best;
+ * the drift is shared by every dimension, so the others' latest scores
+ * and changes foretell it too; the scores at the start only through the
+ * starting level of `tro`. The chance term keeps it far from certain
+ * (its SD, 29 points, is larger than the level's).
+ */
+static double outcome_score(struct rng *r, const struct citizen *c,
+			    int weeks)
+{
+	double final = c->level[0] + c->drift * weeks;
+
+	return uni(r) * 100 + final - 40 + 6 * (c->belief - 3);
+}
 
 /* A course that has ended: the consultant's last round, the goals rated,
  * the exit and, two months on, the follow-up. */
 static void course_end(struct course *k)
 {
 	struct citizen *c = &k->c;
-	double final = c->level[0] + c->drift * k->weeks;
 	enum status exit, later;
-	double q = uni(k->r) * 100 + final - 40 + 6 * (c->belief - 3);
+	double q = outcome_score(k->r, c, k->weeks);
 
 	course_response(k, k->kons, k->weeks, k->end - 2);
 	for (int g = 0, first = c->first_goal; g < 3; g++) {

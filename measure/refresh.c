@@ -13,7 +13,9 @@
  * baseline response, which one streaming pass has at hand. The course
  * facts and the dashboard's aggregates are SQL functions
  * (fremdrift.refresh_courses() and fremdrift.dash_build(), in
- * sql/current/), called here in the same transaction.
+ * sql/current/), called here in the same transaction, and so is the
+ * validity step (measure/validity_run.c, docs/validity.md), between the
+ * reliability and the dashboard.
  */
 #include "fremdrift/refresh.h"
 
@@ -26,6 +28,8 @@
 #include "fremdrift/record.h"
 #include "fremdrift/stats.h"
 
+#include "measure_internal.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,9 +37,6 @@
 #include <time.h>
 
 #define WHO "measure"
-
-/* pg_advisory lock key of `measure refresh` (migrate's is 4242020601). */
-#define REFRESH_LOCK "4242020602"
 
 /* Per course and questionnaire version, while its responses stream by. */
 struct track {
@@ -59,15 +60,6 @@ struct refresh {
 	long long rows, responses, courses;
 	int failed;
 };
-
-static double seconds_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t0->tv_sec) +
-	       (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
 
 static int send_out(struct refresh *r)
 {
@@ -201,29 +193,16 @@ static void one_response(struct refresh *r, const struct db_copy_row *row)
  * facts. */
 static int begin(struct refresh *r)
 {
-	PGresult *res;
-	int locked;
-
 	if (db_exec(r->writer, WHO, "BEGIN") != 0)
 		return -1;
 	/* One refresh at a time (a slow one and the next cron run): the
 	 * second would only queue behind the first's locks and then redo
 	 * its work. */
-	res = db_query(r->writer, WHO,
-		       "SELECT pg_try_advisory_xact_lock(" REFRESH_LOCK ")", 0,
-		       NULL);
-	if (res == NULL)
+	if (measure__lock(r->writer, WHO) != 0)
 		return -1;
-	locked = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	if (!locked) {
-		fprintf(stderr, "fremdrift " WHO ": another refresh is running; "
-				"this one changed nothing\n");
-		return -1;
-	}
 	if (db_exec(r->writer, WHO, "SELECT fremdrift.refresh_courses()") != 0)
 		return -1;
-	fprintf(stderr, "courses: %.1f s\n", seconds_since(&r->t0));
+	fprintf(stderr, "courses: %.1f s\n", measure__seconds_since(&r->t0));
 	return 0;
 }
 
@@ -282,7 +261,7 @@ static int progression(struct refresh *r)
 		return -1;
 	fprintf(stderr, "progression: %lld courses, %lld responses, %lld rows: "
 			"%.1f s\n",
-		r->courses, r->responses, r->rows, seconds_since(&r->t0));
+		r->courses, r->responses, r->rows, measure__seconds_since(&r->t0));
 	return 0;
 }
 
@@ -328,6 +307,8 @@ static int finish(struct refresh *r)
 		for (int d = 0; d < r->cat.instruments[i].ndims; d++)
 			if (insert_reliability(r, i, d) != 0)
 				return -1;
+	if (measure__validity(r->writer, c, &r->cat) != 0)
+		return -1;
 	snprintf(p[0], sizeof(p[0]), "%u", c->dash_min_cell);
 	snprintf(p[1], sizeof(p[1]), "%.17g", c->dash_noise_sd);
 	snprintf(p[2], sizeof(p[2]), "%u", c->dash_noise_max);
@@ -339,11 +320,11 @@ static int finish(struct refresh *r)
 	if (res == NULL)
 		return -1;
 	fprintf(stderr, "dashboard: %s cells: %.1f s\n", PQgetvalue(res, 0, 0),
-		seconds_since(&r->t0));
+		measure__seconds_since(&r->t0));
 	PQclear(res);
 	if (db_exec(r->writer, WHO, "COMMIT") != 0)
 		return -1;
-	fprintf(stderr, "refreshed in %.1f s\n", seconds_since(&r->t0));
+	fprintf(stderr, "refreshed in %.1f s\n", measure__seconds_since(&r->t0));
 	return 0;
 }
 

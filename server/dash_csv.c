@@ -114,6 +114,35 @@ static int section_rows(struct fr_buf *b, const struct dr_model *m,
 	return rc ? FR_ETOOBIG : 0;
 }
 
+/* The section on what foretells a good exit: the whole provider's, so
+ * "all" departments and target groups whatever the filter; the period is
+ * the test cohorts'. */
+int dr_validity_csv(struct fr_buf *b, const struct dr_model *m)
+{
+	struct dv_table t;
+	char period[96];
+	int rc = 0;
+
+	dv_build(m, &t);
+	dv_cohort_words(m->validity.test_cohorts, period, sizeof(period));
+	for (int r = 0; r < t.nrows; r++)
+		for (int s = 0; s < DV_NSCORES; s++) {
+			char value[32], shown[64];
+
+			dv_cell_value(t.row[r].cell[s], value, sizeof(value));
+			dv_cell_text(t.row[r].cell[s], shown, sizeof(shown));
+			rc |= field(b, DV_TITLE, 0);
+			rc |= field(b, period, 0);
+			rc |= field(b, "Alle afdelinger", 0);
+			rc |= field(b, "Alle målgrupper", 0);
+			rc |= field(b, t.row[r].label, 0);
+			rc |= field(b, dv_score_head[s], 0);
+			rc |= field(b, value, 0);
+			rc |= field(b, shown, 1);
+		}
+	return rc ? FR_ETOOBIG : 0;
+}
+
 int dr_csv(struct fr_buf *b, const struct dr_model *m)
 {
 	const char *dep = name_of(m->deps, m->ndeps, m->department,
@@ -131,6 +160,7 @@ int dr_csv(struct fr_buf *b, const struct dr_model *m)
 		dt_build(m, i, &t);
 		rc |= section_rows(b, m, &t, dep, tg);
 	}
+	rc |= dr_validity_csv(b, m);
 	return rc ? FR_ETOOBIG : 0;
 }
 

@@ -116,6 +116,33 @@ static void protection_read(struct dr_model *m, const json_t *p)
 	m->prot.as_of = str_or_null(p, "as_of");
 }
 
+static void validity_read(struct dr_model *m, const json_t *v)
+{
+	struct dr_validity *d = &m->validity;
+	size_t i;
+	json_t *r;
+
+	d->data_until = str_or_null(v, "data_until");
+	d->test_cohorts = str_or_null(v, "test_cohorts");
+	d->min_n = (int)json_integer_value(json_object_get(v, "min_n"));
+	json_array_foreach(json_object_get(v, "rows"), i, r) {
+		struct dr_validity_row *row = &d->rows[d->nrows];
+
+		if (d->nrows == DR_MAX_VALIDITY)
+			break;
+		row->instrument = str_or_null(r, "i");
+		row->predictor = str_or_null(r, "p");
+		row->score = str_or_null(r, "s");
+		row->respondent = str_or_null(r, "r");
+		row->strength = str_or_null(r, "w");
+		row->n = fig(r, "n");
+		row->c = fig(r, "c");
+		if (row->instrument && row->predictor && row->score &&
+		    row->strength && !isnan(row->c))
+			d->nrows++;
+	}
+}
+
 int dr_model_parse(const char *json, size_t len, struct dr_model *m,
 		   struct fr_err *err)
 {
@@ -153,6 +180,7 @@ int dr_model_parse(const char *json, size_t len, struct dr_model *m,
 	protection_read(m, json_object_get(doc, "protection"));
 	json_array_foreach(json_object_get(doc, "rows"), i, r)
 		row_read(m, r);
+	validity_read(m, json_object_get(doc, "validity"));
 	return 0;
 }
 

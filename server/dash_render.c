@@ -368,29 +368,51 @@ static int contents(struct fr_buf *b)
 	for (int i = 0; i < DT_NSECTIONS; i++)
 		PUTF(b, "<li><a href=\"#%s\">%s</a></li>", dt_sections[i].id,
 		     dt_sections[i].title);
-	PUT(b, "</ul></nav>");
+	PUT(b, "<li><a href=\"#udfald\">" DV_TITLE "</a></li></ul></nav>");
+	return rc ? FR_ETOOBIG : 0;
+}
+
+int dt_table_open(struct fr_buf *b, const char *id, const char *caption,
+		  const char *rowhead, const char *const *heads, int n)
+{
+	int rc = 0;
+
+	PUTF(b, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" "
+		"aria-labelledby=\"%s-c\"><table id=\"%s-tabel\"><caption "
+		"id=\"%s-c\">%s</caption><thead><tr><th scope=\"col\">%s"
+		"</th>",
+	     id, id, id, caption, rowhead);
+	for (int c = 0; c < n; c++)
+		PUTF(b, "<th scope=\"col\">%s</th>", heads[c]);
+	PUT(b, "</tr></thead><tbody>");
+	return rc ? FR_ETOOBIG : 0;
+}
+
+int dt_row_open(struct fr_buf *b, const char *key, const char *label)
+{
+	int rc = 0;
+
+	PUT(b, "<tr data-key=\"");
+	ESC(b, key);
+	PUT(b, "\"><th scope=\"row\">");
+	ESC(b, label);
+	PUT(b, "</th>");
 	return rc ? FR_ETOOBIG : 0;
 }
 
 static int table(struct fr_buf *b, const struct dt_table *t, int min_cell)
 {
 	const struct dt_section *s = t->s;
+	const char *heads[DT_MAX_COLS];
+	char caption[160];
 	int rc = 0;
 
-	PUTF(b, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" "
-		"aria-labelledby=\"%s-c\"><table id=\"%s-tabel\"><caption "
-		"id=\"%s-c\">%s i tal</caption><thead><tr><th scope=\"col\">%s"
-		"</th>",
-	     s->id, s->id, s->id, s->title, s->rowhead);
 	for (int c = 0; c < s->ncols; c++)
-		PUTF(b, "<th scope=\"col\">%s</th>", s->cols[c].head);
-	PUT(b, "</tr></thead><tbody>");
+		heads[c] = s->cols[c].head;
+	snprintf(caption, sizeof(caption), "%s i tal", s->title);
+	rc |= dt_table_open(b, s->id, caption, s->rowhead, heads, s->ncols);
 	for (int r = 0; r < t->nrows; r++) {
-		PUT(b, "<tr data-key=\"");
-		ESC(b, t->row[r].key);
-		PUT(b, "\"><th scope=\"row\">");
-		ESC(b, t->row[r].label);
-		PUT(b, "</th>");
+		rc |= dt_row_open(b, t->row[r].key, t->row[r].label);
 		for (int c = 0; c < s->ncols; c++) {
 			char text[64];
 
@@ -456,6 +478,7 @@ int dr_page(struct fr_buf *b, const struct dr_ctx *c,
 	rc |= contents(b);
 	for (int i = 0; i < DT_NSECTIONS; i++)
 		rc |= section(b, m, i);
+	rc |= dr_validity_section(b, m);
 	rc |= page_end(b);
 	return rc ? FR_ETOOBIG : 0;
 }

@@ -60,4 +60,44 @@ double dt_field(const struct dr_fig *f, char field);
 void dt_key_label(const struct dr_model *m, enum dr_view v, const char *key,
 		  char *out, size_t size);
 
+/* Opens a section's table (dash_render.c): its scroll region, caption
+ * and column heads; the rows and "</tbody></table></div>" are the
+ * caller's. */
+int dt_table_open(struct fr_buf *b, const char *id, const char *caption,
+		  const char *rowhead, const char *const *heads, int n);
+/* Opens a row: its key (data-key) and its name (a row header), escaped. */
+int dt_row_open(struct fr_buf *b, const char *key, const char *label);
+
+/*
+ * The section on what foretells a good exit (dash_validity.c), as a
+ * table: a row per questionnaire dimension (or the consultant's rating),
+ * a column per score (at the start, the latest, the change), each cell a
+ * row of the summary or NULL. The HTML and the CSV are made from it.
+ */
+#define DV_NSCORES 3
+extern const char *const dv_score_head[DV_NSCORES];
+
+struct dv_row {
+	char label[192];
+	char key[96]; /* instrument/predictor */
+	const struct dr_validity_row *cell[DV_NSCORES];
+};
+
+struct dv_table {
+	int nrows;
+	struct dv_row row[DR_MAX_VALIDITY];
+};
+
+void dv_build(const struct dr_model *m, struct dv_table *t);
+
+/* A cell as the page shows it ("stærkt (0,72)", "–") and as a number for
+ * a spreadsheet ("0,72", ""). */
+void dv_cell_text(const struct dr_validity_row *c, char *out, size_t size);
+void dv_cell_value(const struct dr_validity_row *c, char *out, size_t size);
+
+/* "1. kvartal 2025 til 4. kvartal 2025" from "2025-Q1..2025-Q4". */
+void dv_cohort_words(const char *cohorts, char *out, size_t size);
+
+#define DV_TITLE "Hvad peger på et godt udfald?"
+
 #endif

@@ -39,6 +39,11 @@ struct fr_config {
 	unsigned dash_noise_max;          /* FREMDRIFT_DASH_NOISE_MAX */
 	double dash_sum_points;           /* FREMDRIFT_DASH_SUM_POINTS */
 	double dash_sum_hours;            /* FREMDRIFT_DASH_SUM_HOURS */
+	/* `measure validity` (docs/validity.md): no figure from fewer
+	 * courses; the exit statuses counted as good, comma-separated
+	 * catalogue codes (NULL: the catalogue's towards-work ones). */
+	unsigned validity_min_n;          /* FREMDRIFT_VALIDITY_MIN_N */
+	char *validity_good;              /* FREMDRIFT_VALIDITY_GOOD */
 	/* The leadership page behind the provider's single sign-on
 	 * (docs/dashboard.md, "Single sign-on"): the header a proxy sets
 	 * for a signed-in leader (NULL: off), the one address that proxy

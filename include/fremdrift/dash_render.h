@@ -59,6 +59,27 @@ struct dr_viewdata {
 	unsigned char has[DR_TREND][DR_MAX_KEYS];
 };
 
+/*
+ * What foretells a good exit (issue 18, docs/validity.md): the summary
+ * `measure validity` published, the whole provider's whatever the
+ * filters. One row per questionnaire (or rating) predictor and score,
+ * each a C-statistic from at least min_n courses and its word.
+ */
+#define DR_MAX_VALIDITY 96
+
+struct dr_validity_row {
+	const char *instrument, *predictor, *score; /* start latest change */
+	const char *respondent; /* citizen, consultant; NULL for the rating */
+	const char *strength;   /* strong moderate weak none opposite */
+	double n, c;
+};
+
+struct dr_validity {
+	const char *data_until, *test_cohorts; /* NULL before the first run */
+	int min_n, nrows;
+	struct dr_validity_row rows[DR_MAX_VALIDITY];
+};
+
 /* The protection in place (dashboard.protection). */
 struct dr_protection {
 	int min_cell, noise_max;
@@ -81,6 +102,7 @@ struct dr_model {
 	int ntrend;
 	const char *trend[DR_TREND]; /* oldest first; the last is period */
 	struct dr_viewdata v[DV_N];
+	struct dr_validity validity;
 	/* Rows left out because a view had more than DR_MAX_KEYS categories
 	 * (the page says so; the server logs it). */
 	int dropped;
@@ -142,6 +164,14 @@ void dr_num(double v, int dec, char *out, size_t size);
 
 /* The period as Danish words: "3. kvartal 2025", or "2025". */
 void dr_period_words(const char *period, char *out, size_t size);
+
+/*
+ * The section "Hvad peger på et godt udfald?" (server/dash_validity.c):
+ * the summary as a table of words; and its rows for the CSV, in dr_csv's
+ * columns.
+ */
+int dr_validity_section(struct fr_buf *b, const struct dr_model *m);
+int dr_validity_csv(struct fr_buf *b, const struct dr_model *m);
 
 /*
  * The headline row: up to n of the changes since the previous period that

@@ -10,11 +10,24 @@
 /*
  * Replaces, in one transaction, the course facts (fremdrift.courses,
  * from the events), the progression per course and dimension, the
- * reliability per questionnaire version and dimension, and the
+ * reliability per questionnaire version and dimension, the validity
+ * figures (as validity_run, without printing them), and the
  * dashboard's aggregates. Prints its progress and any error to stderr.
  * cfg is borrowed. Returns FR_EXIT_OK, or FR_EXIT_FATAL after printing
  * why (also when another refresh is running: this one changes nothing).
  */
 int refresh_run(const struct fr_config *cfg);
+
+/*
+ * `fremdrift measure validity` (docs/validity.md): computes, in one
+ * transaction, from the course facts and progression of the last
+ * refresh, whether each questionnaire score and the consultant's rating
+ * foretell a good exit, and the items' differential functioning; stores
+ * them (report.validity, report.validity_dif) with the leadership page's
+ * summary; then prints report.validity, as a table or (json nonzero) as
+ * a JSON array. `measure refresh` runs the same step before it commits.
+ * Returns FR_EXIT_OK, or FR_EXIT_FATAL after printing why.
+ */
+int validity_run(const struct fr_config *cfg, int json);
 
 #endif

@@ -16,7 +16,13 @@
 --        "trend":[periods of the kind, oldest first, up to 8, ending at
 --                 period],
 --        "rows":[{"v":view,"p":period,"k":key,"n","s1","s2","m","e","se",
---                 "md"}]}   (the breakdown's rows for the trend periods)
+--                 "md"}]   (the breakdown's rows for the trend periods),
+--        "validity":{"data_until","test_cohorts","min_n",
+--                    "rows":[{"i":instrument,"p":predictor,"s":score,
+--                             "r":respondent,"n","c","w":strength}]}}
+--        (issue 18: what foretells a good exit, the whole provider's,
+--        whatever the filters: fremdrift.validity_summary; "rows" is []
+--        and the rest null before the first `measure validity`)
 --   400 {"error":"bad_parameter","message"} an unknown period or code
 --   503 {"error":"no_figures",...} before the first refresh
 CREATE OR REPLACE FUNCTION fremdrift.dash_page(p_period text,
@@ -114,7 +120,28 @@ BEGIN
                  WHERE kind = v_kind
                    AND period_start BETWEEN v_first AND v_start
                    AND department = coalesce(p_department, 'all')
-                   AND target_group = coalesce(p_target_group, 'all'))
+                   AND target_group = coalesce(p_target_group, 'all')),
+        'validity', (SELECT json_build_object(
+                         'data_until', max(s.data_until),
+                         'test_cohorts', max(s.test_cohorts),
+                         'min_n', max(s.min_n),
+                         'rows', coalesce(json_agg(json_build_object(
+                                     'i', s.instrument, 'p', s.predictor,
+                                     's', s.score, 'r', i.respondent,
+                                     'n', s.n, 'c', s.c_statistic,
+                                     'w', s.strength)
+                                 ORDER BY s.version IS NULL, s.instrument,
+                                          d.dim_index,
+                                          array_position(ARRAY['start',
+                                              'latest', 'change'], s.score)),
+                                 '[]'))
+                     FROM validity_summary s
+                     LEFT JOIN instruments i ON i.instrument = s.instrument
+                          AND i.version = s.version
+                     LEFT JOIN instrument_dimensions d
+                            ON d.instrument = s.instrument
+                           AND d.version = s.version
+                           AND d.dimension = s.predictor)
         )::text INTO body;
 END $$;
 

@@ -8,7 +8,9 @@ GRANT USAGE ON SCHEMA fremdrift, report, dashboard TO fremdrift_service;
 
 -- Read: catalogues, questionnaires, keys' ids, tokens' hashes, the
 -- migration state (GET /health), reliability (the progress page), the
--- published release (the leadership page and its API).
+-- published release (the leadership page and its API) and the summary of
+-- what foretells a good exit (the leadership page; never the validity
+-- tables themselves).
 GRANT SELECT ON fremdrift.departments, fremdrift.target_groups,
     fremdrift.interventions, fremdrift.intervention_categories,
     fremdrift.exit_statuses, fremdrift.subgoals, fremdrift.meeting_types,
@@ -17,7 +19,7 @@ GRANT SELECT ON fremdrift.departments, fremdrift.target_groups,
     fremdrift.api_tokens, fremdrift.ids_pseudonymised,
     fremdrift.schema_migrations, fremdrift.schema_definitions,
     fremdrift.cadence, fremdrift.dash_published, fremdrift.dash_params,
-    fremdrift.dash_published_periods
+    fremdrift.dash_published_periods, fremdrift.validity_summary
     TO fremdrift_service;
 GRANT SELECT ON ALL TABLES IN SCHEMA dashboard TO fremdrift_service;
 GRANT SELECT ON report.dimension_reliability TO fremdrift_service;

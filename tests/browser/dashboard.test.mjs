@@ -2,8 +2,9 @@
 // (1280×800) and a tablet (768×1024), over 1,500 synthetic citizens:
 // signing in with a dashboard token (and not with another), every figure
 // shown against the API's for the same filters, protected values shown as
-// protected, the CSV download against the page, the print layout as a
-// PDF, axe-core on every state, the keyboard, signing out and revoking.
+// protected, what foretells a good exit against report.validity (issue
+// 18), the CSV download against the page, the print layout as a PDF,
+// axe-core on every state, the keyboard, signing out and revoking.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
@@ -484,6 +485,95 @@ test('a protected value is shown as protected, with the protection named', async
 });
 
 // ------------------------------------------------------------------
+// What foretells a good exit (issue 18)
+
+const VALIDITY_TITLE = 'Hvad peger på et godt udfald?';
+const WORDS = { strong: 'stærkt', moderate: 'middel', weak: 'svagt', none: 'ikke', opposite: 'modsat' };
+const SCORES = ['start', 'latest', 'change'];
+
+// The section as the page shows it: its words, the test cohorts in
+// words (from the intro), the table's heads and rows.
+function readValidity(page) {
+	return page.evaluate(() => {
+		const s = document.getElementById('udfald');
+		const t = document.getElementById('udfald-tabel');
+		const intro = s?.querySelector('p')?.textContent ?? '';
+		return {
+			present: !!s,
+			title: s?.querySelector('h2')?.textContent ?? null,
+			text: s?.innerText ?? '',
+			cohorts: /startede (.+?) og var slut før/.exec(intro)?.[1] ?? null,
+			heads: t ? [...t.querySelectorAll('thead th')].map((th) => th.textContent) : [],
+			rows: t ? [...t.querySelectorAll('tbody tr')].map((tr) => ({
+				key: tr.getAttribute('data-key'),
+				label: tr.querySelector('th[scope=row]').textContent,
+				cells: [...tr.querySelectorAll('td')].map((td) => ({ text: td.textContent,
+					strength: td.getAttribute('data-strength') })),
+			})) : [],
+		};
+	});
+}
+
+// What report.validity (the analysts' view, read as the owner) says
+// about a good exit at course end: the rows with a figure.
+function validityFromReport() {
+	const out = site.sql(`SELECT json_agg(json_build_object('key', instrument || '/' || predictor,
+		'score', score, 'strength', strength, 'c', round(c_statistic::numeric, 2), 'n', n))
+		FROM report.validity WHERE outcome = 'exit' AND c_statistic IS NOT NULL`);
+	return JSON.parse(out || '[]');
+}
+
+async function assertValidityMatchesReport(page, what) {
+	const v = await readValidity(page);
+	const want = validityFromReport();
+	const minN = Number(site.sql('SELECT min_n FROM report.validity_run'));
+	assert.ok(v.present, `${what}: the section is on the page`);
+	assert.equal(v.title, VALIDITY_TITLE);
+	assert.ok(want.length >= 10, `${what}: report.validity has figures (${want.length})`);
+	assert.deepEqual(v.heads, ['Område', 'Ved start', 'Seneste svar', 'Udvikling']);
+	let shown = 0;
+	for (const r of v.rows)
+		r.cells.forEach((cell, i) => {
+			const w = want.find((x) => x.key === r.key && x.score === SCORES[i]);
+			if (!w) {
+				assert.equal(cell.text, '–', `${what}: ${r.key} ${SCORES[i]} has no figure in report.validity`);
+				return;
+			}
+			shown++;
+			assert.ok(w.n >= minN, `${what}: ${r.key} ${SCORES[i]} rests on at least ${minN} courses`);
+			assert.equal(cell.strength, w.strength, `${what}: ${r.key} ${SCORES[i]}: report.validity says ${w.strength}`);
+			assert.equal(cell.text, `${WORDS[w.strength]} (${w.c.toFixed(2).replace('.', ',')})`,
+				`${what}: ${r.key} ${SCORES[i]} in words and figures`);
+		});
+	assert.equal(shown, want.length, `${what}: every figure of report.validity is on the page, once`);
+	return v;
+}
+
+test('what foretells a good exit: the summary in words, as report.validity says, whatever the filter', async () => {
+	const context = await laptop(browser);
+	const page = await signedIn(context);
+	const v = await assertValidityMatchesReport(page, 'the page');
+	// The relation built into the synthetic data (ingest/synth.c,
+	// outcome_score) is found: the latest self-belief score is named.
+	const tro = v.rows.find((r) => r.key === 'borger/tro');
+	assert.ok(tro, 'a row for the self-belief dimension');
+	assert.match(tro.label, /\(borgerens svar\)$/);
+	assert.match(tro.cells[1].strength, /^(strong|moderate)$/, 'the latest self-belief score foretells the exit');
+	assert.ok(v.rows.some((r) => r.key === 'job_chance_rated/job_chance'), 'the consultant\'s rating has a row');
+	assert.match(v.text, /Tydeligst: .+\((stærkt|middel|svagt), \d,\d\d\)\./, 'the clearest sign is named');
+	assert.match(v.text, /Tallene gælder alle afdelinger og målgrupper/);
+	assert.ok(v.cohorts && /kvartal \d{4}/.test(v.cohorts), `the test cohorts in words (${v.cohorts})`);
+	assert.ok(v.text.includes(`færre end ${site.sql('SELECT min_n FROM report.validity_run')} forløb`),
+		'the minimum is named');
+	// The same whatever is chosen above it: the whole provider's.
+	await applyFilters(page, { period: years.at(-1), department: 'esbjerg', target_group: 'youth_autism' });
+	const again = await assertValidityMatchesReport(page, 'a filtered page');
+	assert.deepEqual(again.rows, v.rows, 'the same summary under any filter');
+	assert.ok(await page.locator('nav.toc a[href="#udfald"]').isVisible(), 'the contents link to it');
+	await context.close();
+});
+
+// ------------------------------------------------------------------
 // CSV and print
 
 // RFC 4180 with ';': fields, quotes doubled inside quotes, CRLF lines.
@@ -542,6 +632,19 @@ async function assertCsvMatchesPage(page, filters) {
 				assert.equal(line[6], want, `"Værdi" (${key.join(' / ')})`);
 			});
 	}
+	// What foretells a good exit: the whole provider's, whatever the
+	// filters, for the test cohorts' quarters.
+	const v = await readValidity(page);
+	for (const r of v.rows)
+		r.cells.forEach((cell, c) => {
+			cells++;
+			const key = [VALIDITY_TITLE, v.cohorts, 'Alle afdelinger', 'Alle målgrupper', r.label, v.heads[c + 1]];
+			const line = index.get(key.join('\u0001'));
+			assert.ok(line, `a CSV row for ${key.join(' / ')}`);
+			assert.equal(line[7], cell.text, `"Vist som" is the cell's text (${key.join(' / ')})`);
+			assert.equal(line[6], cell.text === '–' ? '' : /\((\d,\d\d)\)$/.exec(cell.text)[1],
+				`"Værdi" is the C-statistic (${key.join(' / ')})`);
+		});
 	assert.ok(cells > 50, `the page has figures (${cells})`);
 	assert.equal(rows.length, cells, 'one CSV row per table cell, no more');
 	return download;
@@ -590,6 +693,7 @@ test('print: filters, actions and the sign-out bar are hidden; the page prints t
 		assert.ok(await page.locator(`#${s.id}-tabel`).isVisible(), `#${s.id}'s table is printed`);
 	}
 	assert.ok(await page.locator('#beskyttelse').isVisible(), 'the note on protection is printed');
+	assert.ok(await page.locator('#udfald-tabel').isVisible(), 'what foretells a good exit is printed');
 	// Paper does not scroll: a table wider than its box loses columns.
 	const cut = await page.evaluate(() => [...document.querySelectorAll('.scroll')]
 		.filter((e) => e.scrollWidth > e.clientWidth + 1)

@@ -87,7 +87,8 @@ static void test_not_owner_nor_superuser(void **state)
 /* What the service must not do, each refused for want of privilege:
  * change the schema; change or delete a record; make or revive a token;
  * read the true cells, the record keys, the ledger, the audit, the course
- * facts or the analysts' views; run the owner's functions. */
+ * facts, the validity figures or the analysts' views; run the owner's
+ * functions. */
 static const char *const refused[] = {
 	"DROP TABLE fremdrift.responses",
 	"ALTER TABLE fremdrift.events ADD COLUMN x int",
@@ -112,6 +113,15 @@ static const char *const refused[] = {
 	"SELECT count(*) FROM fremdrift.courses",
 	"SELECT count(*) FROM report.progression",
 	"SELECT fremdrift.dash_publish(false)",
+	/* issue 18: the validity figures are the analysts'; the service
+	 * reads only the leadership page's summary */
+	"SELECT count(*) FROM fremdrift.validity",
+	"SELECT count(*) FROM fremdrift.validity_dif",
+	"SELECT count(*) FROM fremdrift.validity_run",
+	"SELECT count(*) FROM report.validity",
+	"SELECT count(*) FROM report.validity_dif",
+	"DELETE FROM fremdrift.validity_summary",
+	"SELECT fremdrift.validity_publish()",
 };
 
 static void test_refused(void **state)
@@ -122,13 +132,15 @@ static void test_refused(void **state)
 			fail_msg("allowed to the service: %s", refused[i]);
 }
 
-/* What it does: read tokens, records and the release; end sessions. */
+/* What it does: read tokens, records, the release and the validity
+ * summary; end sessions. */
 static void test_allowed(void **state)
 {
 	(void)state;
 	assert_true(allowed("SELECT count(*) FROM fremdrift.api_tokens"));
 	assert_true(allowed("SELECT count(*) FROM fremdrift.responses"));
 	assert_true(allowed("SELECT count(*) FROM dashboard.exits_year"));
+	assert_true(allowed("SELECT count(*) FROM fremdrift.validity_summary"));
 	assert_true(allowed("DELETE FROM fremdrift.web_sessions"));
 }
 

@@ -136,6 +136,8 @@ static void test_config_defaults(void **state)
 	assert_true(cfg.public_url_default);
 	assert_int_equal(cfg.log_level, LOG_INFO);
 	assert_null(cfg.dash_sso_header);
+	assert_int_equal(cfg.validity_min_n, 100);
+	assert_null(cfg.validity_good);
 	fr_config_free(&cfg);
 }
 
@@ -149,6 +151,8 @@ static void test_config_values(void **state)
 			   {"FREMDRIFT_KEY_FILE", "/etc/fremdrift/key"},
 			   {"FREMDRIFT_PUBLIC_URL", "https://f.example.dk/app"},
 			   {"FREMDRIFT_DASH_SSO_HEADER", "X-Remote-User"},
+			   {"FREMDRIFT_VALIDITY_MIN_N", "250"},
+			   {"FREMDRIFT_VALIDITY_GOOD", "employment,flex_job"},
 			   {NULL, NULL}};
 	struct fr_config cfg;
 	struct fr_err err;
@@ -169,6 +173,8 @@ static void test_config_values(void **state)
 	assert_string_equal(cfg.dash_sso_header, "X-Remote-User");
 	assert_string_equal(cfg.dash_sso_from, "127.0.0.1");
 	assert_null(cfg.dash_sso_logout);
+	assert_int_equal(cfg.validity_min_n, 250);
+	assert_string_equal(cfg.validity_good, "employment,flex_job");
 	fr_config_free(&cfg);
 }
 
@@ -192,6 +198,12 @@ static void test_config_rejects(void **state)
 		{{"FREMDRIFT_DASH_SSO_LOGOUT", "javascript:alert(1)"},
 		 {"FREMDRIFT_DASH_SSO_HEADER", "X-User"},
 		 {NULL, NULL}},
+		{{"FREMDRIFT_VALIDITY_MIN_N", "10"}, {NULL, NULL}},
+		{{"FREMDRIFT_VALIDITY_GOOD", "employment,"}, {NULL, NULL}},
+		{{"FREMDRIFT_VALIDITY_GOOD", "Employment"}, {NULL, NULL}},
+		{{"FREMDRIFT_VALIDITY_GOOD", "employment, education"},
+		 {NULL, NULL}},
+		{{"FREMDRIFT_VALIDITY_GOOD", "a';drop"}, {NULL, NULL}},
 	};
 	struct fr_config cfg;
 	struct fr_err err;

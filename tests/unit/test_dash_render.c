@@ -54,7 +54,16 @@ static const char model_json[] =
 	"{\"v\":\"exits\",\"p\":\"2025-Q3\",\"k\":\"other\",\"n\":6},"
 	"{\"v\":\"exits\",\"p\":\"2025-Q3\",\"k\":\"minus\",\"n\":7},"
 	"{\"v\":\"exits\",\"p\":\"2025-Q3\",\"k\":\"quoted\",\"n\":8}"
-	"]}";
+	"],\"validity\":{\"data_until\":\"2026-10-01\","
+	"\"test_cohorts\":\"2025-Q1..2025-Q4\",\"min_n\":100,\"rows\":["
+	"{\"i\":\"borger\",\"p\":\"tro\",\"s\":\"start\",\"r\":\"citizen\","
+	"\"n\":530,\"c\":0.59,\"w\":\"weak\"},"
+	"{\"i\":\"borger\",\"p\":\"tro\",\"s\":\"latest\",\"r\":\"citizen\","
+	"\"n\":530,\"c\":0.72,\"w\":\"strong\"},"
+	"{\"i\":\"borger\",\"p\":\"x<y\",\"s\":\"change\",\"r\":\"citizen\","
+	"\"n\":530,\"c\":0.5,\"w\":\"none\"},"
+	"{\"i\":\"job_chance_rated\",\"p\":\"job_chance\",\"s\":\"start\","
+	"\"r\":null,\"n\":530,\"c\":0.65,\"w\":\"moderate\"}]}}";
 
 static struct dr_model model;
 
@@ -260,6 +269,63 @@ static void test_headlines(void **state)
 				      "indsats steg fra 30\u00a0% til 41\u00a0%.");
 }
 
+/* What foretells a good exit (issue 18): the summary's rows as words
+ * with their C-statistic, the clearest named, a cell without a figure
+ * shown as such, a code as it came escaped, and the same cells in the
+ * CSV. */
+static void test_validity_section(void **state)
+{
+	struct fr_buf b;
+	struct dr_model empty;
+	struct fr_err err;
+	static const char none[] = "{\"period\":\"2025\",\"kind\":\"year\","
+				   "\"trend\":[\"2025\"],\"rows\":[]}";
+
+	(void)state;
+	assert_int_equal(model.validity.nrows, 4);
+	fr_buf_init(&b, 1 << 22);
+	assert_int_equal(dr_page(&b, &ctx, &model), 0);
+	assert_non_null(strstr(b.data, "<h2 id=\"udfald-h\">Hvad peger på et "
+				       "godt udfald?</h2>"));
+	assert_non_null(strstr(b.data, "<a href=\"#udfald\">"));
+	assert_non_null(strstr(b.data, "startede 1. kvartal 2025 til 4. "
+				       "kvartal 2025 og var slut før "
+				       "2026-10-01"));
+	assert_non_null(strstr(b.data, "<tr data-key=\"borger/tro\"><th "
+				       "scope=\"row\">Tro på mig selv "
+				       "(borgerens svar)</th><td "
+				       "data-strength=\"weak\">svagt (0,59)</td>"
+				       "<td data-strength=\"strong\">stærkt "
+				       "(0,72)</td><td data-strength=\"\">–"
+				       "</td></tr>"));
+	assert_non_null(strstr(b.data, "Tydeligst: Tro på mig selv (borgerens "
+				       "svar), seneste svar (stærkt, 0,72)."));
+	assert_non_null(strstr(b.data, "Konsulentens første vurdering af "
+				       "jobchancen</th><td "
+				       "data-strength=\"moderate\">middel "
+				       "(0,65)</td>"));
+	assert_non_null(strstr(b.data, "x&lt;y (borgerens svar)"));
+	assert_non_null(strstr(b.data, "ikke (0,50)"));
+	assert_non_null(strstr(b.data, "færre end 100 forløb"));
+	fr_buf_reset(&b);
+	assert_int_equal(dr_csv(&b, &model), 0);
+	assert_non_null(strstr(b.data, "Hvad peger på et godt udfald?;1. kvartal "
+				       "2025 til 4. kvartal 2025;Alle "
+				       "afdelinger;Alle målgrupper;Tro på mig "
+				       "selv (borgerens svar);Seneste svar;"
+				       "0,72;stærkt (0,72)\r\n"));
+	assert_non_null(strstr(b.data, ";Tro på mig selv (borgerens svar);"
+				       "Udvikling;;–\r\n"));
+	/* Before the first run: no figures, and the page says so. */
+	assert_int_equal(dr_model_parse(none, strlen(none), &empty, &err), 0);
+	fr_buf_reset(&b);
+	assert_int_equal(dr_page(&b, &ctx, &empty), 0);
+	assert_non_null(strstr(b.data, "Der er endnu ikke tal"));
+	assert_null(strstr(b.data, "udfald-tabel"));
+	dr_model_free(&empty);
+	fr_buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_signin),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_headlines),
+		cmocka_unit_test(test_validity_section),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

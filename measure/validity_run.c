@@ -130,8 +130,8 @@ int measure__lock(PGconn *conn, const char *who)
 	locked = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
 	if (!locked)
-		fprintf(stderr, "fremdrift %s: another refresh or validity run "
-				"is running; this one changed nothing\n",
+		fprintf(stderr, "fremdrift %s: another refresh is running (or "
+				"measure validity); this one changed nothing\n",
 			who);
 	return locked ? 0 : -1;
 }

@@ -421,6 +421,24 @@ static void test_good_statuses(void **state)
 	PQfinish(c);
 }
 
+/* Not beside a refresh: the same lock, so it stops at once. */
+static void test_one_at_a_time(void **state)
+{
+	const char *args[] = {"measure", "validity", NULL};
+	PGconn *c = h_db(plain.db);
+	struct h_result r;
+
+	(void)state;
+	assert_string_equal(h_scalar(c, "SELECT pg_advisory_lock(4242020602)"),
+			    "");
+	r = h_run(args, env_plain, NULL, 0);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "another refresh is running"));
+	h_result_free(&r);
+	assert_non_null(h_scalar(c, "SELECT pg_advisory_unlock(4242020602)"));
+	PQfinish(c);
+}
+
 /* The analyst reads the figures; the service role only the summary. */
 static void test_roles(void **state)
 {
@@ -465,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_dif),
 		cmocka_unit_test(test_json_table_and_view),
 		cmocka_unit_test(test_good_statuses),
+		cmocka_unit_test(test_one_at_a_time),
 		cmocka_unit_test(test_roles),
 	};
 

@@ -1,7 +1,10 @@
 #!/bin/sh
 # `make bench`: the figures in docs/benchmarks.md. Never run by `make test`
 # (speed is not asserted; machines differ).
-#   scripts/bench.sh BUILD [pseudonym|pageweight|screenshots|ingest|http|rss|measure|all]
+#   scripts/bench.sh BUILD [pseudonym|pageweight|screenshots|ingest|http|rss|measure|growth|mixed|all]
+# growth and mixed: scripts/bench-scale.sh (how cost grows from 30,000 to
+# 1,000,000 courses, docs/growth.tsv and docs/img/growth.svg; steadiness
+# during a refresh); `all` runs growth with the mixed load at 300,000.
 # pageweight: the first question's page in Chromium under slow 3G
 # (tests/browser/pageweight.mjs); screenshots: docs/img/*.png
 # (tests/browser/screenshots.mjs, also `make screenshots`); measure ends
@@ -232,4 +235,13 @@ if [ "$what" = all ] || [ "$what" = measure ]; then
 		echo "  (tests/browser/dashbench.mjs exited $?)"
 	kill "$spid"
 	wait "$spid" 2>/dev/null || true
+fi
+
+if [ "$what" = all ] || [ "$what" = growth ]; then
+	echo
+	FREMDRIFT_GROWTH_MIXED=${FREMDRIFT_GROWTH_MIXED:-1} sh "$here/scripts/bench-scale.sh" "$build" growth
+fi
+if [ "$what" = mixed ]; then
+	echo
+	sh "$here/scripts/bench-scale.sh" "$build" mixed
 fi

@@ -20,9 +20,8 @@
 
 #include "harness.h"
 
-static char env_db[600], env_key[300], key_path[256];
-static const char *db;
-static const char *env[] = {env_db, env_key, NULL};
+static struct h_site site;
+static const char *env[] = {site.env_db, site.env_key, NULL};
 
 #define CPR_A "670761-4285" /* a replacement number: no real person's */
 
@@ -33,24 +32,8 @@ static long count(PGconn *c, const char *sql)
 
 static int setup(void **state)
 {
-	const char *margs[] = {"migrate", NULL};
-	const char *kargs[] = {"keygen", "--out", key_path, NULL};
-	struct h_result r;
-
 	(void)state;
-	db = strdup(h_fresh_db("it_ingest_order"));
-	snprintf(env_db, sizeof(env_db), "DATABASE_URL=%s", db);
-	snprintf(key_path, sizeof(key_path), "%s/order.key", h_tmpdir());
-	snprintf(env_key, sizeof(env_key), "FREMDRIFT_KEY_FILE=%s", key_path);
-	r = h_run(kargs, env, NULL, 0);
-	h_result_free(&r);
-	r = h_run(margs, env, NULL, 0);
-	if (r.status != 0) {
-		fprintf(stderr, "%s", r.err);
-		return -1;
-	}
-	h_result_free(&r);
-	return 0;
+	return h_site_new(&site, "it_ingest_order");
 }
 
 #define STORED                                                                 \
@@ -71,6 +54,26 @@ static void wait_backends_gone(PGconn *c)
 	assert_int_equal(count(c, INGESTS), 0);
 }
 
+/* `fremdrift synth` output into path; its lines (a record each). */
+static long synth_to(const char *path, int citizens, int seed)
+{
+	char cmd[512], buf[65536];
+	long lines = 0;
+	size_t n;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "%s synth --citizens %d --seed %d > %s",
+		 h_bin(), citizens, seed, path);
+	assert_int_equal(system(cmd), 0);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		for (size_t i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	fclose(f);
+	return lines;
+}
+
 /*
  * SIGKILL at random moments, six times: after each, the rows stored are
  * exactly the records of the lines the checkpoint claims (synth output
@@ -80,26 +83,17 @@ static void wait_backends_gone(PGconn *c)
  */
 static void test_killed_at_random_checkpoint_exact(void **state)
 {
-	char path[256], log[256], cmd[512];
+	char path[256], log[256];
 	const char *args[] = {"ingest", path, NULL};
 	struct h_result r;
 	long lines, most_backends = 0;
-	PGconn *c = h_db(db);
+	PGconn *c = h_db(site.db);
 
 	(void)state;
 	srand((unsigned)h_now_ms());
 	snprintf(path, sizeof(path), "%s/order.ndjson", h_tmpdir());
 	snprintf(log, sizeof(log), "%s/order.log", h_tmpdir());
-	snprintf(cmd, sizeof(cmd), "%s synth --citizens 3000 --seed 8 > %s",
-		 h_bin(), path);
-	assert_int_equal(system(cmd), 0);
-	snprintf(cmd, sizeof(cmd), "wc -l < %s", path);
-	{
-		FILE *p = popen(cmd, "r");
-
-		assert_int_equal(fscanf(p, "%ld", &lines), 1);
-		pclose(p);
-	}
+	lines = synth_to(path, 3000, 8);
 	assert_true(lines > 100000); /* several batches of 20,000 */
 	for (int kill_no = 0; kill_no < 6; kill_no++) {
 		long long until = h_now_ms() + 200 + rand() % 1500;
@@ -173,7 +167,7 @@ static void test_first_occurrence_wins_across_batches(void **state)
 	char path[256], id[32];
 	const char *args[] = {"ingest", path, NULL};
 	struct h_result r;
-	PGconn *c = h_db(db);
+	PGconn *c = h_db(site.db);
 	FILE *f;
 
 	(void)state;
@@ -204,7 +198,7 @@ static void test_first_occurrence_wins_across_batches(void **state)
 	h_result_free(&r);
 	assert_int_equal(count(c, h_sql("SELECT level FROM fremdrift.events "
 					"WHERE id = '%s'",
-					h_rid(key_path, "ord-dup"))),
+					h_rid(site.key_path, "ord-dup"))),
 			 1);
 	assert_int_equal(count(c, "SELECT count(*) FROM fremdrift.events WHERE "
 				  "course IS NOT NULL AND level IS NOT NULL "

@@ -588,7 +588,9 @@ static void on_pg_state(struct pgc *c, int up, void *data)
 	if (all_up(in))
 		in->down_since = 0;
 	if (c != in->pg[0]) {
-		sink_connection_up(in->sink[1]);
+		for (int i = 1; i < NCONN; i++)
+			if (c == in->pg[i])
+				sink_connection_up(in->sink[i]);
 		return;
 	}
 	if (!in->env.ready) {

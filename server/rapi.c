@@ -49,7 +49,7 @@ struct rreq {
 	void *cbdata;
 	char source[REC_SOURCE_MAX + 1];
 	int accepted, duplicates, rows;
-	json_t *rejected;
+	json_t *rejected; /* made at the first rejection */
 	struct rreq *next; /* in the wait queue or the queue of big bodies */
 	/* Where taking the body has got to (a big body takes several loop
 	 * iterations). The body stays valid until the request is answered. */
@@ -191,6 +191,19 @@ static void answer(struct rreq *r)
 		answer_cb(r);
 		return;
 	}
+	if (r->rejected == NULL) {
+		/* The common answer, without building a document. */
+		char small[96];
+		int n = snprintf(small, sizeof(small),
+				 "{\"accepted\":%d,\"duplicates\":%d,"
+				 "\"rejected\":[]}",
+				 r->accepted, r->duplicates);
+
+		http_respond(r->req, 200, "application/json", NULL, small,
+			     (size_t)n);
+		free(r);
+		return;
+	}
 	o = json_pack("{s:i, s:i, s:O}", "accepted", r->accepted, "duplicates",
 		      r->duplicates, "rejected", r->rejected);
 	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -226,6 +239,8 @@ static void fail_req(struct rreq *r, int status, const char *code,
 
 static void reject(struct rreq *r, long index, const struct fr_err *err)
 {
+	if (r->rejected == NULL)
+		r->rejected = json_array();
 	json_array_append_new(r->rejected,
 			      json_pack("{s:i, s:s, s:s}", "index", (json_int_t)index,
 					"field", err->field, "reason", err->msg));
@@ -736,6 +751,5 @@ void rapi_handle(struct records_api *api, struct http_req *req)
 	r = fr_xcalloc(1, sizeof(*r));
 	r->api = api;
 	r->req = req;
-	r->rejected = json_array();
 	store(r, source);
 }

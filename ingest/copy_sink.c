@@ -366,14 +366,21 @@ static void send_step(struct sink *s)
 			      on_result, s);
 		break;
 	case S_F_DUPS:
+		/* After the insert: the staged rows this transaction did not
+		 * insert itself. Asking before the insert which rows exist
+		 * would miss a row another transaction has inserted and not
+		 * yet committed (a batch on another connection): the insert
+		 * then waits for that commit and skips the row, which would be
+		 * answered as stored here too. */
 		rc = pgc_exec(
 			s->pg,
-			"SELECT 'r', seq FROM stage_r s WHERE EXISTS (SELECT 1 "
-			"FROM fremdrift.responses f WHERE f.source = s.source "
-			"AND f.id = s.id) UNION ALL "
-			"SELECT 'e', seq FROM stage_e s WHERE EXISTS (SELECT 1 "
-			"FROM fremdrift.events f WHERE f.source = s.source AND "
-			"f.id = s.id)",
+			"SELECT 'r', seq FROM stage_r s WHERE NOT EXISTS (SELECT "
+			"1 FROM fremdrift.responses f WHERE f.source = s.source "
+			"AND f.id = s.id AND f.xmin = pg_current_xact_id()::xid) "
+			"UNION ALL "
+			"SELECT 'e', seq FROM stage_e s WHERE NOT EXISTS (SELECT "
+			"1 FROM fremdrift.events f WHERE f.source = s.source AND "
+			"f.id = s.id AND f.xmin = pg_current_xact_id()::xid)",
 			on_result, s);
 		break;
 	case S_F_INSERT:
@@ -442,9 +449,9 @@ static enum step next_step(struct sink *s)
 	case S_COPY_E: return S_BOOK;
 	case S_F_BEGIN: return S_F_COPY_R;
 	case S_F_COPY_R: return S_F_COPY_E;
-	case S_F_COPY_E: return S_F_DUPS;
-	case S_F_DUPS: return S_F_INSERT;
-	case S_F_INSERT: return S_F_BOOK;
+	case S_F_COPY_E: return S_F_INSERT;
+	case S_F_INSERT: return S_F_DUPS;
+	case S_F_DUPS: return S_F_BOOK;
 	case S_P_BEGIN: return S_P_COPY_R;
 	case S_P_COPY_R: return S_P_COPY_E;
 	case S_P_COPY_E: return S_P_RUN;

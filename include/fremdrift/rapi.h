@@ -36,6 +36,13 @@ struct auth;
 struct records_api *rapi_new(uv_loop_t *loop, struct pgc *pg,
 			     struct ing_env *env, struct auth *auth);
 
+/*
+ * Adds a connection (borrowed; must outlive the api) over which batches
+ * are written beside those on the first: up to two batches commit at
+ * once. 0, or FR_ESTATE when the api has as many as it uses.
+ */
+int rapi_add_connection(struct records_api *api, struct pgc *pg);
+
 /* Handles one request to /api/v1/records (any method), whose headers
  * went through rapi_check_headers. */
 void rapi_handle(struct records_api *api, struct http_req *req);

@@ -398,10 +398,11 @@ int serve_run(const struct fr_config *cfg)
 	}
 	s.auth = auth_new(s.loop, s.pg);
 	s.api = rapi_new(s.loop, s.pg, &s.env, s.auth);
-	/* A third for record batches alone, so that one batch is written
-	 * while another commits (issue 19). Without it (not yet up, or
-	 * refused) every batch goes over the first, as before. */
-	if (pgc_new(s.loop, cfg->database_url, NULL, on_rec_state, &s,
+	/* With FREMDRIFT_DB_RECORD_CONNECTIONS=2, a third for record
+	 * batches alone, so that one batch is written while another commits
+	 * (issue 19). While it is down every batch goes over the first. */
+	if (cfg->db_record_connections > 1 &&
+	    pgc_new(s.loop, cfg->database_url, NULL, on_rec_state, &s,
 		    &s.pg_rec, &err) == 0)
 		rapi_add_connection(s.api, s.pg_rec);
 

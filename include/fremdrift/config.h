@@ -32,6 +32,7 @@ struct fr_config {
 	unsigned http_max_per_client;     /* FREMDRIFT_HTTP_MAX_PER_CLIENT */
 	size_t http_max_bodies_total;     /* FREMDRIFT_HTTP_MAX_BODIES_TOTAL */
 	unsigned db_timeout_ms;           /* FREMDRIFT_DB_TIMEOUT */
+	unsigned db_record_connections;   /* FREMDRIFT_DB_RECORD_CONNECTIONS */
 	enum log_level log_level;         /* FREMDRIFT_LOG_LEVEL */
 	/* The dashboard's protection (docs/dashboard.md), used by refresh. */
 	unsigned dash_min_cell;           /* FREMDRIFT_DASH_MIN_CELL */

@@ -116,7 +116,9 @@ if [ "$what" = all ] || [ "$what" = http ]; then
 	# with p99 under 10 ms, and ten times the peer's rate.
 	secs=${FREMDRIFT_BENCH_HTTP_SECONDS:-20}
 	runs=${FREMDRIFT_BENCH_HTTP_RUNS:-3}
-	peer_workers=${FREMDRIFT_BENCH_PEER_WORKERS:-2}
+	# The peer runs with one worker process and with two, and the better
+	# is its figure: a fair peer on two cores.
+	peer_workers=${FREMDRIFT_BENCH_PEER_WORKERS:-1 2}
 	peer_pool=${FREMDRIFT_BENCH_PEER_POOL:-16}
 	# Settle what earlier sections left, so autovacuum does not run
 	# during the measurement.
@@ -192,7 +194,7 @@ LUA
 		last_rate=$(awk '/Requests\/sec/ { print $2 }' "$work/wrk.txt")
 		last_p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) v = v / 1000; else if (v ~ /ms$/) v = v + 0; else if (v ~ /s$/) v = v * 1000; print v }' "$work/wrk.txt")
 	}
-	echo "wrk -t2 -c64 -d${secs}s --latency, one event a request; peer: $peer_workers worker(s), pool of $peer_pool each"
+	echo "wrk -t2 -c64 -d${secs}s --latency, one event a request; peer: $peer_workers worker(s) (the better counts), pool of $peer_pool each"
 	echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 	met=0
 	for run in $(seq "$runs"); do
@@ -203,12 +205,16 @@ LUA
 		measure fremdrift "$port" "$token" bench "$spid"
 		f_rate=$last_rate
 		f_p99=$last_p99
-		/usr/bin/python3 "$here/tests/bench/peer.py" --port "$peer_port" \
-			--workers "$peer_workers" --pool "$peer_pool" 2>"$work/peer.log" &
-		ppid=$!
-		wait_up "$peer_port"
-		measure peer "$peer_port" "$peer_token" peer "$ppid"
-		verdict=$(awk -v f="$f_rate" -v p="$last_rate" -v q="$f_p99" 'BEGIN {
+		p_rate=0
+		for w in $peer_workers; do
+			/usr/bin/python3 "$here/tests/bench/peer.py" --port "$peer_port" \
+				--workers "$w" --pool "$peer_pool" 2>"$work/peer.log" &
+			ppid=$!
+			wait_up "$peer_port"
+			measure "peer/$w" "$peer_port" "$peer_token" peer "$ppid"
+			p_rate=$(awk -v a="$p_rate" -v b="$last_rate" 'BEGIN { print (b > a ? b : a) }')
+		done
+		verdict=$(awk -v f="$f_rate" -v p="$p_rate" -v q="$f_p99" 'BEGIN {
 			ok = f >= 30000 && q < 10 && f >= 10 * p
 			printf "%d %.1f\n", ok, (p > 0 ? f / p : 0) }')
 		met=$((met + ${verdict%% *}))

@@ -222,6 +222,7 @@ int extract_run(const struct extract_opts *o, const struct fr_config *cfg)
 	struct extract x;
 	int rc;
 
+	extract__hold_max = cfg->extract_memory;
 	if (o->list)
 		return list_extracts(cfg);
 	if (mkdir(o->out_dir, 0700) != 0) {

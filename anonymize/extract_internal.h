@@ -10,7 +10,8 @@
  *   extract_risk.c      the risk report (prosecutor, journalist, marketer)
  *   extract_ledger.c    what the project already holds, and recording
  *                       this extract and its citizens
- *   extract_rows.c      rows held in memory and written in random order
+ *   extract_rows.c      rows held (in memory, or in temporary files past
+ *                       256 MiB) and written in random order
  *   extract_write.c     the CSV files, each streamed from the database
  *   extract_codebook.c  codebook.csv, values.csv, codebook.md
  *   extract_manifest.c  manifest.json and the loaders in R and Python
@@ -86,15 +87,23 @@ struct extract__course {
 	uint64_t sig[2];     /* the exact sequences, order-free */
 };
 
-/* Rows of one file, held until the file is written in random order. */
+/* Rows of one file, held until the file is written in random order:
+ * in memory up to extract__hold_max bytes; past it, scattered into
+ * EXTRACT__BUCKETS unlinked temporary files beside the output, each
+ * shuffled in memory at the end (extract_rows.c). */
+#define EXTRACT__BUCKETS 64
 struct extract__rows {
 	char **chunks;
 	size_t nchunks, used; /* bytes used of the last chunk */
 	char **row;           /* NUL-terminated lines, in the chunks */
 	size_t n, cap;
-	size_t bytes; /* all rows, against EXTRACT__MAX_BYTES */
-	int too_big;
+	size_t bytes;                      /* held in memory */
+	FILE *bucket[EXTRACT__BUCKETS];    /* once spilled */
+	int spilled;
 };
+/* Bytes of rows one file holds in memory before it spills (256 MiB;
+ * tests lower it). */
+extern size_t extract__hold_max;
 
 /* One output file with a running SHA-256. */
 struct extract__out {

@@ -349,6 +349,7 @@ int fr_config_load_from(struct fr_config *cfg,
 	cfg->dash_sum_points = 10;
 	cfg->dash_sum_hours = 4;
 	cfg->validity_min_n = 100;
+	cfg->extract_memory = (size_t)256 << 20;
 
 	v = get("FREMDRIFT_VAR", data);
 	cfg->var_dir = v && *v ? abs_join(v, "") : default_var();
@@ -398,6 +399,7 @@ int fr_config_load_from(struct fr_config *cfg,
 	SIZE_VAR("FREMDRIFT_HTTP_MAX_BODY", http_max_body)
 	SIZE_VAR("FREMDRIFT_HTTP_MAX_HEADER", http_max_header)
 	SIZE_VAR("FREMDRIFT_HTTP_MAX_BODIES_TOTAL", http_max_bodies_total)
+	SIZE_VAR("FREMDRIFT_EXTRACT_MEMORY", extract_memory)
 	DURATION_VAR("FREMDRIFT_HTTP_IDLE_TIMEOUT", http_idle_timeout_ms)
 	DURATION_VAR("FREMDRIFT_HTTP_REQUEST_TIMEOUT", http_request_timeout_ms)
 	DURATION_VAR("FREMDRIFT_DB_TIMEOUT", db_timeout_ms)

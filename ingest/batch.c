@@ -315,21 +315,15 @@ static void grow_slots(struct batch *b)
 	b->nslots = n;
 }
 
-/* 1 if the key was already there; 0 if it was added. */
-static int seen_key(struct batch *b, const struct record *r)
+/* 1 if key (kl bytes, then a NUL) is in b's set, with its hash in *hash;
+ * otherwise 0, with *slot where it would go. */
+static int find_key(const struct batch *b, const char *key, size_t kl,
+		    uint64_t *hash, size_t *slot)
 {
-	char key[REC_SOURCE_MAX + REC_ID_MAX + 2];
-	size_t sl = strlen(r->source), il = strlen(r->id), kl = sl + 1 + il;
-	uint64_t h;
-	size_t j;
+	uint64_t h = hash_key(key, kl) >> 32;
+	size_t j = (size_t)h & (b->nslots - 1);
 
-	memcpy(key, r->source, sl + 1);
-	memcpy(key + sl + 1, r->id, il);
-	key[kl] = '\0';
-	if ((b->nkeys + 1) * 2 > b->nslots)
-		grow_slots(b);
-	h = hash_key(key, kl) >> 32;
-	j = (size_t)h & (b->nslots - 1);
+	*hash = h;
 	while (b->slots[j]) {
 		uint64_t s = b->slots[j];
 
@@ -341,11 +335,49 @@ static int seen_key(struct batch *b, const struct record *r)
 		}
 		j = (j + 1) & (b->nslots - 1);
 	}
+	*slot = j;
+	return 0;
+}
+
+/* 1 if the key was already there; 0 if it was added. */
+static int seen_key(struct batch *b, const struct record *r)
+{
+	char key[REC_SOURCE_MAX + REC_ID_MAX + 2];
+	size_t sl = strlen(r->source), il = strlen(r->id), kl = sl + 1 + il;
+	uint64_t h;
+	size_t j = 0;
+
+	memcpy(key, r->source, sl + 1);
+	memcpy(key + sl + 1, r->id, il);
+	key[kl] = '\0';
+	if ((b->nkeys + 1) * 2 > b->nslots)
+		grow_slots(b);
+	if (find_key(b, key, kl, &h, &j))
+		return 1;
 	if (b->keys.len >= 0xffffffffu)
 		return 0; /* cannot index further; the database still dedups */
 	b->slots[j] = h << 32 | (uint64_t)(b->keys.len + 1);
 	fr_buf_append(&b->keys, key, kl + 1);
 	b->nkeys++;
+	return 0;
+}
+
+int batch_shares_key(const struct batch *a, const struct batch *b)
+{
+	const char *p = b->keys.data, *end = b->keys.data + b->keys.len;
+
+	if (a->nkeys == 0)
+		return 0;
+	/* Each key is "source\0id\0". */
+	while (p < end) {
+		size_t sl = strlen(p), kl = sl + 1 + strlen(p + sl + 1);
+		uint64_t h;
+		size_t j;
+
+		if (find_key(a, p, kl, &h, &j))
+			return 1;
+		p += kl + 1;
+	}
 	return 0;
 }
 

@@ -32,6 +32,10 @@ struct sink {
 	struct fr_buf rows_ddl, rows_run;
 	/* The pgc_session in which the staging tables were committed. */
 	unsigned staged_session, rows_session;
+	sink_gate_cb gate;
+	void *gate_data;
+	int held;              /* 1 held at the COMMIT, 2 parked (rolled back) */
+	unsigned held_session; /* the session of the held transaction */
 };
 
 #define SQL_MAX 4096
@@ -114,6 +118,13 @@ void sink_free(struct sink *s)
 	free(s);
 }
 int sink_busy(const struct sink *s) { return s->step != S_IDLE; }
+int sink_held(const struct sink *s) { return s->held != 0; }
+
+void sink_set_gate(struct sink *s, sink_gate_cb gate, void *data)
+{
+	s->gate = gate;
+	s->gate_data = data;
+}
 
 static void finish(struct sink *s, int rc, const char *error)
 {
@@ -348,6 +359,14 @@ static void send_step(struct sink *s)
 	case S_BOOK:
 	case S_F_BOOK:
 	case S_P_BOOK:
+		if (s->gate && !s->gate(b, s->gate_data)) {
+			/* Not yet: the transaction stays open, nothing in
+			 * flight, until sink_release. */
+			s->held = 1;
+			s->held_session = pgc_session(s->pg);
+			pgc_keep_open(s->pg);
+			return;
+		}
 		/* The batch's bookkeeping and COMMIT in one message, so the
 		 * values are literals (a simple query takes no parameters). */
 		if (bookkeeping_sql(s) != 0) {
@@ -417,6 +436,7 @@ static void send_step(struct sink *s)
 
 static void restart(struct sink *s)
 {
+	s->held = 0;
 	s->db_dups = 0;
 	s->db_refused = 0;
 	s->b->nrefused = 0;
@@ -635,8 +655,40 @@ int sink_submit(struct sink *s, struct batch *b, sink_done_cb cb, void *data)
 	return 0;
 }
 
+void sink_release(struct sink *s)
+{
+	if (s->held == 0 || s->b == NULL)
+		return;
+	if (s->held == 2 || !pgc_is_up(s->pg) ||
+	    pgc_session(s->pg) != s->held_session) {
+		/* Parked, or its transaction went with the connection. */
+		if (pgc_is_up(s->pg))
+			restart(s);
+		else
+			s->step = S_WAIT_UP;
+		return;
+	}
+	s->held = 0;
+	send_step(s);
+}
+
+void sink_park(struct sink *s)
+{
+	if (s->held != 1)
+		return;
+	log_warning("sink", "a batch waited long for the one before it to "
+			    "commit; rolling it back to write it again after");
+	s->held = 2;
+	pgc_exec(s->pg, "ROLLBACK", NULL, NULL);
+}
+
 void sink_connection_up(struct sink *s)
 {
+	if (s->held == 1 && pgc_session(s->pg) != s->held_session) {
+		/* The held transaction went with the connection. */
+		restart(s);
+		return;
+	}
 	if (s->step != S_WAIT_UP)
 		return;
 	if (s->commit_sent) {

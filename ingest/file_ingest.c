@@ -1,13 +1,23 @@
 /*
  * Files (or stdin) through the same pipeline as HTTP (`fremdrift ingest`).
  *
- * The loop thread owns the database connection and the copy sink. Reading
- * and parsing run on the thread pool, one job at a time, into one of two
- * batches: while batch A is being written, batch B is being filled, so the
- * parser and PostgreSQL work in parallel and memory stays flat (two
- * batches, one read buffer) whatever the file size. Each batch commits
- * together with the file's checkpoint, so a run killed at any moment and
- * started again on the same file resumes after the last committed batch.
+ * The loop thread owns two database connections, each with its copy sink.
+ * Reading and parsing run on the thread pool, one job at a time, into one
+ * of NSLOTS batches: while two batches are being written, one on each
+ * connection, the next is being filled, so the parser and two PostgreSQL
+ * backends work in parallel on the machine's cores, and memory stays flat
+ * (NSLOTS batches, one read buffer) whatever the file size.
+ *
+ * Each batch commits together with the file's checkpoint (the line and
+ * byte after it), so a run killed at any moment and started again on the
+ * same file resumes after the last committed batch. That holds only if
+ * the batches commit in file order: the younger batch's COPY runs beside
+ * the older one's, but its COMMIT waits (the sink's gate) until the older
+ * has committed. Two batches holding the same (source, id) are never
+ * written at once, so the older never waits inside PostgreSQL for a row
+ * of the younger, which waits for it; and a younger batch held for long
+ * (something else may hold up the older on its rows) rolls back and is
+ * written again after.
  */
 #include "fremdrift/file_ingest.h"
 
@@ -25,21 +35,28 @@
 #include <unistd.h>
 
 #define BATCH_TARGET 20000
+#define NCONN 2  /* connections writing batches at once: the two cores */
+#define NSLOTS 4 /* batches: NCONN being written, the rest parsed ahead */
+#define HOLD_PARK_MS 10000
 #define REJECTS_MAX (16u << 20)
 #define DOWN_GIVE_UP_MS 60000
 #define SHOWN_MAX 5 /* rejections printed per file without --rejects */
 
 struct slot {
-	struct batch batch;
+	struct batch batch; /* first: on_written finds the slot from it */
 	struct fr_buf rejects;
 	int state; /* 0 free, 1 parsing, 2 parsed, 3 writing */
+	long long seq; /* the order of parsing, and so of committing */
+	/* The parser's totals after this batch, before what the database
+	 * found in the batches before it (the gate adds that). */
+	long long raw_acc, raw_dup, raw_rej;
 };
 
 struct ingest {
 	uv_loop_t *loop;
 	struct ing_env env;
-	struct pgc *pg;
-	struct sink *sink;
+	struct pgc *pg[NCONN]; /* pg[0] also reads the environment */
+	struct sink *sink[NCONN];
 	struct pseud_ctx *pseud; /* used by the one parse job at a time */
 	struct rec_ctx rctx;
 	enum file_format format;
@@ -52,7 +69,10 @@ struct ingest {
 	char fingerprint[65];
 	int file_open;
 	int resumed;
-	struct slot slots[2];
+	struct slot slots[NSLOTS];
+	long long next_seq;      /* the seq of the next batch to parse */
+	long long next_commit;   /* the seq of the next batch to commit */
+	uv_timer_t hold_timer;   /* parks a batch held too long */
 	int parsing;             /* a job is on the pool */
 	uv_work_t work;
 	struct slot *work_slot;
@@ -85,7 +105,10 @@ static void stop(struct ingest *in, int code)
 		in->exit_code = code;
 	uv_timer_stop(&in->ticker);
 	uv_close((uv_handle_t *)&in->ticker, NULL);
-	pgc_close(in->pg, NULL, NULL);
+	uv_timer_stop(&in->hold_timer);
+	uv_close((uv_handle_t *)&in->hold_timer, NULL);
+	for (int i = 0; i < NCONN; i++)
+		pgc_close(in->pg[i], NULL, NULL);
 }
 
 static void clear_progress(struct ingest *in)
@@ -200,7 +223,7 @@ static void on_tick(uv_timer_t *t)
 	long long recs = in->fp.accepted + in->fp.duplicates + in->fp.rejected;
 	char done[32], total[32];
 
-	if (!pgc_is_up(in->pg) && in->down_since &&
+	if (in->down_since &&
 	    now - in->down_since > DOWN_GIVE_UP_MS) {
 		fatal(in, "the database has been unreachable for a minute; "
 			  "giving up (run the same command again to resume)");
@@ -241,29 +264,75 @@ static void parse_work(uv_work_t *w)
 
 static void on_written(struct batch *b, int rc, const char *error, void *data);
 
+/* The parsed batch to write next (the oldest), or NULL. */
+static struct slot *oldest_parsed(struct ingest *in)
+{
+	struct slot *s = NULL;
+
+	for (int i = 0; i < NSLOTS; i++) {
+		struct slot *o = &in->slots[i];
+
+		if (o->state == 2 && (s == NULL || o->seq < s->seq))
+			s = o;
+	}
+	return s;
+}
+
+/* 1 if a batch being written holds a (source, id) of s: the two must not
+ * be written at once (see the top of the file). */
+static int clashes(struct ingest *in, const struct slot *s)
+{
+	for (int i = 0; i < NSLOTS; i++)
+		if (in->slots[i].state == 3 &&
+		    batch_shares_key(&in->slots[i].batch, &s->batch))
+			return 1;
+	return 0;
+}
+
+/* Hands parsed batches, oldest first, to the sinks that are free. */
 static void submit_ready(struct ingest *in)
 {
-	for (int i = 0; i < 2; i++) {
-		struct slot *s = &in->slots[i];
+	for (;;) {
+		struct slot *s = oldest_parsed(in);
+		struct sink *free_sink = NULL;
 
-		/* Batches go in the order they were parsed: the one parsed
-		 * first has the lower offset. */
-		if (s->state == 2 && !sink_busy(in->sink)) {
-			struct slot *o = &in->slots[1 - i];
-
-			if (o->state == 2 && o->batch.file.offset < s->batch.file.offset)
-				s = o;
-			s->state = 3;
-			/* The parser's totals know nothing of what the
-			 * database found in the batches before this one; the
-			 * checkpoint must. */
-			s->batch.file.accepted -= in->db_dups + in->db_refused;
-			s->batch.file.duplicates += in->db_dups;
-			s->batch.file.rejected += in->db_refused;
-			sink_submit(in->sink, &s->batch, on_written, in);
+		for (int i = 0; i < NCONN && free_sink == NULL; i++)
+			if (!sink_busy(in->sink[i]))
+				free_sink = in->sink[i];
+		if (s == NULL || free_sink == NULL || clashes(in, s))
 			return;
-		}
+		s->state = 3;
+		sink_submit(free_sink, &s->batch, on_written, in);
 	}
+}
+
+static void on_hold_timer(uv_timer_t *t)
+{
+	struct ingest *in = t->data;
+
+	for (int i = 0; i < NCONN; i++)
+		sink_park(in->sink[i]);
+}
+
+/*
+ * The sinks' gate: a batch commits only after every batch parsed before
+ * it. Then the database's findings in those batches (duplicates of rows
+ * stored before, rows it refused, which the parser counted as accepted)
+ * go into its checkpoint figures.
+ */
+static int may_commit(struct batch *b, void *data)
+{
+	struct ingest *in = data;
+	struct slot *s = (struct slot *)b;
+
+	if (s->seq != in->next_commit) {
+		uv_timer_start(&in->hold_timer, on_hold_timer, HOLD_PARK_MS, 0);
+		return 0;
+	}
+	b->file.accepted = s->raw_acc - in->db_dups - in->db_refused;
+	b->file.duplicates = s->raw_dup + in->db_dups;
+	b->file.rejected = s->raw_rej + in->db_refused;
+	return 1;
 }
 
 static void after_parse(uv_work_t *w, int status)
@@ -279,12 +348,17 @@ static void after_parse(uv_work_t *w, int status)
 	if (in->fp.fatal[0]) {
 		char msg[300];
 
+		s->state = 0;
+
 		snprintf(msg, sizeof(msg), "%s: %s",
 			 in->fp.is_stdin ? "stdin" : in->fp.path, in->fp.fatal);
 		fatal(in, msg);
 		return;
 	}
 	s->state = 2;
+	s->raw_acc = s->batch.file.accepted;
+	s->raw_dup = s->batch.file.duplicates;
+	s->raw_rej = s->batch.file.rejected;
 	submit_ready(in);
 	pump(in);
 }
@@ -350,6 +424,8 @@ static void on_written(struct batch *b, int rc, const char *error, void *data)
 				 0, f->field, f->reason);
 	}
 	write_rejects(in, &s->rejects);
+	in->next_commit = s->seq + 1;
+	uv_timer_stop(&in->hold_timer);
 	{
 		int done = b->file.done;
 
@@ -360,6 +436,9 @@ static void on_written(struct batch *b, int rc, const char *error, void *data)
 			return;
 		}
 	}
+	/* The batch after this one may be waiting at its COMMIT. */
+	for (int i = 0; i < NCONN; i++)
+		sink_release(in->sink[i]);
 	submit_ready(in);
 	pump(in);
 }
@@ -371,12 +450,13 @@ static void pump(struct ingest *in)
 
 	if (in->stopping || !in->file_open || in->parsing || in->fp.eof)
 		return;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < NSLOTS; i++)
 		if (in->slots[i].state == 0)
 			s = &in->slots[i];
 	if (s == NULL)
 		return;
 	s->state = 1;
+	s->seq = in->next_seq++;
 	batch_reset(&s->batch);
 	s->batch.file.active = !in->fp.is_stdin;
 	snprintf(s->batch.file.fingerprint, sizeof(s->batch.file.fingerprint),
@@ -454,7 +534,7 @@ static void next_file(struct ingest *in)
 	if (in->fingerprint[0]) {
 		const char *params[1] = {in->fingerprint};
 
-		if (pgc_query(in->pg,
+		if (pgc_query(in->pg[0],
 			      "SELECT byte_offset, line, accepted, duplicates, "
 			      "rejected, done FROM fremdrift.file_checkpoints "
 			      "WHERE fingerprint = $1",
@@ -480,25 +560,47 @@ static void on_env(struct ing_env *env, int rc, const char *error, void *data)
 		next_file(in);
 }
 
+static int all_up(const struct ingest *in)
+{
+	for (int i = 0; i < NCONN; i++)
+		if (!pgc_is_up(in->pg[i]))
+			return 0;
+	return 1;
+}
+
+static int idle(const struct ingest *in)
+{
+	for (int i = 0; i < NSLOTS; i++)
+		if (in->slots[i].state != 0)
+			return 0;
+	return !in->parsing;
+}
+
 static void on_pg_state(struct pgc *c, int up, void *data)
 {
 	struct ingest *in = data;
 
-	(void)c;
 	if (!up) {
-		in->down_since = uv_now(in->loop);
+		in->down_since = in->down_since ? in->down_since
+						: uv_now(in->loop);
 		return;
 	}
-	in->down_since = 0;
+	if (all_up(in))
+		in->down_since = 0;
+	if (c != in->pg[0]) {
+		for (int i = 1; i < NCONN; i++)
+			if (c == in->pg[i])
+				sink_connection_up(in->sink[i]);
+		return;
+	}
 	if (!in->env.ready) {
-		if (env_prepare(&in->env, in->pg, on_env, in) != 0)
+		if (env_prepare(&in->env, in->pg[0], on_env, in) != 0)
 			in->down_since = uv_now(in->loop);
 		return;
 	}
-	sink_connection_up(in->sink);
+	sink_connection_up(in->sink[0]);
 	/* The checkpoint query of a file may have been lost with the link. */
-	if (in->file_open && !in->parsing && in->slots[0].state == 0 &&
-	    in->slots[1].state == 0 && in->fp.offset == 0)
+	if (in->file_open && idle(in) && in->fp.offset == 0)
 		pump(in);
 }
 
@@ -531,27 +633,38 @@ int file_ingest_run(const struct file_ingest_opts *opts,
 	in.rctx.pseud = in.pseud;
 	in.rctx.default_source = in.source;
 	cpr_today(&in.rctx.today);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < NSLOTS; i++) {
 		batch_init(&in.slots[i].batch, "file");
 		fr_buf_init(&in.slots[i].rejects, REJECTS_MAX);
 	}
-	if (pgc_new(in.loop, cfg->database_url, NULL, on_pg_state, &in, &in.pg,
-		    &err) != 0) {
-		fprintf(stderr, "fremdrift ingest: %s\n", err.msg);
-		in.exit_code = FR_EXIT_FATAL;
-		goto out;
+	for (int i = 0; i < NCONN; i++) {
+		if (pgc_new(in.loop, cfg->database_url, NULL, on_pg_state, &in,
+			    &in.pg[i], &err) != 0) {
+			fprintf(stderr, "fremdrift ingest: %s\n", err.msg);
+			in.exit_code = FR_EXIT_FATAL;
+			/* Those made already are freed by the loop. */
+			for (int j = 0; j < i; j++)
+				pgc_close(in.pg[j], NULL, NULL);
+			uv_run(in.loop, UV_RUN_DEFAULT);
+			goto out_sinks;
+		}
+		in.sink[i] = sink_new(in.pg[i]);
+		sink_set_gate(in.sink[i], may_commit, &in);
 	}
-	in.sink = sink_new(in.pg);
 	in.down_since = uv_now(in.loop); /* not connected yet */
 	uv_timer_init(in.loop, &in.ticker);
+	uv_timer_init(in.loop, &in.hold_timer);
 	in.ticker.data = &in;
+	in.hold_timer.data = &in;
 	uv_timer_start(&in.ticker, on_tick, 250, 250);
 	uv_run(in.loop, UV_RUN_DEFAULT);
-	sink_free(in.sink);
-out:
+out_sinks:
+	for (int i = 0; i < NCONN; i++)
+		if (in.sink[i])
+			sink_free(in.sink[i]);
 	if (in.file_open)
 		file_close(&in.fp);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < NSLOTS; i++) {
 		batch_free(&in.slots[i].batch);
 		fr_buf_free(&in.slots[i].rejects);
 	}

@@ -60,6 +60,7 @@ struct pgc {
 	void *close_data;
 	unsigned failures;         /* connection attempts since the last up */
 	unsigned session;          /* counts the connections that came up */
+	int keep_open;             /* pgc_keep_open: until the next query */
 };
 
 static void start_connect(struct pgc *c);
@@ -72,6 +73,7 @@ static struct pgc_query *new_query(const char *sql, int nparams,
 				   void *data);
 
 int pgc_is_up(const struct pgc *c) { return c->state == PGC_UP; }
+void pgc_keep_open(struct pgc *c) { c->keep_open = 1; }
 unsigned pgc_session(const struct pgc *c) { return c->session; }
 
 static void free_query(struct pgc_query *q)
@@ -183,6 +185,7 @@ static void schedule_retry(struct pgc *c)
 
 static void teardown(struct pgc *c)
 {
+	c->keep_open = 0;
 	stop_poll(c);
 	uv_timer_stop(&c->timer);
 	if (c->conn) {
@@ -266,6 +269,8 @@ static void keep_transaction(struct pgc *c, struct pgc_query *before)
 
 	if (ts != PQTRANS_INTRANS && ts != PQTRANS_INERROR)
 		return;
+	if (first == NULL && c->keep_open)
+		return; /* its owner goes on with it later */
 	if (first == NULL) {
 		log_warning("pg", "a transaction was left open with nothing "
 				  "to continue it; rolling it back");
@@ -446,6 +451,7 @@ static void send_next(struct pgc *c)
 		return;
 	}
 	c->sent = 1;
+	c->keep_open = 0;
 	if (q->timeout_ms)
 		uv_timer_start(&c->qtimer, on_query_timeout, q->timeout_ms, 0);
 	flush_output(c);

@@ -301,7 +301,10 @@ static int finish(struct refresh *r)
 	char p[5][32];
 	PGresult *res;
 
-	if (db_exec(r->writer, WHO, "TRUNCATE fremdrift.dimension_reliability"))
+	/* DELETE, not TRUNCATE: the citizen's progress page reads these
+	 * rows, and TRUNCATE's lock would keep it waiting until the whole
+	 * refresh commits; DELETE lets it read the old rows meanwhile. */
+	if (db_exec(r->writer, WHO, "DELETE FROM fremdrift.dimension_reliability"))
 		return -1;
 	for (int i = 0; i < r->cat.ninstruments; i++)
 		for (int d = 0; d < r->cat.instruments[i].ndims; d++)

@@ -1,7 +1,10 @@
 #!/bin/sh
 # `make bench`: the figures in docs/benchmarks.md. Never run by `make test`
 # (speed is not asserted; machines differ).
-#   scripts/bench.sh BUILD [pseudonym|pageweight|screenshots|ingest|http|rss|measure|all]
+#   scripts/bench.sh BUILD [pseudonym|pageweight|screenshots|ingest|http|rss|measure|growth|mixed|all]
+# growth and mixed: scripts/bench-scale.sh (how cost grows from 30,000 to
+# 1,000,000 courses, docs/growth.tsv and docs/img/growth.svg; steadiness
+# during a refresh); `all` runs growth with the mixed load at 300,000.
 # pageweight: the first question's page in Chromium under slow 3G
 # (tests/browser/pageweight.mjs); screenshots: docs/img/*.png
 # (tests/browser/screenshots.mjs, also `make screenshots`); measure ends
@@ -39,7 +42,7 @@ if [ "$what" = all ] || [ "$what" = pseudonym ]; then
 fi
 
 case "$what" in
-all | ingest | http | rss | measure | pageweight | screenshots) cluster=1 ;;
+all | http | rss | measure | pageweight | screenshots) cluster=1 ;;
 *) cluster=0 ;;
 esac
 if [ "$cluster" = 1 ]; then
@@ -74,36 +77,63 @@ fi
 
 if [ "$what" = all ] || [ "$what" = ingest ]; then
 	echo
-	echo "## file ingest against plain COPY"
-	# 1,000,000 responses and 1,000,000 events from the generator.
-	"$bin" synth --citizens 160000 --seed 3 |
-		awk '/"kind":"response"/ { if (r < 1000000) { print; r++ } next }
-		     { if (e < 1000000) { print; e++ } }' >"$work/bench.ndjson"
+	echo "## file ingest against binary COPY of the same rows (issue 19)"
+	# Three rounds, each on a fresh cluster made as scripts/pg.sh makes
+	# every cluster (fsync and synchronous_commit on): time `fremdrift
+	# ingest` of synth output; dump exactly the rows it stored (it writes
+	# rows to responses and events only, plus a row per batch to
+	# ingest_batches and file_checkpoints) with binary COPY TO; empty the
+	# tables; time a server-side binary COPY FROM of them in one
+	# transaction: the limit. The figure is limit / ingest per round and
+	# the median of the three.
+	# FREMDRIFT_BENCH_INGEST_RECORDS (default 800000, half responses, half
+	# events as before) and FREMDRIFT_BENCH_ROUNDS (default 3) for quick
+	# runs while working.
+	n_rec=${FREMDRIFT_BENCH_INGEST_RECORDS:-800000}
+	rounds=${FREMDRIFT_BENCH_ROUNDS:-3}
+	"$bin" synth --citizens $((n_rec / 10)) --seed 3 |
+		awk -v half=$((n_rec / 2)) '/"kind":"response"/ { if (r < half) { print; r++ } next }
+		     { if (e < half) { print; e++ } }' >"$work/bench.ndjson"
 	size=$(wc -c <"$work/bench.ndjson")
 	records=$(wc -l <"$work/bench.ndjson")
-	echo "input: $records records ($(awk -v s="$size" 'BEGIN{printf "%.0f", s/1e6}') MB NDJSON)"
-	t0=$(now)
-	"$bin" ingest "$work/bench.ndjson" 2>"$work/ingest.log" || true
-	t1=$(now)
-	tail -n 1 "$work/ingest.log"
-	ingest_rate=$(rate "$records" "$t0" "$t1")
-	echo "fremdrift ingest: $ingest_rate records/s ($(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s)"
-	psql_ -At -c "SELECT 'mean items per response: ' || round(avg(array_length(answers, 1)), 1) FROM fremdrift.responses"
-	# The physical limit: the same final rows, dumped and loaded again with
-	# plain server-side COPY into the same tables with the same indexes.
-	psql_ -c "COPY fremdrift.responses TO '$pgdir/r.copy'" -c "COPY fremdrift.events TO '$pgdir/e.copy'"
-	psql_ -c "TRUNCATE fremdrift.responses, fremdrift.events" -c "CHECKPOINT"
-	t0=$(now)
-	psql_ -c "BEGIN" -c "COPY fremdrift.responses FROM '$pgdir/r.copy'" \
-		-c "COPY fremdrift.events FROM '$pgdir/e.copy'" -c "COMMIT"
-	t1=$(now)
-	copy_rate=$(rate "$records" "$t0" "$t1")
-	echo "plain COPY of the same rows: $copy_rate rows/s ($(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s)"
-	echo "ratio ingest / COPY: $(awk -v a="$ingest_rate" -v b="$copy_rate" 'BEGIN{printf "%.2f", a/b}')"
-	psql_ -At -c "SELECT 'stored: responses ' || pg_size_pretty(pg_total_relation_size('fremdrift.responses')) || ' (' || pg_size_pretty(pg_relation_size('fremdrift.responses')) || ' heap), events ' || pg_size_pretty(pg_total_relation_size('fremdrift.events')) || ' (' || pg_size_pretty(pg_relation_size('fremdrift.events')) || ' heap)'"
-	psql_ -At -c "SELECT 'bytes per row: responses ' || round(pg_relation_size('fremdrift.responses')::numeric / greatest(count(*),1)) FROM fremdrift.responses" \
-		-c "SELECT 'bytes per row: events ' || round(pg_relation_size('fremdrift.events')::numeric / greatest(count(*),1)) FROM fremdrift.events"
-	rm -f "$work/bench.ndjson" "$pgdir/r.copy" "$pgdir/e.copy"
+	echo "input: $records records ($(grep -c '"kind":"response"' "$work/bench.ndjson") responses, $(awk -v s="$size" 'BEGIN{printf "%.0f", s/1e6}') MB NDJSON)"
+	[ -f "$work/ingest.key" ] || "$bin" keygen --out "$work/ingest.key" >/dev/null 2>&1
+	: >"$work/ratios"
+	# A round interrupted leaves no cluster running.
+	trap 'for d in "$work"/ingest-pg* "$work/pg"; do [ -d "$d" ] && sh "$here/scripts/pg.sh" stop "$d" >/dev/null 2>&1; done; rm -rf "$work"' EXIT
+	echo "| round | ingest s | limit s | limit / ingest |"
+	echo "| --- | --- | --- | --- |"
+	for round in $(seq 1 "$rounds"); do
+		rdir="$work/ingest-pg$round"
+		sh "$here/scripts/pg.sh" init "$rdir"
+		sh "$here/scripts/pg.sh" start "$rdir"
+		url="host=$rdir user=fremdrift dbname=fremdrift"
+		rpsql() { psql -X -q -v ON_ERROR_STOP=1 "$url" "$@"; }
+		DATABASE_URL=$url FREMDRIFT_KEY_FILE="$work/ingest.key" "$bin" migrate >/dev/null 2>&1
+		rpsql -c "CHECKPOINT"
+		t0=$(now)
+		DATABASE_URL=$url FREMDRIFT_KEY_FILE="$work/ingest.key" \
+			"$bin" ingest "$work/bench.ndjson" 2>"$work/ingest.log" || true
+		t1=$(now)
+		ingest_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')
+		stored=$(rpsql -At -c "SELECT (SELECT count(*) FROM fremdrift.responses) + (SELECT count(*) FROM fremdrift.events)")
+		rpsql -c "COPY fremdrift.responses TO '$rdir/r.copy' (FORMAT binary)" \
+			-c "COPY fremdrift.events TO '$rdir/e.copy' (FORMAT binary)"
+		rpsql -c "TRUNCATE fremdrift.responses, fremdrift.events" -c "CHECKPOINT"
+		t0=$(now)
+		rpsql -c "BEGIN" -c "COPY fremdrift.responses FROM '$rdir/r.copy' (FORMAT binary)" \
+			-c "COPY fremdrift.events FROM '$rdir/e.copy' (FORMAT binary)" -c "COMMIT"
+		t1=$(now)
+		limit_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')
+		ratio=$(awk -v a="$limit_s" -v b="$ingest_s" 'BEGIN{printf "%.2f", a/b}')
+		echo "$ratio" >>"$work/ratios"
+		echo "| $round | $ingest_s | $limit_s | **$ratio** |"
+		echo "  ($(tail -n 1 "$work/ingest.log"); $stored rows stored)" >&2
+		sh "$here/scripts/pg.sh" stop "$rdir"
+		rm -rf "$rdir"
+	done
+	echo "median limit / ingest over $rounds rounds: $(sort -n "$work/ratios" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
+	rm -f "$work/bench.ndjson"
 fi
 
 if [ "$what" = all ] || [ "$what" = http ]; then
@@ -307,4 +337,13 @@ if [ "$what" = all ] || [ "$what" = measure ]; then
 		echo "  (tests/browser/dashbench.mjs exited $?)"
 	kill "$spid"
 	wait "$spid" 2>/dev/null || true
+fi
+
+if [ "$what" = all ] || [ "$what" = growth ]; then
+	echo
+	FREMDRIFT_GROWTH_MIXED=${FREMDRIFT_GROWTH_MIXED:-1} sh "$here/scripts/bench-scale.sh" "$build" growth
+fi
+if [ "$what" = mixed ]; then
+	echo
+	sh "$here/scripts/bench-scale.sh" "$build" mixed
 fi

@@ -54,11 +54,7 @@ deb=$(cd "$(dirname "$deb")" && pwd)/$(basename "$deb")
 version=$(dpkg-deb -f "$deb" Version)
 arch=$(dpkg-deb -f "$deb" Architecture)
 v2=$version+debtest1
-# The first Debian mirror of this machine's apt sources (not a comment).
-mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-	/etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v '^[[:space:]]*#' |
-	grep -Eo 'https?://[^ ]*/debian/?' | grep -v security | head -n 1 || true)
-mirror=${mirror:-http://deb.debian.org/debian}
+mirror=$(sh "$here/scripts/debian-mirror.sh")
 
 # ---------------------------------------------------------------- report
 say() {

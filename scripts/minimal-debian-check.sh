@@ -31,10 +31,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 target=${1:-/var/tmp/minbase}
 mirror=${2:-}
 if [ -z "$mirror" ]; then
-	mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-		/etc/apt/sources.list.d/*.sources 2>/dev/null |
-		grep -Eo 'https?://[^ ]*/debian/?' | grep -v security | head -n 1 || true)
-	mirror=${mirror:-http://deb.debian.org/debian}
+	mirror=$(sh "$here/scripts/debian-mirror.sh")
 fi
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -379,42 +379,30 @@ static const char *or_null(const char *s)
 	return s[0] ? s : NULL;
 }
 
-/* The page for a leader the single sign-on proxy vouched for. */
-static void view_sso(struct dreqp *q)
-{
-	const char *params[3] = {or_null(q->period), or_null(q->department),
-				 or_null(q->target_group)};
-
-	if (pgc_query(q->d->pg,
-		      "SELECT true, d.status, d.body FROM "
-		      "fremdrift.dash_page($1, $2, $3) d",
-		      3, params, QUERY_TIMEOUT_MS, on_view, q) == 0)
-		return;
-	problem(q, 503, "Tallene kan ikke vises lige nu",
-		"Databasen svarer ikke. Prøv igen om lidt.");
-	free(q);
-}
-
+/* The page's one query: for a leader the single sign-on proxy vouched
+ * for, the figures alone; else the session checked (and kept alive) and
+ * then the figures, in one statement. */
 static void view(struct dreqp *q, const char *session)
 {
 	char hash[2 + 64 + 1], idle[16];
-	const char *params[5];
+	const char *params[5] = {hash, or_null(q->period), or_null(q->department),
+				 or_null(q->target_group), idle};
+	int rc;
 
-	if (q->sso) {
-		view_sso(q);
-		return;
+	if (q->sso)
+		rc = pgc_query(q->d->pg,
+			       "SELECT true, d.status, d.body FROM "
+			       "fremdrift.dash_page($1, $2, $3) d",
+			       3, params + 1, QUERY_TIMEOUT_MS, on_view, q);
+	else {
+		sha256_param(session, SESSION_HEX, hash);
+		snprintf(idle, sizeof(idle), "%d", DASH_SESSION_IDLE_MIN);
+		rc = pgc_query(q->d->pg,
+			       "SELECT ok, status, body FROM "
+			       "fremdrift.dash_page_session($1, $5, $2, $3, $4)",
+			       5, params, QUERY_TIMEOUT_MS, on_view, q);
 	}
-	sha256_param(session, SESSION_HEX, hash);
-	snprintf(idle, sizeof(idle), "%d", DASH_SESSION_IDLE_MIN);
-	params[0] = hash;
-	params[1] = or_null(q->period);
-	params[2] = or_null(q->department);
-	params[3] = or_null(q->target_group);
-	params[4] = idle;
-	if (pgc_query(q->d->pg,
-		      "SELECT ok, status, body FROM "
-		      "fremdrift.dash_page_session($1, $5, $2, $3, $4)",
-		      5, params, QUERY_TIMEOUT_MS, on_view, q) == 0)
+	if (rc == 0)
 		return;
 	problem(q, 503, "Tallene kan ikke vises lige nu",
 		"Databasen svarer ikke. Prøv igen om lidt.");

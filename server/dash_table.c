@@ -11,6 +11,16 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Progression and exits side by side, for a breakdown (the mix of
+ * interventions, the consultant's belief). */
+#define OUTCOME_COLUMNS                                                        \
+	{                                                                      \
+		{"Borgere", 'n', DU_COUNT}, {"Sikker fremgang", '1', DU_SHARE}, \
+		    {"Sikker tilbagegang", '2', DU_SHARE},                     \
+		    {"Afsluttede forløb", 'e', DU_COUNT},                      \
+		    {"Til job eller uddannelse", 's', DU_SHARE}                \
+	}
+
 /* Each section: the view it shows, whether its rows are the trend's
  * periods or the chosen period's categories, its columns and which of
  * them the chart draws. The texts are plain Danish (docs/dashboard.md). */
@@ -44,11 +54,7 @@ const struct dt_section dt_sections[DT_NSECTIONS] = {
 	 "indsatserne lå: samtidig, efter hinanden, kun den ene slags eller "
 	 "ingen.",
 	 DV_MIX, 0, "Indsatser", 5,
-	 {{"Borgere", 'n', DU_COUNT},
-	  {"Sikker fremgang", '1', DU_SHARE},
-	  {"Sikker tilbagegang", '2', DU_SHARE},
-	  {"Afsluttede forløb", 'e', DU_COUNT},
-	  {"Til job eller uddannelse", 's', DU_SHARE}},
+	 OUTCOME_COLUMNS,
 	 {1, 4}},
 	{"timer", "Løntimer",
 	 "Løntimer pr. uge i gennemsnit for borgere med løntimer, periode for "
@@ -62,11 +68,7 @@ const struct dt_section dt_sections[DT_NSECTIONS] = {
 	 "mindst, 5 er størst) sammenholdt med fremgang og afgang til job "
 	 "eller uddannelse.",
 	 DV_BELIEF, 0, "Første vurdering", 5,
-	 {{"Borgere", 'n', DU_COUNT},
-	  {"Sikker fremgang", '1', DU_SHARE},
-	  {"Sikker tilbagegang", '2', DU_SHARE},
-	  {"Afsluttede forløb", 'e', DU_COUNT},
-	  {"Til job eller uddannelse", 's', DU_SHARE}},
+	 OUTCOME_COLUMNS,
 	 {1, 4}},
 	{"delmaal", "Delmål",
 	 "Andelen af borgerne med et delmål, der har nået det.",

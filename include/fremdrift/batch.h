@@ -93,6 +93,11 @@ int batch_add(struct batch *b, const struct record *r, int owner);
 int batch_add_at(struct batch *b, const struct record *r, int owner,
 		 long long where);
 
+/* 1 if a (source, id) of b is also in a (the keys a kept out of its own
+ * in-batch duplicates); a batch that could not index every key may miss
+ * one. */
+int batch_shares_key(const struct batch *a, const struct batch *b);
+
 /* Notes that row (of responses when is_resp, else events) was refused
  * (the sink's business; field and reason are copied). */
 void batch_refuse(struct batch *b, int is_resp, int row, const char *field,

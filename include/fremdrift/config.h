@@ -31,6 +31,9 @@ struct fr_config {
 	unsigned http_max_connections;    /* FREMDRIFT_HTTP_MAX_CONNECTIONS */
 	unsigned http_max_per_client;     /* FREMDRIFT_HTTP_MAX_PER_CLIENT */
 	size_t http_max_bodies_total;     /* FREMDRIFT_HTTP_MAX_BODIES_TOTAL */
+	/* Rows of one extract file held in memory before they are shuffled
+	 * through temporary files beside it (anonymize/extract_rows.c). */
+	size_t extract_memory;            /* FREMDRIFT_EXTRACT_MEMORY */
 	unsigned db_timeout_ms;           /* FREMDRIFT_DB_TIMEOUT */
 	unsigned db_record_connections;   /* FREMDRIFT_DB_RECORD_CONNECTIONS */
 	enum log_level log_level;         /* FREMDRIFT_LOG_LEVEL */

@@ -21,6 +21,13 @@
  * fremdrift.ingest_batches: if so the COMMIT had landed and the batch is
  * done; if not it is replayed from the start. Nothing lost, nothing twice.
  *
+ * Commit order: a sink may be given a gate, asked before each COMMIT goes
+ * out. A file ingest writes over two connections at once and must commit
+ * its batches in file order, so that the file's checkpoint, committed with
+ * each batch, never claims a line whose batch has not committed: the
+ * younger batch's COPY runs beside the older one's, and its transaction
+ * is held open at the COMMIT until the older has committed.
+ *
  * Threads: loop thread only. The batch is borrowed from submit until the
  * done callback, which is called exactly once per submitted batch.
  */
@@ -48,6 +55,32 @@ int sink_busy(const struct sink *s);
 
 /* Starts writing b. FR_ESTATE when busy (cb is then never called). */
 int sink_submit(struct sink *s, struct batch *b, sink_done_cb cb, void *data);
+
+/*
+ * Asked before the COMMIT of each batch: 1 to commit now, 0 to hold the
+ * transaction open (with nothing in flight) until sink_release. It may
+ * change b's file checkpoint figures, which go out with the COMMIT. No
+ * gate (NULL, the default) commits at once.
+ */
+typedef int (*sink_gate_cb)(struct batch *b, void *data);
+void sink_set_gate(struct sink *s, sink_gate_cb gate, void *data);
+
+/* 1 while a batch is held at its COMMIT (or parked). */
+int sink_held(const struct sink *s);
+
+/*
+ * A held batch asks its gate again and commits if it now may; a parked
+ * one is written again from the start. Does nothing otherwise. A batch
+ * whose connection was lost while it was held is written again too.
+ */
+void sink_release(struct sink *s);
+
+/*
+ * A held batch rolls back and waits, holding no locks, for sink_release
+ * to write it again from the start: for a batch held so long that the one
+ * it waits for may itself be waiting on its rows.
+ */
+void sink_park(struct sink *s);
 
 /* Tell the sink the connection is up again (from the pgc state callback). */
 void sink_connection_up(struct sink *s);

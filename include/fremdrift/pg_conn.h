@@ -73,6 +73,18 @@ int pgc_is_up(const struct pgc *c);
 unsigned pgc_session(const struct pgc *c);
 
 /*
+ * From a result callback, inside a transaction block: the caller keeps the
+ * transaction open with nothing queued, and continues it later with its
+ * next query (a file batch waiting for the batch before it to commit,
+ * copy_sink.h). Without this, a transaction left open with nothing queued
+ * is rolled back at once. Anything another caller queues meanwhile would
+ * run inside that transaction: only for a connection that one caller
+ * owns. A lost connection ends the wish with the transaction; the caller
+ * finds out from pgc_session.
+ */
+void pgc_keep_open(struct pgc *c);
+
+/*
  * Queues sql with nparams text parameters (values may hold NULL for SQL
  * NULL; everything is copied). timeout_ms > 0 bounds the time until the
  * result: when it passes, cb gets error "timed out" and the connection is

@@ -69,6 +69,12 @@ async function dashboardPages(browser) {
 			await page.screenshot({ path: join(out, `${name}.png`), fullPage: true,
 				clip: { x: 0, y: 0, width, height } });
 			console.log(`docs/img/${name}.png`);
+			if (name === 'dashboard-laptop') {
+				// The section at the bottom (issue 18): what foretells a
+				// good exit, in words and C-statistics.
+				await page.locator('#udfald').screenshot({ path: join(out, 'dashboard-validity.png') });
+				console.log('docs/img/dashboard-validity.png');
+			}
 			await context.close();
 		}
 	} finally {

@@ -27,6 +27,7 @@ static pid_t server;
 static struct h_site site;
 static char env_http[64], log_path[256];
 static char ingest_token[80];
+static char progress_tok[32]; /* test_progress's answered link */
 static const char *env[] = {site.env_db, site.env_key, env_http, NULL};
 
 #define CPR "610190-1001"
@@ -491,6 +492,7 @@ static void test_progress(void **state)
 	invite("P-6", "citizen", tok);
 	answer_all(tok, improving);
 	send_from_review(tok, 1);
+	memcpy(progress_tok, tok, sizeof(progress_tok));
 	p = get(path(tok, "/udvikling"));
 	assert_int_equal(p.status, 200);
 	h_assert_page_headers(&p, 1);
@@ -514,6 +516,86 @@ static void test_progress(void **state)
 	assert_non_null(strstr(h_page_body(&p), "<td>50</td>"));
 	assert_non_null(strstr(h_page_body(&p), "Tro på egne evner"));
 	h_page_free(&p);
+}
+
+/* Issue 19: no page waits on a refresh. A refresh is one long
+ * transaction; here it is held in the middle (after it has replaced the
+ * reliability the progress page reads) by a lock this test takes on a
+ * table it needs later, and every page, the dashboard API and the
+ * records API must answer meanwhile. A page that waited on the refresh
+ * would wait for as long as the test holds the lock, and h_request gives
+ * up after 5 s. */
+static void test_pages_during_refresh(void **state)
+{
+	const char *refresh[] = {"measure", "refresh", NULL};
+	const char *meetings = "SELECT count(*) FROM fremdrift.events WHERE "
+			       "type = 'meeting'";
+	long before;
+	char tok[32], dash[80], auth[160], rlog[256], *resp = NULL;
+	struct h_result r;
+	struct h_page p;
+	PGconn *hold, *c;
+	pid_t pid;
+	int waiting = 0;
+
+	(void)state;
+	assert_true(progress_tok[0] != '\0'); /* test_progress ran first */
+	start_course(CPR, "P-9", 10);
+	invite("P-9", "citizen", tok);
+	assert_int_equal(h_token(env, "board", "dashboard", dash), 0);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n", dash);
+	r = h_cmd(env, "measure", "refresh", NULL); /* a release to read */
+	assert_int_equal(r.status, 0);
+	h_result_free(&r);
+
+	hold = h_db(site.db);
+	h_scalar(hold, "BEGIN");
+	h_scalar(hold, "LOCK TABLE fremdrift.dash_cells IN ACCESS EXCLUSIVE MODE");
+	snprintf(rlog, sizeof(rlog), "%s/refresh-held.log", h_tmpdir());
+	pid = h_spawn(refresh, env, rlog);
+	c = h_db(site.db);
+	for (int i = 0; i < 600 && !waiting; i++) {
+		waiting = atoi(h_scalar(c, "SELECT count(*) FROM pg_stat_activity "
+					   "WHERE datname = current_database() AND "
+					   "wait_event_type = 'Lock'"));
+		if (!waiting)
+			h_sleep_ms(100);
+	}
+	assert_int_equal(waiting, 1); /* the refresh, held mid-way */
+
+	p = get(path(progress_tok, "/udvikling"));
+	assert_int_equal(p.status, 200);
+	assert_non_null(strstr(h_page_body(&p), ">Din udvikling</h1>"));
+	h_page_free(&p);
+	p = get(path(tok, "/q/1"));
+	assert_int_equal(p.status, 200);
+	h_page_free(&p);
+	p = request("GET", "/api/v1/dashboard/overview", auth, NULL);
+	assert_int_equal(p.status, 200);
+	h_page_free(&p);
+	assert_int_equal(h_get(port, "/health", NULL), 200);
+	before = count(meetings);
+	assert_int_equal(h_post_records(port, ingest_token,
+					"application/x-ndjson",
+					"{\"kind\":\"event\",\"id\":\"held-1\","
+					"\"cpr\":\"" CPR "\",\"course\":\"P-9\","
+					"\"at\":\"2026-01-05\",\"type\":\"meeting\","
+					"\"meeting\":\"conversation\","
+					"\"attended\":true}\n",
+					&resp),
+			 200);
+	free(resp);
+	/* Answered after its commit, while the refresh still waits. */
+	assert_int_equal(atoi(h_scalar(c, "SELECT count(*) FROM pg_stat_activity "
+					  "WHERE datname = current_database() AND "
+					  "wait_event_type = 'Lock'")),
+			 1);
+	assert_int_equal(count(meetings), before + 1);
+
+	h_scalar(hold, "ROLLBACK");
+	PQfinish(hold);
+	PQfinish(c);
+	assert_int_equal(h_wait(pid, 120000), 0);
 }
 
 /* A consultant: the items, then goals chosen, weighted and rated; sent,
@@ -684,6 +766,7 @@ int main(void)
 		cmocka_unit_test(test_csrf),
 		cmocka_unit_test(test_gone),
 		cmocka_unit_test(test_progress),
+		cmocka_unit_test(test_pages_during_refresh),
 		cmocka_unit_test(test_consultant_goals),
 		cmocka_unit_test(test_refusals_and_english),
 		cmocka_unit_test(test_not_found),

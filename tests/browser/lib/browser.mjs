@@ -24,38 +24,25 @@ export function launch() {
 // presses "Næste" on the screen it answered (citizen.test.mjs tests the
 // moving on).
 export async function phone(browser, options = {}) {
-	const context = await browser.newContext({
-		viewport: { width: 360, height: 740 },
-		deviceScaleFactor: 2,
-		isMobile: true,
-		hasTouch: true,
-		locale: 'da-DK',
-		reducedMotion: 'reduce',
-		...options,
-	});
-	context.setDefaultTimeout(15000);
-	return context;
+	return screen(browser, { width: 360, height: 740 }, true, options);
 }
 
 // A laptop (1280×800) and a tablet (768×1024, touch), Danish: the
 // leadership page's screens. Options override, as for phone().
 export async function laptop(browser, options = {}) {
-	const context = await browser.newContext({
-		viewport: { width: 1280, height: 800 },
-		locale: 'da-DK',
-		reducedMotion: 'reduce',
-		...options,
-	});
-	context.setDefaultTimeout(15000);
-	return context;
+	return screen(browser, { width: 1280, height: 800 }, false, options);
 }
 
 export async function tablet(browser, options = {}) {
+	return screen(browser, { width: 768, height: 1024 }, true, options);
+}
+
+// A Danish context of one screen size, touch or not, with reduced motion
+// and a 15 s default timeout.
+async function screen(browser, viewport, touch, options) {
 	const context = await browser.newContext({
-		viewport: { width: 768, height: 1024 },
-		deviceScaleFactor: 2,
-		isMobile: true,
-		hasTouch: true,
+		viewport,
+		...(touch ? { deviceScaleFactor: 2, isMobile: true, hasTouch: true } : {}),
 		locale: 'da-DK',
 		reducedMotion: 'reduce',
 		...options,

@@ -33,6 +33,8 @@ int cmd_config(int argc, char **argv, const struct fr_config *cfg)
 	       cfg->http_request_timeout_ms);
 	printf("FREMDRIFT_HTTP_MAX_CONNECTIONS=%u\n", cfg->http_max_connections);
 	printf("FREMDRIFT_DB_TIMEOUT=%ums\n", cfg->db_timeout_ms);
+	printf("FREMDRIFT_DB_RECORD_CONNECTIONS=%u\n",
+	       cfg->db_record_connections);
 	printf("FREMDRIFT_EXTRACT_MEMORY=%zu\n", cfg->extract_memory);
 	printf("FREMDRIFT_LOG_LEVEL=%s\n", log_level_name(cfg->log_level));
 	printf("FREMDRIFT_DASH_MIN_CELL=%u\n", cfg->dash_min_cell);

@@ -341,6 +341,7 @@ int fr_config_load_from(struct fr_config *cfg,
 	cfg->http_max_per_client = 64;
 	cfg->http_max_bodies_total = 64u << 20;
 	cfg->db_timeout_ms = 5000;
+	cfg->db_record_connections = 1;
 	cfg->log_level = LOG_INFO;
 	cfg->dash_min_cell = 5;
 	cfg->dash_noise_sd = 3;
@@ -410,6 +411,9 @@ int fr_config_load_from(struct fr_config *cfg,
 	if (rc == 0)
 		rc = count_var(get, data, "FREMDRIFT_HTTP_MAX_PER_CLIENT", 0,
 			       100000, &cfg->http_max_per_client, err);
+	if (rc == 0)
+		rc = count_var(get, data, "FREMDRIFT_DB_RECORD_CONNECTIONS", 1, 2,
+			       &cfg->db_record_connections, err);
 	if (rc == 0)
 		rc = dash_vars(cfg, get, data, err);
 	if (rc == 0)

@@ -23,6 +23,7 @@ struct sink {
 	enum step step;
 	int commit_sent; /* a COMMIT went out whose answer may be lost */
 	int slow;        /* this batch takes the duplicate path */
+	int merged;      /* BEGIN, bookkeeping and COMMIT ride on the COPYs */
 	int rows;        /* this batch takes the row-by-row path */
 	int db_dups;
 	int db_refused;  /* rows the database refused (the row-by-row path) */
@@ -174,15 +175,13 @@ static int put_literal(struct fr_buf *o, const char *s)
 	return rc ? rc : fr_buf_append(o, "'", 1);
 }
 
-/* The batch's bookkeeping (and the file's checkpoint), then COMMIT, into
- * s->sql. 0 or FR_ETOOBIG. */
-static int bookkeeping_sql(struct sink *s)
+/* Appends the batch's bookkeeping (and the file's checkpoint) to o. 0 or
+ * FR_ETOOBIG. */
+static int put_bookkeeping(struct sink *s, struct fr_buf *o)
 {
 	struct batch *b = s->b;
-	struct fr_buf *o = &s->sql;
 	int rc;
 
-	fr_buf_reset(o);
 	rc = fr_buf_printf(o, "INSERT INTO fremdrift.ingest_batches (batch, "
 			      "origin, records, duplicates) VALUES (%llu, ",
 			   (unsigned long long)b->id);
@@ -211,7 +210,54 @@ static int bookkeeping_sql(struct sink *s)
 			b->file.rejected + s->db_refused,
 			b->file.done ? "true" : "false");
 	}
-	return rc ? rc : fr_buf_printf(o, "COMMIT");
+	return rc;
+}
+
+/* The batch's bookkeeping, then COMMIT, into s->sql. 0 or FR_ETOOBIG. */
+static int bookkeeping_sql(struct sink *s)
+{
+	int rc;
+
+	fr_buf_reset(&s->sql);
+	rc = put_bookkeeping(s, &s->sql);
+	return rc ? rc : fr_buf_printf(&s->sql, "COMMIT");
+}
+
+/*
+ * The merged path, for a batch of no file (the HTTP batches: no checkpoint
+ * to hold back): the first COPY's message carries BEGIN and the batch's
+ * bookkeeping, known before the COPY on this path (every row new), and the
+ * last COPY's message ends with COMMIT, so a batch of one kind of rows is
+ * one transaction in two round trips instead of three. PostgreSQL runs
+ * the statements of one message in turn, the COPY's data in between, and
+ * answers the COMMIT only once it has committed. If the COPY fails, the
+ * rest of its message (the COMMIT) is skipped and the transaction stays
+ * aborted until on_error's ROLLBACK: nothing of the batch commits. A
+ * COMMIT counts as sent from the moment the last COPY goes out.
+ */
+static int merged_copy(struct sink *s, int resp)
+{
+	struct batch *b = s->b;
+	struct fr_buf *o = &s->sql;
+	int last = !resp || b->nev == 0;
+	int rc = 0;
+
+	fr_buf_reset(o);
+	if (resp || b->nresp == 0) {
+		rc = fr_buf_printf(o, "%s; ", BEGIN_SQL);
+		rc = rc ? rc : put_bookkeeping(s, o);
+	}
+	rc = rc ? rc : fr_buf_printf(o, "COPY %s (%s) FROM STDIN%s",
+				     resp ? "fremdrift.responses"
+					  : "fremdrift.events",
+				     resp ? batch_response_columns
+					  : batch_event_columns,
+				     last ? "; COMMIT" : "");
+	if (rc != 0)
+		return rc;
+	s->commit_sent |= last;
+	return pgc_copy(s->pg, o->data, resp ? b->resp.data : b->ev.data,
+			resp ? b->resp.len : b->ev.len, on_result, s);
 }
 
 /*
@@ -275,6 +321,14 @@ static void send_step(struct sink *s)
 	const char *params[1];
 	int rc = 0;
 
+	if (s->merged && (s->step == S_COPY_R || s->step == S_COPY_E)) {
+		rc = merged_copy(s, s->step == S_COPY_R);
+		if (rc == FR_ETOOBIG)
+			abandon(s, "the bookkeeping statement is too long");
+		else if (rc != 0)
+			s->step = S_WAIT_UP; /* the connection is down */
+		return;
+	}
 	switch (s->step) {
 	case S_BEGIN:
 		rc = pgc_exec(s->pg, BEGIN_SQL, on_result, s);
@@ -331,14 +385,21 @@ static void send_step(struct sink *s)
 			      on_result, s);
 		break;
 	case S_F_DUPS:
+		/* After the insert: the staged rows this transaction did not
+		 * insert itself. Asking before the insert which rows exist
+		 * would miss a row another transaction has inserted and not
+		 * yet committed (a batch on another connection): the insert
+		 * then waits for that commit and skips the row, which would be
+		 * answered as stored here too. */
 		rc = pgc_exec(
 			s->pg,
-			"SELECT 'r', seq FROM stage_r s WHERE EXISTS (SELECT 1 "
-			"FROM fremdrift.responses f WHERE f.source = s.source "
-			"AND f.id = s.id) UNION ALL "
-			"SELECT 'e', seq FROM stage_e s WHERE EXISTS (SELECT 1 "
-			"FROM fremdrift.events f WHERE f.source = s.source AND "
-			"f.id = s.id)",
+			"SELECT 'r', seq FROM stage_r s WHERE NOT EXISTS (SELECT "
+			"1 FROM fremdrift.responses f WHERE f.source = s.source "
+			"AND f.id = s.id AND f.xmin = pg_current_xact_id()::xid) "
+			"UNION ALL "
+			"SELECT 'e', seq FROM stage_e s WHERE NOT EXISTS (SELECT "
+			"1 FROM fremdrift.events f WHERE f.source = s.source AND "
+			"f.id = s.id AND f.xmin = pg_current_xact_id()::xid)",
 			on_result, s);
 		break;
 	case S_F_INSERT:
@@ -385,6 +446,7 @@ static void restart(struct sink *s)
 	if (s->b->nev > 0)
 		memset(s->b->ev_dup, 0, (size_t)s->b->nev);
 	s->commit_sent = 0;
+	s->merged = !s->b->file.active && !s->slow && !s->rows;
 	if (s->rows)
 		s->step = S_P_BEGIN;
 	else if (s->slow)
@@ -407,9 +469,9 @@ static enum step next_step(struct sink *s)
 	case S_COPY_E: return S_BOOK;
 	case S_F_BEGIN: return S_F_COPY_R;
 	case S_F_COPY_R: return S_F_COPY_E;
-	case S_F_COPY_E: return S_F_DUPS;
-	case S_F_DUPS: return S_F_INSERT;
-	case S_F_INSERT: return S_F_BOOK;
+	case S_F_COPY_E: return S_F_INSERT;
+	case S_F_INSERT: return S_F_DUPS;
+	case S_F_DUPS: return S_F_BOOK;
 	case S_P_BEGIN: return S_P_COPY_R;
 	case S_P_COPY_R: return S_P_COPY_E;
 	case S_P_COPY_E: return S_P_RUN;
@@ -567,6 +629,13 @@ static void on_result(struct pgc *c, PGresult *res, const char *error,
 	case S_BOOK:
 		finish(s, 0, NULL);
 		return;
+	case S_COPY_R:
+	case S_COPY_E:
+		if (s->merged && (s->step == S_COPY_E || s->b->nev == 0)) {
+			finish(s, 0, NULL); /* its COMMIT came with it */
+			return;
+		}
+		break;
 	default:
 		break;
 	}

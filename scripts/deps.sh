@@ -33,7 +33,7 @@ build|run) ;;
 # packages (package.json) are installed by `make` with `npm ci`.
 test) pkgs="$pkgs pmccabe python3-pandas $browser" ;;
 # The page weight, slow-3G load time and screenshots run the same browser.
-bench) pkgs="$pkgs wrk curl time $browser" ;;
+bench) pkgs="$pkgs wrk curl time python3-aiohttp python3-asyncpg $browser" ;;
 fuzz) pkgs="$pkgs clang-14 libclang-rt-14-dev" ;;
 # make container-test (scripts/container-test.sh): Debian's podman, as
 # root, with runc (crun fails on these machines; podman takes either and

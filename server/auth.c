@@ -84,11 +84,10 @@ void auth_free(struct auth *a)
 	free(a);
 }
 
-static const struct token_entry *cached(struct auth *a,
-					const unsigned char hash[32])
+static struct token_entry *cached(struct auth *a, const unsigned char hash[32])
 {
 	uint64_t now = uv_now(a->loop);
-	const struct token_entry *hit = NULL;
+	struct token_entry *hit = NULL;
 
 	for (int i = 0; i < a->ntokens; i++)
 		if (CRYPTO_memcmp(a->tokens[i].hash, hash, 32) == 0 &&
@@ -121,7 +120,13 @@ static void on_token(struct pgc *c, PGresult *res, const char *error,
 	(void)c;
 	(void)error;
 	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-		struct token_entry *e = free_slot(a);
+		/* Many connections that start at once look the same token up
+		 * together: it takes one entry, not one each (every request
+		 * compares against every entry). */
+		struct token_entry *e = cached(a, l->hash);
+
+		if (e == NULL)
+			e = free_slot(a);
 
 		memcpy(e->hash, l->hash, 32);
 		snprintf(e->source, sizeof(e->source), "%s", PQgetvalue(res, 0, 0));

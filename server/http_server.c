@@ -11,6 +11,12 @@
 #include <strings.h>
 
 #define READ_CHUNK 65536
+/* While the handler has a request the connection goes on reading, into
+ * pending, until this much is held; only then does it stop reading
+ * (backpressure). A keep-alive client sends nothing until it has its
+ * answer, so stopping and restarting the read for every request would
+ * only cost two epoll_ctl calls each. */
+#define HOLD_BYTES READ_CHUNK
 /* After refusing a request the client may still be sending it: read and
  * discard this much, or for this long, so that closing does not reset the
  * connection before the client has read the answer. */
@@ -28,6 +34,8 @@ struct http_conn {
 	char *readbuf;
 	int reading;
 	int in_handler;          /* the handler has the request */
+	int held;                /* from the handler taking a request to its
+				  * answer written: bytes read wait in pending */
 	int closing;             /* uv_close called */
 	int close_after;         /* close once the current answer is written */
 	int linger;              /* ... after lingering (refused mid-request) */
@@ -162,24 +170,36 @@ static void on_write(uv_write_t *w, int status)
 	conn_resume(c);
 }
 
-static int queue_write(struct http_conn *c, const char *data, size_t len,
-		       int resume)
+/* A write request with room for len bytes, to be filled and sent. */
+static struct write_req *new_write(struct http_conn *c, size_t len, int resume)
 {
 	struct write_req *wr = fr_xmalloc(sizeof(*wr) + len);
-	uv_buf_t b;
-	int rc;
 
-	memcpy(wr->data, data, len);
 	wr->conn = c;
 	wr->resume = resume;
 	wr->len = len;
-	b = uv_buf_init(wr->data, (unsigned)len);
-	rc = uv_write(&wr->req, (uv_stream_t *)&c->tcp, &b, 1, on_write);
+	return wr;
+}
+
+static int send_write(struct http_conn *c, struct write_req *wr)
+{
+	uv_buf_t b = uv_buf_init(wr->data, (unsigned)wr->len);
+	int rc = uv_write(&wr->req, (uv_stream_t *)&c->tcp, &b, 1, on_write);
+
 	if (rc != 0) {
 		free(wr);
 		conn_close(c);
 	}
 	return rc;
+}
+
+static int queue_write(struct http_conn *c, const char *data, size_t len,
+		       int resume)
+{
+	struct write_req *wr = new_write(c, len, resume);
+
+	memcpy(wr->data, data, len);
+	return send_write(c, wr);
 }
 
 static void write_raw(struct http_conn *c, const char *text)
@@ -216,12 +236,23 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 	if (nread < 0) {
 		/* EOF or error: an unanswered request is still answered into
 		 * the void later; the handles close now. */
-		if (c->in_handler) {
+		if (c->in_handler || c->held) {
 			uv_read_stop(stream);
 			c->reading = 0;
 			c->close_after = 1;
 		} else {
 			conn_close(c);
+		}
+		return;
+	}
+	if (c->held) {
+		/* Held (conn_hold): parsed after the answer is written. Bytes
+		 * that cannot be kept end the connection after it. */
+		if (fr_buf_append(&c->pending, c->readbuf, (size_t)nread) != 0)
+			c->close_after = 1;
+		if (c->close_after || c->pending.len >= HOLD_BYTES) {
+			uv_read_stop(stream);
+			c->reading = 0;
 		}
 		return;
 	}
@@ -259,13 +290,15 @@ static void send_continue(struct http_conn *c)
 }
 
 /* The request is out of the connection's hands (with the handler, or its
- * headers being checked): read no more and time nothing until it is
- * back. */
-static void conn_hold(struct http_conn *c)
+ * headers being checked): time nothing until it is back. Its headers being
+ * checked, read no more (none of the body is read before the token is
+ * known); with the handler, read on into pending up to HOLD_BYTES. */
+static void conn_hold(struct http_conn *c, int keep_reading)
 {
 	c->in_handler = 1;
+	c->held = keep_reading;
 	uv_timer_stop(&c->timer);
-	if (c->reading) {
+	if (c->reading && !keep_reading) {
 		uv_read_stop((uv_stream_t *)&c->tcp);
 		c->reading = 0;
 	}
@@ -279,7 +312,7 @@ static void conn_process(struct http_conn *c, const char *data, size_t len)
 	if (r->failed && r->check == HTTP__CHECK_WAITING) {
 		/* Malformed, found after its headers went to be checked: the
 		 * check still holds r, so refuse once its answer is in. */
-		conn_hold(c);
+		conn_hold(c, 0);
 		return;
 	}
 	if (r->failed) {
@@ -294,7 +327,7 @@ static void conn_process(struct http_conn *c, const char *data, size_t len)
 	}
 	if (r->check == HTTP__CHECK_WAITING) {
 		/* Its headers are being checked (http_req_headers_done). */
-		conn_hold(c);
+		conn_hold(c, 0);
 		return;
 	}
 	if (!r->complete)
@@ -302,7 +335,7 @@ static void conn_process(struct http_conn *c, const char *data, size_t len)
 
 	/* A whole request: hand it over and read no more until answered. */
 	c->partial = 0;
-	conn_hold(c);
+	conn_hold(c, 1);
 	if (!http_should_keep_alive(&r->parser) || c->srv->closing)
 		c->close_after = 1;
 	c->srv->handler(&c->req, c->srv->data);
@@ -331,6 +364,7 @@ static void conn_feed_pending(struct http_conn *c)
 /* After an answer: parse what was pipelined, then read again. */
 static void conn_resume(struct http_conn *c)
 {
+	c->held = 0;
 	http__req_next(&c->req);
 	if (c->srv->closing) {
 		conn_close(c);
@@ -550,12 +584,25 @@ fail:
 	conn_close(c);
 }
 
+/* The decimal digits of v into the end of buf; returns where they start. */
+static char *put_decimal(char *end, size_t v)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
 int http_respond(struct http_req *r, int status, const char *content_type,
 		 const char *extra_headers, const void *body, size_t len)
 {
 	struct http_conn *c = r->conn;
-	struct fr_buf out;
-	int rc;
+	char code[4], size[24];
+	const char *parts[12];
+	size_t n = 0, total = len;
+	struct write_req *wr;
+	char *p;
 
 	if (!c->in_handler)
 		return FR_ESTATE;
@@ -564,38 +611,40 @@ int http_respond(struct http_req *r, int status, const char *content_type,
 		/* The client went away; nobody is left to answer. */
 		return 0;
 	}
-	fr_buf_init(&out, len + 4096);
-	/* no-store unless the handler says how long to keep the answer (the
-	 * pages' stylesheet and script are cached for a year). */
-	rc = fr_buf_printf(&out,
-			   "HTTP/1.1 %d %s\r\n"
-			   "Content-Length: %zu\r\n"
-			   "%s"
-			   "X-Content-Type-Options: nosniff\r\n"
-			   "%s%s%s"
-			   "%s"
-			   "%s\r\n",
-			   status, http_status_text(status), len,
-			   extra_headers &&
-					   strstr(extra_headers,
-						  "Cache-Control:") != NULL
-				   ? ""
-				   : "Cache-Control: no-store\r\n",
-			   content_type ? "Content-Type: " : "",
-			   content_type ? content_type : "",
-			   content_type ? "\r\n" : "",
-			   extra_headers ? extra_headers : "",
-			   c->close_after ? "Connection: close\r\n" : "");
-	if (rc == 0)
-		rc = fr_buf_append(&out, body, len);
-	if (rc != 0) {
-		fr_buf_free(&out);
-		conn_close(c);
-		return rc;
+	/* The head from its parts, without printf: it is on the way of
+	 * every request. no-store unless the handler says how long to keep
+	 * the answer (the pages' stylesheet and script are cached for a
+	 * year). */
+	code[3] = '\0';
+	size[sizeof(size) - 1] = '\0';
+	parts[n++] = "HTTP/1.1 ";
+	parts[n++] = put_decimal(code + 3, (size_t)(status % 1000));
+	parts[n++] = " ";
+	parts[n++] = http_status_text(status);
+	parts[n++] = "\r\nContent-Length: ";
+	parts[n++] = put_decimal(size + sizeof(size) - 1, len);
+	parts[n++] = extra_headers && strstr(extra_headers, "Cache-Control:")
+			     ? "\r\nX-Content-Type-Options: nosniff\r\n"
+			     : "\r\nCache-Control: no-store\r\n"
+			       "X-Content-Type-Options: nosniff\r\n";
+	parts[n++] = content_type ? "Content-Type: " : "";
+	parts[n++] = content_type ? content_type : "";
+	parts[n++] = content_type ? "\r\n" : "";
+	parts[n++] = extra_headers ? extra_headers : "";
+	parts[n++] = c->close_after ? "Connection: close\r\n\r\n" : "\r\n";
+	for (size_t i = 0; i < n; i++)
+		total += strlen(parts[i]);
+	wr = new_write(c, total, 1);
+	p = wr->data;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = strlen(parts[i]);
+
+		memcpy(p, parts[i], k);
+		p += k;
 	}
-	rc = queue_write(c, out.data, out.len, 1);
-	fr_buf_free(&out);
-	return rc;
+	if (len > 0)
+		memcpy(p, body, len);
+	return send_write(c, wr);
 }
 
 int http_respond_error(struct http_req *r, int status, const char *code,

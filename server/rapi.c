@@ -32,6 +32,15 @@
  * back to the system: one large request must not leave the server large. */
 #define KEEP_BATCH_BYTES (32u << 20)
 
+/*
+ * Batches in flight at once, each in a transaction on a database
+ * connection of its own: while one commits, the next group is written
+ * beside it, and PostgreSQL flushes the WAL of commits that arrive
+ * together once (issue 19). One side more than sinks is filling.
+ */
+#define NSINKS 2
+#define NSIDES (NSINKS + 1)
+
 enum take_stage { TAKE_CHECK, TAKE_ADD };
 
 /*
@@ -49,7 +58,7 @@ struct rreq {
 	void *cbdata;
 	char source[REC_SOURCE_MAX + 1];
 	int accepted, duplicates, rows;
-	json_t *rejected;
+	json_t *rejected; /* made at the first rejection */
 	struct rreq *next; /* in the wait queue or the queue of big bodies */
 	/* Where taking the body has got to (a big body takes several loop
 	 * iterations). The body stays valid until the request is answered. */
@@ -69,15 +78,19 @@ struct side {
 	struct batch batch;
 	struct rreq **reqs;
 	int nreqs, cap;
+	int sink; /* the sink writing it, or -1 */
 };
 
 struct records_api {
 	uv_loop_t *loop;
-	struct pgc *pg;
 	struct ing_env *env;
 	struct pseud_ctx *pseud;
-	struct sink *sink;
-	struct side sides[2];
+	/* sinks[i] writes over pgs[i]; pgs[0] is shared with tokens, health
+	 * and links, the others are the records' own (rapi_add_connection). */
+	struct pgc *pgs[NSINKS];
+	struct sink *sinks[NSINKS];
+	int nsinks;
+	struct side sides[NSIDES];
 	int filling;        /* the side taking new records */
 	uv_check_t check;
 	struct rreq *wait_head, *wait_tail;
@@ -102,14 +115,17 @@ struct records_api *rapi_new(uv_loop_t *loop, struct pgc *pg,
 	struct records_api *api = fr_xcalloc(1, sizeof(*api));
 
 	api->loop = loop;
-	api->pg = pg;
+	api->pgs[0] = pg;
 	api->env = env;
 	api->auth = auth;
 	if (pseud_ctx_new(env->key.bytes, env->key.len, &api->pseud, NULL) != 0)
 		abort(); /* the self-test passed; this cannot fail */
-	api->sink = sink_new(pg);
-	for (int i = 0; i < 2; i++)
+	api->sinks[0] = sink_new(pg);
+	api->nsinks = 1;
+	for (int i = 0; i < NSIDES; i++) {
 		batch_init(&api->sides[i].batch, "http");
+		api->sides[i].sink = -1;
+	}
 	uv_check_init(loop, &api->check);
 	api->check.data = api;
 	uv_check_start(&api->check, on_check);
@@ -125,11 +141,12 @@ static void handle_closed(uv_handle_t *h)
 
 	if (--api->open_handles > 0)
 		return;
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < NSIDES; i++) {
 		batch_free(&api->sides[i].batch);
 		free(api->sides[i].reqs);
 	}
-	sink_free(api->sink);
+	for (int i = 0; i < api->nsinks; i++)
+		sink_free(api->sinks[i]);
 	pseud_ctx_free(api->pseud);
 	free(api);
 }
@@ -142,9 +159,30 @@ void rapi_close(struct records_api *api)
 	uv_close((uv_handle_t *)&api->idle, handle_closed);
 }
 
+int rapi_add_connection(struct records_api *api, struct pgc *pg)
+{
+	if (api->nsinks == NSINKS)
+		return FR_ESTATE;
+	api->pgs[api->nsinks] = pg;
+	api->sinks[api->nsinks++] = sink_new(pg);
+	return 0;
+}
+
 void rapi_connection_up(struct records_api *api)
 {
-	sink_connection_up(api->sink);
+	/* A sink whose own connection is still down stays waiting. */
+	for (int i = 0; i < api->nsinks; i++)
+		if (pgc_is_up(api->pgs[i]))
+			sink_connection_up(api->sinks[i]);
+}
+
+/* 1 if some connection can take a batch. */
+static int any_up(const struct records_api *api)
+{
+	for (int i = 0; i < api->nsinks; i++)
+		if (pgc_is_up(api->pgs[i]))
+			return 1;
+	return 0;
 }
 
 /* ---- answers ---- */
@@ -191,6 +229,19 @@ static void answer(struct rreq *r)
 		answer_cb(r);
 		return;
 	}
+	if (r->rejected == NULL) {
+		/* The common answer, without building a document. */
+		char small[96];
+		int n = snprintf(small, sizeof(small),
+				 "{\"accepted\":%d,\"duplicates\":%d,"
+				 "\"rejected\":[]}",
+				 r->accepted, r->duplicates);
+
+		http_respond(r->req, 200, "application/json", NULL, small,
+			     (size_t)n);
+		free(r);
+		return;
+	}
 	o = json_pack("{s:i, s:i, s:O}", "accepted", r->accepted, "duplicates",
 		      r->duplicates, "rejected", r->rejected);
 	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -226,6 +277,8 @@ static void fail_req(struct rreq *r, int status, const char *code,
 
 static void reject(struct rreq *r, long index, const struct fr_err *err)
 {
+	if (r->rejected == NULL)
+		r->rejected = json_array();
 	json_array_append_new(r->rejected,
 			      json_pack("{s:i, s:s, s:s}", "index", (json_int_t)index,
 					"field", err->field, "reason", err->msg));
@@ -539,10 +592,12 @@ static void release_batch(struct batch *b)
 static void on_written(struct batch *b, int rc, const char *error, void *data)
 {
 	struct records_api *api = data;
-	struct side *side = api->sides[0].batch.id == b->id ? &api->sides[0]
-							    : &api->sides[1];
+	struct side *side = &api->sides[0];
 
 	(void)error;
+	for (int i = 1; i < NSIDES; i++)
+		if (api->sides[i].batch.id == b->id)
+			side = &api->sides[i];
 	for (int i = 0; i < b->nresp; i++)
 		if (b->resp_dup[i]) {
 			side->reqs[b->resp_owner[i]]->duplicates++;
@@ -578,8 +633,28 @@ static void on_written(struct batch *b, int rc, const char *error, void *data)
 				 "this request was stored");
 	}
 	side->nreqs = 0;
+	side->sink = -1;
 	release_batch(b);
 	flush(api);
+}
+
+/* A free sink on a connection that is up, the records' own first (the
+ * shared one carries tokens, health and links too); -1 if none. */
+static int free_sink(const struct records_api *api)
+{
+	for (int i = api->nsinks - 1; i >= 0; i--)
+		if (!sink_busy(api->sinks[i]) && pgc_is_up(api->pgs[i]))
+			return i;
+	return -1;
+}
+
+/* A side that no sink is writing, other than the filling one. */
+static int next_side(const struct records_api *api)
+{
+	for (int i = 0; i < NSIDES; i++)
+		if (i != api->filling && api->sides[i].sink < 0)
+			return i;
+	abort(); /* NSIDES is one more than the sinks that can hold one */
 }
 
 /* Once per loop iteration: write the filling side if the sink is free,
@@ -591,10 +666,12 @@ static void flush(struct records_api *api)
 	/* Not while a big body is going into the filling side: its records
 	 * must all be in one transaction, and it is answered after that. */
 	int adding = api->taking && api->taking->stage == TAKE_ADD;
+	int k = adding || side->nreqs == 0 ? -1 : free_sink(api);
 
-	if (!adding && !sink_busy(api->sink) && side->nreqs > 0) {
-		if (sink_submit(api->sink, &side->batch, on_written, api) == 0)
-			api->filling = 1 - api->filling;
+	if (k >= 0 &&
+	    sink_submit(api->sinks[k], &side->batch, on_written, api) == 0) {
+		side->sink = k;
+		api->filling = next_side(api);
 		side = &api->sides[api->filling];
 	}
 	while (api->wait_head && !side_full(side))
@@ -612,7 +689,7 @@ static void store(struct rreq *r, const char *source)
 {
 	struct records_api *api = r->api;
 
-	if (!pgc_is_up(api->pg) || !api->env->ready) {
+	if (!any_up(api) || !api->env->ready) {
 		fail_req(r, 503, "database_unavailable",
 			 "the database is unreachable; try again shortly");
 		return;
@@ -688,7 +765,7 @@ int rapi_store(struct records_api *api, const struct record *recs, int n,
 {
 	struct rreq *r;
 
-	if (!pgc_is_up(api->pg) || !api->env->ready)
+	if (!any_up(api) || !api->env->ready)
 		return FR_EDB;
 	r = fr_xcalloc(1, sizeof(*r));
 	r->api = api;
@@ -736,6 +813,5 @@ void rapi_handle(struct records_api *api, struct http_req *req)
 	r = fr_xcalloc(1, sizeof(*r));
 	r->api = api;
 	r->req = req;
-	r->rejected = json_array();
 	store(r, source);
 }

@@ -38,6 +38,7 @@ struct serve {
 	struct dpage *dash;  /* the leadership page */
 	struct pgc *pg;      /* ingest, tokens, health */
 	struct pgc *pg_dash; /* dashboard queries, which may take seconds */
+	struct pgc *pg_rec;  /* record batches only, beside those on pg */
 	struct http_server *http;
 	uv_signal_t sigint, sigterm;
 	uv_timer_t grace;
@@ -243,6 +244,16 @@ static void on_pg_state(struct pgc *c, int up, void *data)
 	rapi_connection_up(s->api);
 }
 
+/* The records' own connection: a batch waiting for it goes on. */
+static void on_rec_state(struct pgc *c, int up, void *data)
+{
+	struct serve *s = data;
+
+	(void)c;
+	if (up && s->api)
+		rapi_connection_up(s->api);
+}
+
 static void on_closed(uv_handle_t *h) { (void)h; }
 
 static void on_grace(uv_timer_t *t)
@@ -280,6 +291,10 @@ static void http_closed(void *data)
 	if (s->pg_dash) {
 		pgc_close(s->pg_dash, NULL, NULL);
 		s->pg_dash = NULL;
+	}
+	if (s->pg_rec) {
+		pgc_close(s->pg_rec, NULL, NULL);
+		s->pg_rec = NULL;
 	}
 	uv_close((uv_handle_t *)&s->grace, on_closed);
 }
@@ -383,6 +398,13 @@ int serve_run(const struct fr_config *cfg)
 	}
 	s.auth = auth_new(s.loop, s.pg);
 	s.api = rapi_new(s.loop, s.pg, &s.env, s.auth);
+	/* With FREMDRIFT_DB_RECORD_CONNECTIONS=2, a third for record
+	 * batches alone, so that one batch is written while another commits
+	 * (issue 19). While it is down every batch goes over the first. */
+	if (cfg->db_record_connections > 1 &&
+	    pgc_new(s.loop, cfg->database_url, NULL, on_rec_state, &s,
+		    &s.pg_rec, &err) == 0)
+		rapi_add_connection(s.api, s.pg_rec);
 
 	memset(&hopts, 0, sizeof(hopts));
 	hopts.host = cfg->http_host;
@@ -401,6 +423,8 @@ int serve_run(const struct fr_config *cfg)
 		rapi_close(s.api);
 		pgc_close(s.pg, NULL, NULL);
 		pgc_close(s.pg_dash, NULL, NULL);
+		if (s.pg_rec)
+			pgc_close(s.pg_rec, NULL, NULL);
 		uv_run(s.loop, UV_RUN_DEFAULT);
 		uv_loop_close(s.loop);
 		env_free(&s.env);

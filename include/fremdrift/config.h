@@ -35,6 +35,7 @@ struct fr_config {
 	 * through temporary files beside it (anonymize/extract_rows.c). */
 	size_t extract_memory;            /* FREMDRIFT_EXTRACT_MEMORY */
 	unsigned db_timeout_ms;           /* FREMDRIFT_DB_TIMEOUT */
+	unsigned db_record_connections;   /* FREMDRIFT_DB_RECORD_CONNECTIONS */
 	enum log_level log_level;         /* FREMDRIFT_LOG_LEVEL */
 	/* The dashboard's protection (docs/dashboard.md), used by refresh. */
 	unsigned dash_min_cell;           /* FREMDRIFT_DASH_MIN_CELL */

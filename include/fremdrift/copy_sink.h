@@ -6,11 +6,15 @@
  * the batch (and the file checkpoint); COMMIT". No per-row work beyond
  * PostgreSQL's own COPY.
  *
+ * A batch of no file (HTTP) takes two round trips on this path: BEGIN
+ * and the bookkeeping go with the first COPY, COMMIT with the last.
+ *
  * Duplicate path: when COPY hits a (source, id) already stored (unique
  * violation), the transaction is rolled back and the batch goes again
- * through temporary staging tables: the rows already stored are found and
- * flagged in batch->resp_dup/ev_dup, the rest inserted with ON CONFLICT
- * DO NOTHING.
+ * through temporary staging tables: the rows are inserted with ON
+ * CONFLICT DO NOTHING, and those the transaction did not insert itself
+ * (stored before, or by a transaction that committed meanwhile) are
+ * flagged in batch->resp_dup/ev_dup.
  *
  * Connection lost: the sink waits for the connection to come back
  * (sink_connection_up), then asks whether the batch id is in

@@ -3,11 +3,14 @@
  * authorised by an ingest token, answered only after the transaction that
  * holds the records has committed.
  *
- * Group commit: the records of every request that arrives while a batch is
- * being written go into the next batch together, flushed once per loop
- * iteration (a uv_check_t), so throughput does not hang on one commit per
- * request. When both batches are full, further requests wait unparsed
- * (their connections are not read meanwhile): backpressure to the client.
+ * Group commit: the records of every request that arrives while batches
+ * are being written go into the next batch together, flushed once per
+ * loop iteration (a uv_check_t) to a free connection, so throughput does
+ * not hang on one commit per request; with a second connection
+ * (rapi_add_connection) two batches are in flight at once. When the
+ * filling batch is full, further requests wait unparsed (their
+ * connections are not read meanwhile): backpressure to the client. A 200
+ * goes out only after the commit of the batch holding its records.
  *
  * A body over 1 MiB is taken a slice of records per loop iteration (one
  * such body at a time), so the loop keeps serving other connections; its
@@ -35,6 +38,13 @@ struct auth;
 /* env, pg and auth are borrowed and must outlive the api. */
 struct records_api *rapi_new(uv_loop_t *loop, struct pgc *pg,
 			     struct ing_env *env, struct auth *auth);
+
+/*
+ * Adds a connection (borrowed; must outlive the api) over which batches
+ * are written beside those on the first: up to two batches commit at
+ * once. 0, or FR_ESTATE when the api has as many as it uses.
+ */
+int rapi_add_connection(struct records_api *api, struct pgc *pg);
 
 /* Handles one request to /api/v1/records (any method), whose headers
  * went through rapi_check_headers. */

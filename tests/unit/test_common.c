@@ -138,6 +138,7 @@ static void test_config_defaults(void **state)
 	assert_null(cfg.dash_sso_header);
 	assert_int_equal(cfg.validity_min_n, 100);
 	assert_null(cfg.validity_good);
+	assert_int_equal(cfg.db_record_connections, 1);
 	fr_config_free(&cfg);
 }
 
@@ -153,6 +154,7 @@ static void test_config_values(void **state)
 			   {"FREMDRIFT_DASH_SSO_HEADER", "X-Remote-User"},
 			   {"FREMDRIFT_VALIDITY_MIN_N", "250"},
 			   {"FREMDRIFT_VALIDITY_GOOD", "employment,flex_job"},
+			   {"FREMDRIFT_DB_RECORD_CONNECTIONS", "2"},
 			   {NULL, NULL}};
 	struct fr_config cfg;
 	struct fr_err err;
@@ -175,6 +177,7 @@ static void test_config_values(void **state)
 	assert_null(cfg.dash_sso_logout);
 	assert_int_equal(cfg.validity_min_n, 250);
 	assert_string_equal(cfg.validity_good, "employment,flex_job");
+	assert_int_equal(cfg.db_record_connections, 2);
 	fr_config_free(&cfg);
 }
 
@@ -186,6 +189,8 @@ static void test_config_rejects(void **state)
 		{{"FREMDRIFT_HTTP_MAX_BODY", "0"}, {NULL, NULL}},
 		{{"FREMDRIFT_HTTP_IDLE_TIMEOUT", "soon"}, {NULL, NULL}},
 		{{"FREMDRIFT_HTTP_MAX_CONNECTIONS", "0"}, {NULL, NULL}},
+		{{"FREMDRIFT_DB_RECORD_CONNECTIONS", "3"}, {NULL, NULL}},
+		{{"FREMDRIFT_DB_RECORD_CONNECTIONS", "0"}, {NULL, NULL}},
 		{{"FREMDRIFT_LOG_LEVEL", "loud"}, {NULL, NULL}},
 		{{"FREMDRIFT_PUBLIC_URL", "fremdrift.example.dk"}, {NULL, NULL}},
 		{{"FREMDRIFT_PUBLIC_URL", "https://"}, {NULL, NULL}},

@@ -157,33 +157,6 @@ if [ "$what" = all ] || [ "$what" = http ]; then
 	peer_port=18091
 	token=$("$bin" token create --source bench --role ingest 2>/dev/null)
 	peer_token=$("$bin" token create --source peer --role ingest 2>/dev/null)
-	cat >"$work/post.lua" <<'LUA'
--- Each request is one event record with an id of its own. The request's
--- text is made once per thread (wrk.format) with a ten-character
--- placeholder in the id, so a request costs a string.format and a
--- concatenation, not a wrk.format: wrk runs on the same two cores as what
--- it measures. setup() hands each thread its number as the global
--- "thread_no" (a local would shadow it).
-local threads = 0
-function setup(thread) threads = threads + 1; thread:set("thread_no", threads) end
-function init(args)
-  n = 0
-  -- No six digits in a row anywhere in an id: six that read as a date
-  -- and four more digits are CPR-shaped, and such an id is refused.
-  local t = os.time()
-  local prefix = string.format("w%d-%05dt%05d-", thread_no, math.floor(t / 100000), t % 100000)
-  local body = '{"kind":"event","id":"' .. prefix .. '##########","cpr":"610190-1001","course":"B","at":"2026-02-01","type":"meeting","meeting":"conversation","attended":true}'
-  local req = wrk.format("POST", "/api/v1/records",
-    {["Content-Type"] = "application/x-ndjson",
-     ["Authorization"] = "Bearer " .. os.getenv("FREMDRIFT_BENCH_TOKEN")}, body)
-  local at = string.find(req, "##########", 1, true)
-  head, tail = string.sub(req, 1, at - 1), string.sub(req, at + 10)
-end
-request = function()
-  n = n + 1
-  return head .. string.format("%05dx%04d", math.floor(n / 10000), n % 10000) .. tail
-end
-LUA
 	# Up when a POST without a token is answered 401.
 	wait_up() {
 		for _ in $(seq 40); do
@@ -200,7 +173,7 @@ LUA
 	measure() {
 		s0=$(stored_in "$4")
 		c0=$(commits)
-		FREMDRIFT_BENCH_TOKEN=$3 wrk -t2 -c64 -d"${secs}s" --latency -s "$work/post.lua" \
+		FREMDRIFT_BENCH_TOKEN=$3 wrk -t2 -c64 -d"${secs}s" --latency -s "$here/scripts/bench-post.lua" \
 			"http://127.0.0.1:$2/api/v1/records" >"$work/wrk.txt" 2>&1
 		kill "$5"
 		wait "$5" 2>/dev/null || true

@@ -177,11 +177,28 @@ static int shaped_symbols(const char *t, size_t k)
 	return 0;
 }
 
+/* 1 if the text may hold ten digits: ASCII digits and the lead bytes of
+ * the other scripts' digits (digit_at) counted. Most text fields (codes,
+ * times, types) hold fewer, and are done with here: this runs for every
+ * text of every record. */
+static int ten_digits_possible(const unsigned char *p, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len && n < 10; i++)
+		n += (p[i] >= '0' && p[i] <= '9') || p[i] == 0xef ||
+		     p[i] == 0xd9 || p[i] == 0xdb;
+	return n >= 10;
+}
+
 int cpr_shaped(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	enum { WINDOW = 256, OVERLAP = 16 }; /* a whole number is 12 */
 	char t[WINDOW];
+
+	if (!ten_digits_possible(p, len))
+		return 0;
 
 	/* Long text is looked at in windows that overlap by more than a
 	 * whole number, so none is missed at a window's edge. */

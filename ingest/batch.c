@@ -283,15 +283,29 @@ int batch_format_event(struct fr_buf *o, const struct record *r)
 
 /* ---- (source, id) within the batch ---- */
 
+/* Eight bytes at a time, each word mixed by a multiply and a shift (the
+ * byte-at-a-time FNV-1a before was 5 % of the ingest's profile: every
+ * record's key is hashed twice, and its id is 64 hex digits). */
 static uint64_t hash_key(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
 
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
+	while (n >= 8) {
+		uint64_t w;
+
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+		s += 8;
+		n -= 8;
 	}
-	return h;
+	while (n > 0) {
+		h = (h ^ (unsigned char)*s++) * 0xc4ceb9fe1a85ec53ULL;
+		n--;
+	}
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 32);
 }
 
 static void grow_slots(struct batch *b)

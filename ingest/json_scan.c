@@ -301,15 +301,24 @@ static int number(struct scan *sc, struct rec_value *v)
 		return -1;
 	if (sc->p - start >= (long)sizeof(buf))
 		return fail(sc, "a number too long");
+	if (integer && sc->p - start <= 18) {
+		/* Whole numbers (answers, levels, years) by hand: strtod and
+		 * strtoll for each showed in the ingest's profile. At most 18
+		 * characters, so it fits in a long long. */
+		const char *q = start + (*start == '-');
+		long long x = 0;
+
+		while (q < sc->p)
+			x = x * 10 + (*q++ - '0');
+		v->type = RV_INT;
+		v->i = *start == '-' ? -x : x;
+		v->d = (double)v->i;
+		return 0;
+	}
 	memcpy(buf, start, (size_t)(sc->p - start));
 	buf[sc->p - start] = '\0';
 	v->d = strtod(buf, NULL);
-	if (integer && sc->p - start <= 18) {
-		v->type = RV_INT;
-		v->i = strtoll(buf, NULL, 10);
-	} else {
-		v->type = RV_REAL;
-	}
+	v->type = RV_REAL;
 	return 0;
 }
 
@@ -417,6 +426,22 @@ static int value(struct scan *sc, struct rec_value *v,
 	}
 }
 
+/* 1 if a field before pairs[n] has the same name as pr. Its last byte is
+ * compared first: an answers object's items ("b01", "b02", ...) share
+ * their length and first byte, and this runs for each pair of them. */
+static int seen_before(const struct rec_field *pairs, int n,
+		       const struct rec_field *pr)
+{
+	size_t len = pr->nlen;
+
+	for (int i = 0; i < n; i++)
+		if (pairs[i].nlen == len &&
+		    (len == 0 || (pairs[i].name[len - 1] == pr->name[len - 1] &&
+				  memcmp(pairs[i].name, pr->name, len) == 0)))
+			return 1;
+	return 0;
+}
+
 /* At '{': key/value pairs into pairs (duplicates refused). A value that is
  * itself an object goes into inner (one level only). */
 static int members(struct scan *sc, struct rec_field *pairs, int max, int *n,
@@ -442,10 +467,8 @@ static int members(struct scan *sc, struct rec_field *pairs, int max, int *n,
 		pr = &pairs[*n];
 		if (string(sc, &pr->name, &pr->nlen))
 			return -1;
-		for (int i = 0; i < *n; i++)
-			if (pairs[i].nlen == pr->nlen &&
-			    memcmp(pairs[i].name, pr->name, pr->nlen) == 0)
-				return fail(sc, "a field appears twice");
+		if (seen_before(pairs, *n, pr))
+			return fail(sc, "a field appears twice");
 		ws(sc);
 		if (sc->p >= sc->end || *sc->p != ':')
 			return fail(sc, sc->p >= sc->end ? "JSON ends too early"

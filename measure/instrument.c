@@ -2,11 +2,24 @@
 
 #include <string.h>
 
+static int item_is(const struct instr_item *it, const char *id, size_t len)
+{
+	return len < sizeof(it->id) && memcmp(it->id, id, len) == 0 &&
+	       it->id[len] == '\0';
+}
+
 int instr_find_item(const struct instrument *ins, const char *id, size_t len)
 {
+	return instr_find_item_from(ins, id, len, 0);
+}
+
+int instr_find_item_from(const struct instrument *ins, const char *id,
+			 size_t len, int hint)
+{
+	if (hint >= 0 && hint < ins->nitems && item_is(&ins->items[hint], id, len))
+		return hint;
 	for (int i = 0; i < ins->nitems; i++)
-		if (strlen(ins->items[i].id) == len &&
-		    memcmp(ins->items[i].id, id, len) == 0)
+		if (item_is(&ins->items[i], id, len))
 			return i;
 	return -1;
 }

@@ -56,6 +56,11 @@ struct instrument {
 /* The index of item id (len bytes) in ins, or -1. */
 int instr_find_item(const struct instrument *ins, const char *id, size_t len);
 
+/* The same, trying index hint first (answers mostly come in the
+ * instrument's order: the ingest looks each one up). */
+int instr_find_item_from(const struct instrument *ins, const char *id,
+			 size_t len, int hint);
+
 /* The index of dimension id, or -1. */
 int instr_find_dim(const struct instrument *ins, const char *id);
 

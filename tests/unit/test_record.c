@@ -105,6 +105,9 @@ static void test_cpr_shaped_text(void **state)
 		{R("x 0101901234", "K", ""), "id"},
 		{R("010190-1234", "K", ""), "id"},
 		{R("a", "K 670761 4285", ""), "course"},
+		/* ten digits, six of them fullwidth or Arabic-Indic */
+		{R("a", "K \xef\xbc\x90\xef\xbc\x91\xd9\xa0\xd9\xa1\xdb\xb9"
+		   "\xdb\xb0-1234", ""), "course"},
 		{R("a", "K", ",\"source\":\"s0101901234\""), "source"},
 		{R("a", "K", ",\"0101901234\":1"), NULL},
 		{"{\"kind\":\"response\",\"id\":\"r1\",\"cpr\":\"670761-4285\","
@@ -116,7 +119,10 @@ static void test_cpr_shaped_text(void **state)
 	static const char *const fine[] = {
 		R("9999991234", "K", ""),     /* no such date */
 		R("a", "K 01019012", ""),     /* eight digits */
-		R("a", "K", ",\"source\":\"s321390-1234\"")};
+		R("a", "K", ",\"source\":\"s321390-1234\""),
+		/* nine digits of other scripts: cannot be a number */
+		R("a", "K \xef\xbc\x90\xef\xbc\x91\xd9\xa0\xd9\xa1\xdb\xb0"
+		  "9012", "")};
 	struct record r;
 	struct fr_err err;
 
@@ -358,6 +364,37 @@ static void test_json_response(void **state)
 	fr_buf_free(&out);
 }
 
+/* A borger response with the given answers. */
+#define ANS(answers)                                                           \
+	"{\"kind\":\"response\",\"id\":\"a\",\"instrument\":\"borger\","            \
+	"\"version\":1,\"respondent\":\"citizen\",\"answered_at\":"                 \
+	"\"2026-01-01T00:00:00Z\",\"cpr\":\"610190-1001\",\"answers\":{"           \
+	answers "}}"
+
+/* Answers in any order, at any item, land on their own item; whole
+ * numbers are read exactly, also negative ones and many digits. */
+static void test_json_answers_any_order(void **state)
+{
+	static const char line[] = ANS("\"b03\":5,\"b01\":1,\"b02\":null,"
+				       "\"b10\":2");
+	static const char levels[] =
+		"{\"kind\":\"event\",\"id\":\"a\",\"type\":\"goal_rated\",\"course\":"
+		"\"k\",\"at\":\"2026-01-01\",\"goal\":\"belief\",\"level\":-2,"
+		"\"cpr\":\"610190-1001\"}";
+	struct record r;
+	struct fr_err err;
+
+	(void)state;
+	assert_int_equal(rec_parse_json(line, sizeof(line) - 1, &ctx, &r, &err), 0);
+	assert_int_equal(r.answers[0], 1);
+	assert_int_equal(r.answers[1], INSTR_NULL);
+	assert_int_equal(r.answers[2], 5);
+	assert_int_equal(r.answers[3], INSTR_NULL);
+	assert_int_equal(r.answers[9], 2);
+	assert_int_equal(rec_parse_json(levels, sizeof(levels) - 1, &ctx, &r, &err), 0);
+	assert_int_equal(r.level, -2);
+}
+
 static void test_json_rejections(void **state)
 {
 	static const struct {
@@ -395,6 +432,19 @@ static void test_json_rejections(void **state)
 		 "\"610190-1001\"}",
 		 "answers.b01", "whole number"},
 		{"{\"kind\":\"event\",\"id\":\"a\",\"a\":1,\"a\":2}", "",
+		 "appears twice"},
+		/* The answers' quick path (plain_answer) hands each of these
+		 * to the full check, which names the item. */
+		{ANS("\"b01\":9"), "answers.b01", "outside the item's scale"},
+		{ANS("\"b01\":0"), "answers.b01", "outside the item's scale"},
+		{ANS("\"b01\":-1"), "answers.b01", "outside the item's scale"},
+		{ANS("\"b01\":40000"), "answers.b01", "from -32767 to 32767"},
+		{ANS("\"b01\":\"4\""), "answers.b01", "whole number or null"},
+		{ANS("\"b01\":true"), "answers.b01", "whole number or null"},
+		{ANS("\"b02\":1,\"b99\":1"), "answers.b99", "unknown item"},
+		{ANS("\"b0\":1"), "answers.b0", "unknown item"},
+		{ANS("\"b01\":1,\"b02\":2,\"b01\":3"), "", "appears twice"},
+		{ANS("\"b1\":1,\"b01\":2,\"b10\":3,\"b01\":3"), "",
 		 "appears twice"},
 	};
 	struct record r;
@@ -458,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_csv_event_and_format),
 		cmocka_unit_test(test_json_response),
 		cmocka_unit_test(test_json_rejections),
+		cmocka_unit_test(test_json_answers_any_order),
 		cmocka_unit_test(test_batch_dedup),
 	};
 	return cmocka_run_group_tests_name("record", tests, setup, teardown);

@@ -190,6 +190,18 @@ int h_listen_env(char *env_http, char *log_path, const char *name)
 	return port;
 }
 
+pid_t h_site_serve(struct h_site *site, const char *name,
+		   const char *const *env, char *env_http, char *log_path,
+		   const char *source, char token[80], int *port)
+{
+	if (h_site_new(site, name) != 0)
+		return -1;
+	*port = h_listen_env(env_http, log_path, name);
+	if (h_token(env, source, "ingest", token) != 0)
+		return -1;
+	return h_serve(env, log_path, *port);
+}
+
 int h_stop(pid_t pid, int ms)
 {
 	if (pid <= 0)

@@ -63,6 +63,18 @@ int h_listen_env(char *env_http, char *log_path, const char *name);
  */
 pid_t h_serve(const char *const *env, const char *log_path, int port);
 
+/*
+ * The setup of a test that serves one site: the site made afresh as name
+ * (h_site_new), a port and a log of its own (h_listen_env: env_http and
+ * log_path, named name too), an ingest token of source into token
+ * (h_token) and `fremdrift serve` under env, which holds the site's
+ * strings and env_http (h_serve). The port into *port; returns the
+ * server's pid, or -1 with the reason on stderr.
+ */
+pid_t h_site_serve(struct h_site *site, const char *name,
+		   const char *const *env, char *env_http, char *log_path,
+		   const char *source, char token[80], int *port);
+
 /* Stops a server h_serve started (SIGTERM, then waits up to ms): 0, or -1
  * when it did not stop in time or never started (pid <= 0: a setup that
  * failed first must not kill(0, ...) the whole process group). */

@@ -164,12 +164,8 @@ static void refresh(const char *const *e)
 static int setup(void **state)
 {
 	(void)state;
-	if (h_site_new(&site, "it_ids") != 0)
-		return -1;
-	port = h_listen_env(env_http, log_path, "ids");
-	if (h_token(env, "ids-app", "ingest", token) != 0)
-		return -1;
-	server = h_serve(env, log_path, port);
+	server = h_site_serve(&site, "it_ids", env, env_http, log_path,
+			      "ids-app", token, &port);
 	return server > 0 ? 0 : -1;
 }
 

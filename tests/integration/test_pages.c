@@ -197,12 +197,8 @@ static void send_from_review(const char *tok, int times)
 static int setup(void **state)
 {
 	(void)state;
-	if (h_site_new(&site, "it_pages") != 0)
-		return -1;
-	port = h_listen_env(env_http, log_path, "pages");
-	if (h_token(env, "case-system", "ingest", ingest_token) != 0)
-		return -1;
-	server = h_serve(env, log_path, port);
+	server = h_site_serve(&site, "it_pages", env, env_http, log_path,
+			      "case-system", ingest_token, &port);
 	return server > 0 ? 0 : -1;
 }
 

@@ -75,12 +75,8 @@ static void scalar(const char *text, char *out, size_t size)
 static int setup(void **state)
 {
 	(void)state;
-	if (h_site_new(&site, "it_poison") != 0)
-		return -1;
-	port = h_listen_env(env_http, log_path, "poison");
-	if (h_token(env, "poison", "ingest", token) != 0)
-		return -1;
-	server = h_serve(env, log_path, port);
+	server = h_site_serve(&site, "it_poison", env, env_http, log_path,
+			      "poison", token, &port);
 	return server > 0 ? 0 : -1;
 }
 

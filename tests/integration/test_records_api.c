@@ -37,14 +37,11 @@ static int setup(void **state)
 {
 
 	(void)state;
-	if (h_site_new(&site, "it_records") != 0)
+	server = h_site_serve(&site, "it_records", env, env_http, log_path,
+			      "api-test", ingest_token, &port);
+	if (server <= 0)
 		return -1;
-	port = h_listen_env(env_http, log_path, "api");
-	if (h_token(env, "api-test", "ingest", ingest_token) != 0 ||
-	    h_token(env, "api-test", "dashboard", dash_token) != 0)
-		return -1;
-	server = h_serve(env, log_path, port);
-	return server > 0 ? 0 : -1;
+	return h_token(env, "api-test", "dashboard", dash_token);
 }
 
 static int teardown(void **state)

@@ -37,12 +37,8 @@ static const char *env[] = {site.env_db, site.env_key, env_http,
 static int setup(void **state)
 {
 	(void)state;
-	if (h_site_new(&site, "it_records_big") != 0)
-		return -1;
-	port = h_listen_env(env_http, log_path, "big");
-	if (h_token(env, "big", "ingest", token) != 0)
-		return -1;
-	server = h_serve(env, log_path, port);
+	server = h_site_serve(&site, "it_records_big", env, env_http, log_path,
+			      "big", token, &port);
 	return server > 0 ? 0 : -1;
 }
 

@@ -61,12 +61,8 @@ struct client {
 static int setup(void **state)
 {
 	(void)state;
-	if (h_site_new(&site, "it_records_load") != 0)
-		return -1;
-	port = h_listen_env(env_http, log_path, "load");
-	if (h_token(env, "load-test", "ingest", token) != 0)
-		return -1;
-	server = h_serve(env, log_path, port);
+	server = h_site_serve(&site, "it_records_load", env, env_http, log_path,
+			      "load-test", token, &port);
 	return server > 0 ? 0 : -1;
 }
 

@@ -121,8 +121,7 @@ insh() {
 	inroot /bin/sh -ec "$1"
 }
 mounts_under_root() {
-	awk -v r="$root" '$2 == r || index($2, r "/") == 1 { print $2 }' /proc/mounts |
-		sort -r
+	sh "$here/scripts/chroot-mounts.sh" list "$root"
 }
 # Whatever runs inside the chroot was started by this script: stop it by
 # pid (the cluster politely first), then unmount, deepest first.
@@ -132,15 +131,7 @@ cleanup() {
 	if [ -d "$root/usr/bin" ] && [ -n "$(mounts_under_root)" ]; then
 		inroot pg_ctlcluster 15 main stop -m fast >/dev/null 2>&1 || true
 	fi
-	for p in /proc/[0-9]*; do
-		if [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ]; then
-			kill "${p#/proc/}" 2>/dev/null || true
-		fi
-	done
-	sleep 1
-	for m in $(mounts_under_root); do
-		umount "$m" 2>/dev/null || umount -l "$m" || true
-	done
+	sh "$here/scripts/chroot-mounts.sh" release "$root"
 	[ "$passes$fails" = 00 ] || summary
 	[ "$fails" -eq 0 ] || status=1
 	exit "$status"

@@ -49,22 +49,13 @@ mkdir -p "$target"
 
 # Every mount point at or below root/, deepest first.
 mounts_under_root() {
-	awk -v r="$root" '$2 == r || index($2, r "/") == 1 { print $2 }' /proc/mounts |
-		sort -r
+	sh "$here/scripts/chroot-mounts.sh" list "$root"
 }
 
+# Processes still running inside the chroot (a PostgreSQL left by a failed
+# test, say) would keep the mounts busy: stopped by pid, then unmounted.
 cleanup() {
-	# Processes still running inside the chroot (a PostgreSQL left by a
-	# failed test, say) would keep the mounts busy: stop them by pid.
-	for p in /proc/[0-9]*; do
-		if [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ]; then
-			kill "${p#/proc/}" 2>/dev/null || true
-		fi
-	done
-	sleep 1
-	for m in $(mounts_under_root); do
-		umount "$m" 2>/dev/null || umount -l "$m" || true
-	done
+	sh "$here/scripts/chroot-mounts.sh" release "$root"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -2,10 +2,12 @@
 
 #include <string.h>
 
+/* 1 if item it is called exactly id (len bytes, which may hold a NUL: a
+ * JSON key "b01\u0000" is not b01, so the name must not end early). */
 static int item_is(const struct instr_item *it, const char *id, size_t len)
 {
 	return len < sizeof(it->id) && memcmp(it->id, id, len) == 0 &&
-	       it->id[len] == '\0';
+	       it->id[len] == '\0' && strnlen(it->id, len) == len;
 }
 
 int instr_find_item(const struct instrument *ins, const char *id, size_t len)

@@ -443,6 +443,9 @@ static void test_json_rejections(void **state)
 		{ANS("\"b01\":true"), "answers.b01", "whole number or null"},
 		{ANS("\"b02\":1,\"b99\":1"), "answers.b99", "unknown item"},
 		{ANS("\"b0\":1"), "answers.b0", "unknown item"},
+		/* a key that is an item's name and a NUL more is not the item */
+		{ANS("\"b01\\u0000\":3"), "answers.b01", "unknown item"},
+		{ANS("\"b01\":1,\"b01\\u0000\":3"), "answers.b01", "unknown item"},
 		{ANS("\"b01\":1,\"b02\":2,\"b01\":3"), "", "appears twice"},
 		{ANS("\"b1\":1,\"b01\":2,\"b10\":3,\"b01\":3"), "",
 		 "appears twice"},

@@ -11,7 +11,8 @@
  *   extract_ledger.c    what the project already holds, and recording
  *                       this extract and its citizens
  *   extract_rows.c      rows held (in memory, or in temporary files past
- *                       256 MiB) and written in random order
+ *                       FREMDRIFT_EXTRACT_MEMORY) and written in random
+ *                       order
  *   extract_write.c     the CSV files, each streamed from the database
  *   extract_codebook.c  codebook.csv, values.csv, codebook.md
  *   extract_manifest.c  manifest.json and the loaders in R and Python
@@ -101,8 +102,8 @@ struct extract__rows {
 	FILE *bucket[EXTRACT__BUCKETS];    /* once spilled */
 	int spilled;
 };
-/* Bytes of rows one file holds in memory before it spills (256 MiB;
- * tests lower it). */
+/* Bytes of rows one file holds in memory before it spills
+ * (FREMDRIFT_EXTRACT_MEMORY, 256 MiB unless set; tests lower it). */
 extern size_t extract__hold_max;
 
 /* One output file with a running SHA-256. */

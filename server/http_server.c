@@ -600,7 +600,7 @@ int http_respond(struct http_req *r, int status, const char *content_type,
 	struct http_conn *c = r->conn;
 	char code[4], size[24];
 	const char *parts[12];
-	size_t n = 0, total = len;
+	size_t lens[12], n = 0, total = len;
 	struct write_req *wr;
 	char *p;
 
@@ -633,14 +633,12 @@ int http_respond(struct http_req *r, int status, const char *content_type,
 	parts[n++] = extra_headers ? extra_headers : "";
 	parts[n++] = c->close_after ? "Connection: close\r\n\r\n" : "\r\n";
 	for (size_t i = 0; i < n; i++)
-		total += strlen(parts[i]);
+		total += (lens[i] = strlen(parts[i]));
 	wr = new_write(c, total, 1);
 	p = wr->data;
 	for (size_t i = 0; i < n; i++) {
-		size_t k = strlen(parts[i]);
-
-		memcpy(p, parts[i], k);
-		p += k;
+		memcpy(p, parts[i], lens[i]);
+		p += lens[i];
 	}
 	if (len > 0)
 		memcpy(p, body, len);

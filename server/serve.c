@@ -401,10 +401,14 @@ int serve_run(const struct fr_config *cfg)
 	/* With FREMDRIFT_DB_RECORD_CONNECTIONS=2, a third for record
 	 * batches alone, so that one batch is written while another commits
 	 * (issue 19). While it is down every batch goes over the first. */
-	if (cfg->db_record_connections > 1 &&
-	    pgc_new(s.loop, cfg->database_url, NULL, on_rec_state, &s,
-		    &s.pg_rec, &err) == 0)
-		rapi_add_connection(s.api, s.pg_rec);
+	if (cfg->db_record_connections > 1) {
+		if (pgc_new(s.loop, cfg->database_url, NULL, on_rec_state, &s,
+			    &s.pg_rec, &err) == 0)
+			rapi_add_connection(s.api, s.pg_rec);
+		else
+			log_warning("serve", "record batches share the first "
+					     "connection: %s", err.msg);
+	}
 
 	memset(&hopts, 0, sizeof(hopts));
 	hopts.host = cfg->http_host;

@@ -1,4 +1,5 @@
 #include "fremdrift/batch.h"
+#include "fremdrift/hash.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -283,31 +284,6 @@ int batch_format_event(struct fr_buf *o, const struct record *r)
 
 /* ---- (source, id) within the batch ---- */
 
-/* Eight bytes at a time, each word mixed by a multiply and a shift (the
- * byte-at-a-time FNV-1a before was 5 % of the ingest's profile: every
- * record's key is hashed twice, and its id is 64 hex digits). */
-static uint64_t hash_key(const char *s, size_t n)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
-
-	while (n >= 8) {
-		uint64_t w;
-
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-		s += 8;
-		n -= 8;
-	}
-	while (n > 0) {
-		h = (h ^ (unsigned char)*s++) * 0xc4ceb9fe1a85ec53ULL;
-		n--;
-	}
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	return h ^ (h >> 32);
-}
-
 static void grow_slots(struct batch *b)
 {
 	size_t n = b->nslots ? b->nslots * 2 : 4096;
@@ -334,7 +310,7 @@ static void grow_slots(struct batch *b)
 static int find_key(const struct batch *b, const char *key, size_t kl,
 		    uint64_t *hash, size_t *slot)
 {
-	uint64_t h = hash_key(key, kl) >> 32;
+	uint64_t h = fr_hash64(key, kl, 0) >> 32;
 	size_t j = (size_t)h & (b->nslots - 1);
 
 	*hash = h;

@@ -7,10 +7,12 @@
 #ifndef FREMDRIFT_MEASURE_INTERNAL_H
 #define FREMDRIFT_MEASURE_INTERNAL_H
 
+#include "fremdrift/buf.h"
 #include "fremdrift/catalog.h"
 #include "fremdrift/config.h"
 #include "fremdrift/db.h"
 
+#include <stdint.h>
 #include <time.h>
 
 /* pg_advisory lock key of `measure refresh` and `measure validity`
@@ -47,6 +49,43 @@ int measure__dif(PGconn *conn, const struct catalog *cat, unsigned min_n,
 int measure__copy_each(PGconn *conn, const char *who, const char *sql,
 		       void (*each)(void *arg, const struct db_copy_row *row),
 		       void *arg);
+
+/*
+ * The stored progression as one digest per course (refresh_diff.c), so
+ * that a refresh rewrites only the courses that changed.
+ */
+struct pdiff_digest {
+	uint64_t a, b;  /* sums of two 64-bit hashes of each row */
+	uint32_t rows;
+};
+struct pdiff {
+	struct pdiff_entry *slots;
+	size_t cap, n;          /* slots, courses */
+	struct fr_buf keys;     /* the courses' key texts, NUL-terminated */
+	int full;               /* keys passed 4 GiB */
+};
+
+/* Adds one progression row (values as stored: the reals as float4) to
+ * a course's digest. */
+void measure__pdiff_row(struct pdiff_digest *d, const char *pseud_hex,
+			const char *instrument, int version,
+			const char *dimension, const float v[3], int n);
+
+/* Reads fremdrift.progression on conn into p. 0, or -1 after printing
+ * the error (as who). */
+int measure__pdiff_load(struct pdiff *p, PGconn *conn, const char *who);
+
+/* 1 if course's stored rows have digest d (no rows and none stored
+ * count as the same); marks the course seen either way. */
+int measure__pdiff_same(struct pdiff *p, const char *course,
+			const struct pdiff_digest *d);
+
+/* Calls each(arg, course) for every stored course not seen. */
+void measure__pdiff_each_gone(const struct pdiff *p,
+			      void (*each)(void *arg, const char *course),
+			      void *arg);
+
+void measure__pdiff_free(struct pdiff *p);
 
 /* Seconds on the monotonic clock since t0 (for the progress lines). */
 double measure__seconds_since(const struct timespec *t0);

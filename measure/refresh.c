@@ -57,7 +57,9 @@ struct refresh {
 	PGconn *writer, *reader;
 	const struct fr_config *cfg;
 	struct timespec t0;
-	long long rows, responses, courses;
+	struct pdiff stored;             /* what progression holds now */
+	struct fr_buf drop;             /* courses whose stored rows go */
+	long long rows, responses, courses, written, changed, gone;
 	int failed;
 };
 
@@ -89,32 +91,75 @@ static void put_copy_text(struct fr_buf *b, const char *s)
 	}
 }
 
-/* The course ended in the stream: write its progression rows. */
-static void flush_course(struct refresh *r)
+/* One progression row of the course streaming by, its reals as sent. */
+struct prow {
+	const struct instrument *ins;
+	int d, n;
+	char v[3][24];
+};
+
+/* Gathers the course's progression rows (and feeds the baseline SDs);
+ * d gets their digest. The tracks are emptied for the next course. */
+static int course_rows(struct refresh *r, struct prow *rows,
+		       struct pdiff_digest *dg)
 {
+	int nr = 0;
+
 	for (int i = 0; i < r->cat.ninstruments; i++) {
 		struct track *t = &r->tracks[i];
 
-		if (!t->seen)
-			continue;
-		for (int d = 0; d < t->ins->ndims; d++) {
+		for (int d = 0; t->seen && d < t->ins->ndims; d++) {
+			struct prow *w = &rows[nr];
+			float f[3];
+
 			if (t->n[d] == 0)
 				continue;
 			sd_add(&r->sd[i][d], t->first[d]);
-			put_copy_text(&r->out, r->course);
-			fr_buf_printf(&r->out,
-				      "\t\\\\x%s\t%s\t%d\t%s\t%.4f\t%.4f\t%.4f\t%d\n",
-				      r->pseud, t->ins->name, t->ins->version,
-				      t->ins->dims[d].id, t->first[d], t->last[d],
-				      t->last[d] - t->first[d], t->n[d]);
-			r->rows++;
+			*w = (struct prow){t->ins, d, t->n[d], {""}};
+			snprintf(w->v[0], sizeof(w->v[0]), "%.4f", t->first[d]);
+			snprintf(w->v[1], sizeof(w->v[1]), "%.4f", t->last[d]);
+			snprintf(w->v[2], sizeof(w->v[2]), "%.4f",
+				 t->last[d] - t->first[d]);
+			for (int k = 0; k < 3; k++)
+				f[k] = strtof(w->v[k], NULL);
+			measure__pdiff_row(dg, r->pseud, t->ins->name,
+					   t->ins->version, t->ins->dims[d].id,
+					   f, w->n);
+			nr++;
 		}
 		memset(t->n, 0, sizeof(t->n));
 		t->seen = 0;
 	}
+	return nr;
+}
+
+/* The course ended in the stream: writes its progression rows, unless
+ * the same rows are stored already (then nothing is written). */
+static void flush_course(struct refresh *r)
+{
+	struct prow rows[CATALOG_MAX_INSTRUMENTS * INSTR_MAX_DIMS];
+	struct pdiff_digest dg = {0};
+	int nr = course_rows(r, rows, &dg);
+
+	r->rows += nr;
+	r->courses++;
+	if (measure__pdiff_same(&r->stored, r->course, &dg))
+		return;
+	if (r->stored.n > 0) {
+		put_copy_text(&r->drop, r->course);
+		fr_buf_append(&r->drop, "\n", 1);
+		r->changed++;
+	}
+	for (int i = 0; i < nr; i++) {
+		put_copy_text(&r->out, r->course);
+		fr_buf_printf(&r->out, "\t\\\\x%s\t%s\t%d\t%s\t%s\t%s\t%s\t%d\n",
+			      r->pseud, rows[i].ins->name, rows[i].ins->version,
+			      rows[i].ins->dims[rows[i].d].id, rows[i].v[0],
+			      rows[i].v[1], rows[i].v[2], rows[i].n);
+	}
+	r->written += nr;
 	if (r->out.len > (4u << 20) && send_out(r) != 0)
 		r->failed = 1;
-	r->courses++;
 }
 
 /* The slot of (name, version) in the catalogue, or -1. */
@@ -227,28 +272,80 @@ static int end_copy_in(struct refresh *r)
 	return rc;
 }
 
-/* Streams the responses in course order and writes the progression. */
+static void add_gone(void *arg, const char *course)
+{
+	struct refresh *r = arg;
+
+	put_copy_text(&r->drop, course);
+	fr_buf_append(&r->drop, "\n", 1);
+	r->gone++;
+}
+
+/* Where the progression rows go: straight into an empty table, else
+ * into a temporary one, from which only the changed courses replace
+ * their stored rows (apply_changes). */
+static int open_copy_in(struct refresh *r)
+{
+	PGresult *res;
+	int ok;
+
+	if (r->stored.n > 0 &&
+	    db_exec(r->writer, WHO,
+		    "CREATE TEMP TABLE progression_new (LIKE "
+		    "fremdrift.progression) ON COMMIT DROP") != 0)
+		return -1;
+	res = PQexec(r->writer, r->stored.n > 0
+					? "COPY progression_new FROM STDIN"
+					: "COPY fremdrift.progression (course, "
+					  "pseudonym, instrument, version, "
+					  "dimension, baseline, current, change, "
+					  "n_responses) FROM STDIN");
+	ok = PQresultStatus(res) == PGRES_COPY_IN;
+	if (!ok)
+		db_report(WHO, res, r->writer);
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/* The stored rows of the changed and the gone courses out, the changed
+ * courses' new rows in. */
+static int apply_changes(struct refresh *r)
+{
+	if (r->stored.n == 0)
+		return 0;
+	measure__pdiff_each_gone(&r->stored, add_gone, r);
+	if (db_exec(r->writer, WHO,
+		    "CREATE TEMP TABLE progression_drop (course text) ON "
+		    "COMMIT DROP") != 0 ||
+	    db_copy_in(r->writer, WHO, "COPY progression_drop FROM STDIN",
+		       r->drop.data, r->drop.len) != 0 ||
+	    db_exec(r->writer, WHO, "ANALYZE progression_drop") != 0 ||
+	    db_exec(r->writer, WHO,
+		    "DELETE FROM fremdrift.progression p USING "
+		    "progression_drop d WHERE p.course = d.course") != 0)
+		return -1;
+	return db_exec(r->writer, WHO,
+		       "INSERT INTO fremdrift.progression SELECT * FROM "
+		       "progression_new");
+}
+
+/* Streams the responses in course order and writes the progression
+ * rows that changed. */
 static int progression(struct refresh *r)
 {
 	struct db_copy_row row = {0};
-	PGresult *res;
-	int n;
+	int n = 0;
 
-	if (db_exec(r->writer, WHO, "TRUNCATE fremdrift.progression") != 0)
-		return -1;
-	res = PQexec(r->writer, "COPY fremdrift.progression (course, pseudonym, "
-				"instrument, version, dimension, baseline, "
-				"current, change, n_responses) FROM STDIN");
-	n = PQresultStatus(res) == PGRES_COPY_IN;
-	if (!n)
-		db_report(WHO, res, r->writer);
-	PQclear(res);
-	if (!n || db_copy_out_begin(r->reader, WHO,
-				    "COPY (SELECT course, encode(pseudonym, "
-				    "'hex'), instrument, version, answers, scores "
-				    "FROM fremdrift.responses WHERE course IS NOT "
-				    "NULL ORDER BY course, answered_at, id) TO "
-				    "STDOUT") != 0)
+	/* The responses' course index gives the order (enable_sort off:
+	 * a large work_mem would tempt the planner to sort them all). */
+	if (measure__pdiff_load(&r->stored, r->reader, WHO) != 0 ||
+	    open_copy_in(r) != 0 ||
+	    db_exec(r->reader, WHO, "SET enable_sort = off") != 0 ||
+	    db_copy_out_begin(r->reader, WHO,
+			      "COPY (SELECT course, encode(pseudonym, 'hex'), "
+			      "instrument, version, answers, scores FROM "
+			      "fremdrift.responses WHERE course IS NOT NULL "
+			      "ORDER BY course, answered_at, id) TO STDOUT") != 0)
 		return -1;
 	while (!r->failed && (n = db_copy_out_next(r->reader, WHO, &row)) > 0)
 		one_response(r, &row);
@@ -257,11 +354,13 @@ static int progression(struct refresh *r)
 		return -1;
 	if (r->course[0])
 		flush_course(r);
-	if (end_copy_in(r) != 0)
+	if (end_copy_in(r) != 0 || apply_changes(r) != 0)
 		return -1;
-	fprintf(stderr, "progression: %lld courses, %lld responses, %lld rows: "
+	fprintf(stderr, "progression: %lld courses, %lld responses, %lld rows; "
+			"written %lld rows, %lld courses changed, %lld gone: "
 			"%.1f s\n",
-		r->courses, r->responses, r->rows, measure__seconds_since(&r->t0));
+		r->courses, r->responses, r->rows, r->written, r->changed,
+		r->gone, measure__seconds_since(&r->t0));
 	return 0;
 }
 
@@ -340,6 +439,7 @@ int refresh_run(const struct fr_config *cfg)
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
 	fr_err_clear(&err);
 	fr_buf_init(&r->out, 64u << 20);
+	fr_buf_init(&r->drop, UINT32_MAX);
 	if (catalog_init(&r->cat, &err) != 0) {
 		fprintf(stderr, "fremdrift " WHO ": %s\n", err.msg);
 		goto out;
@@ -360,6 +460,8 @@ out:
 	if (r->reader)
 		PQfinish(r->reader);
 	fr_buf_free(&r->out);
+	fr_buf_free(&r->drop);
+	measure__pdiff_free(&r->stored);
 	catalog_free(&r->cat);
 	free(r);
 	return rc;

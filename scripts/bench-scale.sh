@@ -13,6 +13,9 @@
 #                                         API, the leadership page and the
 #                                         citizen's pages are in use
 #
+# FREMDRIFT_MIXED_REWRITE=1 empties the course facts and progression
+# before the measured refresh, so that it writes them all again (the worst
+# case; by default it writes what changed: the records posted before it).
 # FREMDRIFT_GROWTH_MIXED=1 runs the mixed load inside `growth` at the size
 # of 300,000 (or FREMDRIFT_MIXED_AT; saves building that database twice). FREMDRIFT_GROWTH_OUT
 # (default docs/) is where the table and the plot go.
@@ -220,6 +223,13 @@ mixed_load() {
 	}
 	: >"$work/slices.txt"
 	slice "before refresh"
+	if [ "${FREMDRIFT_MIXED_REWRITE:-0}" = 1 ]; then
+		# The worst case: every course's facts and progression written
+		# again, as by the first refresh or after a catalogue change.
+		psql_ -c "TRUNCATE fremdrift.progression, fremdrift.courses"
+	fi
+	wal0=$(psql_ -At -c "SELECT pg_current_wal_lsn()")
+	tmp0=$(psql_ -At -c "SELECT sum(temp_bytes) FROM pg_stat_database")
 	t0=$(now)
 	"$bin" measure refresh 2>"$work/refresh2.log" &
 	rpid=$!
@@ -234,7 +244,8 @@ mixed_load() {
 	kill "$mpid" "$lwpid" 2>/dev/null || true
 	wait "$mpid" 2>/dev/null || true
 	wait "$lwpid" 2>/dev/null || true
-	echo "  refresh under load: $(secs "$t0" "$t1") s"
+	echo "  refresh under load: $(secs "$t0" "$t1") s; it wrote $(psql_ -At -c "SELECT round(pg_wal_lsn_diff(pg_current_wal_lsn(), '$wal0') / 1e6)") MB of write-ahead log and $(psql_ -At -c "SELECT round((sum(temp_bytes) - $tmp0) / 1e6) FROM pg_stat_database") MB of temporary files"
+	sed 's/^/    /' "$work/refresh2.log"
 	sed 's/^/  /' "$work/pages.txt"
 	echo "  sessions seen waiting on a lock (5 samples a second; by statement): $(wc -l <"$work/lockwaits.txt")"
 	cut -d '|' -f 2- "$work/lockwaits.txt" | sort | uniq -c | sort -rn | head -n 5 | sed 's/^/    /'

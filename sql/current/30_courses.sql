@@ -31,10 +31,18 @@ JOIN fremdrift.interventions i ON i.code = st.intervention;
 -- or upskilling one; 'sequential' when the course had both kinds but
 -- never at once; else 'company_only', 'other_only' or 'none'.
 -- Dates are Danish calendar days, whatever the session's time zone.
+-- Only the courses that changed are written: the new facts are made in a
+-- temporary table (no write-ahead log), and a stored row that is the
+-- same stays as it is. A nightly refresh then writes a day's changes, not
+-- every course again; readers see the old rows until the commit, and
+-- nothing waits (no TRUNCATE lock).
 CREATE OR REPLACE FUNCTION fremdrift.refresh_courses() RETURNS void
-LANGUAGE sql SET TimeZone = 'Europe/Copenhagen' AS $$
-TRUNCATE fremdrift.courses;
-INSERT INTO fremdrift.courses
+LANGUAGE plpgsql SET TimeZone = 'Europe/Copenhagen' SET work_mem = '64MB'
+AS $$
+BEGIN
+DROP TABLE IF EXISTS courses_new;
+CREATE TEMP TABLE courses_new (LIKE fremdrift.courses) ON COMMIT DROP;
+INSERT INTO courses_new
 WITH iv AS (
     SELECT course, category, started_at AS s_at,
            coalesce(ended_at, 'infinity') AS e_at
@@ -80,6 +88,14 @@ SELECT agg.course, pseudonym, birth_year, sex, department, agreement,
        job_chance, paid_hours_week, meetings, no_shows
 FROM agg LEFT JOIN kinds k USING (course) LEFT JOIN par USING (course)
 WHERE started IS NOT NULL AND department IS NOT NULL;
-$$;
+-- Whole rows compared: two NULLs in the same column count as the same.
+DELETE FROM fremdrift.courses c
+WHERE NOT EXISTS (SELECT 1 FROM courses_new n
+                  WHERE n.course = c.course AND n = c);
+INSERT INTO fremdrift.courses
+SELECT n.* FROM courses_new n
+WHERE NOT EXISTS (SELECT 1 FROM fremdrift.courses c
+                  WHERE c.course = n.course);
+END $$;
 
 REVOKE EXECUTE ON FUNCTION fremdrift.refresh_courses() FROM PUBLIC;

@@ -512,6 +512,96 @@ static void test_course_key_with_backslashes(void **state)
 	PQfinish(c);
 }
 
+/* Runs a statement that must succeed. */
+#define ok_sql(c, sql) assert_non_null(h_scalar(c, sql))
+
+/* A table's rows as text, summed up: the same rows give the same. */
+static char *rows_of(PGconn *c, const char *table)
+{
+	return strdup(h_scalar(c, h_sql("SELECT count(*) || ':' || "
+					"md5(string_agg(t::text, ',' ORDER BY "
+					"t::text)) FROM %s t",
+					table)));
+}
+
+static void refresh_says(const char *what)
+{
+	struct h_result r = run("measure", "refresh", NULL);
+
+	if (r.status != 0 || strstr(r.err, what) == NULL)
+		fail_msg("refresh did not say \"%s\": %s", what, r.err);
+	h_result_free(&r);
+}
+
+/*
+ * A refresh writes only what changed: run again on the same data it
+ * rewrites no row of the course facts or the progression (their xmin
+ * stay); after one new response, one new course, one course's responses
+ * gone and one course's meeting changed, exactly those change; and the
+ * result is the same as a refresh into an empty progression.
+ */
+static void test_refresh_writes_changes_only(void **state)
+{
+	static const char input[] = RESP("b3", "B", "3-20", 5, 5, 1)
+		RESP("e1", "E", "1-10", 2, 2, 4);
+	const char *args[] = {"ingest", "-", NULL};
+	struct h_result r;
+	PGconn *c = h_db(db);
+	char *prog, *full;
+
+	(void)state;
+	refresh_says("progression: ");
+	ok_sql(c, "DROP TABLE IF EXISTS public.it_xmin");
+	ok_sql(c, "CREATE TABLE public.it_xmin AS SELECT 'c' AS t, course "
+		  "|| '' AS k, xmin::text AS x FROM fremdrift.courses UNION "
+		  "ALL SELECT 'p', course || instrument || dimension, "
+		  "xmin::text FROM fremdrift.progression");
+	assert_true(atoi(h_scalar(c, "SELECT count(*) FROM public.it_xmin "
+				     "WHERE t = 'c'")) > 100);
+	refresh_says("written 0 rows, 0 courses changed, 0 gone");
+#define MOVED                                                                   \
+	"SELECT count(*) FROM public.it_xmin i WHERE x IS DISTINCT FROM "      \
+	"(SELECT xmin::text FROM fremdrift.courses WHERE i.t = 'c' AND "       \
+	"course = i.k UNION ALL SELECT xmin::text FROM fremdrift.progression " \
+	"WHERE i.t = 'p' AND course || instrument || dimension = i.k)"
+	assert_string_equal(h_scalar(c, MOVED), "0");
+
+	r = h_run(args, env, input, sizeof(input) - 1);
+	assert_int_equal(r.status, 0);
+	h_result_free(&r);
+	ok_sql(c, h_sql("DELETE FROM fremdrift.responses WHERE course = '%s'",
+			K("C")));
+	ok_sql(c, "UPDATE fremdrift.events SET attended = NOT attended WHERE "
+		  "(source, id) = (SELECT source, id FROM fremdrift.events e "
+		  "JOIN fremdrift.courses USING (course) WHERE type = "
+		  "'meeting' ORDER BY 1, 2 LIMIT 1)");
+	refresh_says("written 2 rows, 2 courses changed, 1 gone");
+	/* B's row and C's (gone) and one course's facts moved; E is new. */
+	assert_string_equal(h_scalar(c, MOVED), "3");
+#undef MOVED
+	assert_string_equal(h_scalar(c, h_sql("SELECT current || ',' || "
+					      "n_responses FROM "
+					      "fremdrift.progression WHERE "
+					      "course = '%s'",
+					      K("B"))),
+			    "100,3");
+	assert_string_equal(h_scalar(c, h_sql("SELECT count(*) FROM "
+					      "fremdrift.progression WHERE "
+					      "course IN ('%s', '%s')",
+					      K("C"), K("E"))),
+			    "1");
+
+	prog = rows_of(c, "fremdrift.progression");
+	ok_sql(c, "TRUNCATE fremdrift.progression");
+	refresh_says(", 0 courses changed, 0 gone");
+	full = rows_of(c, "fremdrift.progression");
+	assert_string_equal(prog, full);
+	ok_sql(c, "DROP TABLE public.it_xmin");
+	free(prog);
+	free(full);
+	PQfinish(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -520,6 +610,7 @@ int main(void)
 		cmocka_unit_test(test_dashboard_api),
 		cmocka_unit_test(test_rci_and_gas_formulas),
 		cmocka_unit_test(test_course_key_with_backslashes),
+		cmocka_unit_test(test_refresh_writes_changes_only),
 	};
 	return cmocka_run_group_tests_name("measure", tests, setup, NULL);
 }

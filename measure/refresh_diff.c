@@ -12,7 +12,7 @@
  * sends, and what float4out gives back). Rows are distinct within a
  * course, so a sum does not depend on their order and needs no sort.
  * The map holds each stored course's key text (to delete it when it is
- * gone): about 100 bytes a course.
+ * gone): about 200 bytes a course with the table's slots.
  */
 #include "fremdrift/buf.h"
 #include "fremdrift/hash.h"

@@ -88,14 +88,18 @@ SELECT agg.course, pseudonym, birth_year, sex, department, agreement,
        job_chance, paid_hours_week, meetings, no_shows
 FROM agg LEFT JOIN kinds k USING (course) LEFT JOIN par USING (course)
 WHERE started IS NOT NULL AND department IS NOT NULL;
--- Whole rows compared: two NULLs in the same column count as the same.
+ANALYZE courses_new;
+-- The stored rows that changed or are gone, out (whole rows compared:
+-- two NULLs in the same column count as the same); then the new rows of
+-- the courses still stored are the same as theirs, and only the others
+-- go in. (An INSERT whose NOT EXISTS looked at fremdrift.courses itself
+-- would scan the rows it had just inserted again for every row.)
 DELETE FROM fremdrift.courses c
 WHERE NOT EXISTS (SELECT 1 FROM courses_new n
                   WHERE n.course = c.course AND n = c);
-INSERT INTO fremdrift.courses
-SELECT n.* FROM courses_new n
-WHERE NOT EXISTS (SELECT 1 FROM fremdrift.courses c
-                  WHERE c.course = n.course);
+DELETE FROM courses_new n
+WHERE EXISTS (SELECT 1 FROM fremdrift.courses c WHERE c.course = n.course);
+INSERT INTO fremdrift.courses SELECT * FROM courses_new;
 END $$;
 
 REVOKE EXECUTE ON FUNCTION fremdrift.refresh_courses() FROM PUBLIC;

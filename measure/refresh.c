@@ -430,6 +430,14 @@ static int finish(struct refresh *r)
 	return 0;
 }
 
+/* The refresh is a background job beside the records API and the pages:
+ * no parallel workers, so that its statements take one core each, not
+ * every core for seconds at a time (docs/benchmarks.md, mixed load). */
+static int one_core(PGconn *c)
+{
+	return db_exec(c, WHO, "SET max_parallel_workers_per_gather = 0");
+}
+
 int refresh_run(const struct fr_config *cfg)
 {
 	struct refresh *r = fr_xcalloc(1, sizeof(*r));
@@ -450,7 +458,8 @@ int refresh_run(const struct fr_config *cfg)
 				   r->cat.instruments[i].dims[d].nitems);
 	r->cfg = cfg;
 	r->writer = db_connect_migrated(cfg, WHO);
-	if (r->writer == NULL || (r->reader = db_connect(cfg, WHO)) == NULL)
+	if (r->writer == NULL || (r->reader = db_connect(cfg, WHO)) == NULL ||
+	    one_core(r->writer) != 0 || one_core(r->reader) != 0)
 		goto out;
 	if (begin(r) == 0 && progression(r) == 0 && finish(r) == 0)
 		rc = FR_EXIT_OK;

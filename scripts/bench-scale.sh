@@ -13,6 +13,8 @@
 #                                         API, the leadership page and the
 #                                         citizen's pages are in use
 #
+# FREMDRIFT_MIXED_RATE=N paces the records API's load at about N records
+# a second (default: as fast as it is answered).
 # FREMDRIFT_MIXED_REWRITE=1 empties the course facts and progression
 # before the measured refresh, so that it writes them all again (the worst
 # case; by default it writes what changed: the records posted before it).
@@ -207,8 +209,13 @@ mixed_load() {
 	FREMDRIFT_MIX_URL=http://127.0.0.1:18092 FREMDRIFT_MIX_TOKEN=$dtoken FREMDRIFT_MIX_LINK=$link \
 		node "$here/tests/browser/mixedload.mjs" >"$work/pages.txt" 2>&1 &
 	mpid=$!
+	# FREMDRIFT_MIXED_RATE (records/s): each of the 64 connections waits
+	# 64,000 / rate ms between its requests, instead of wrk's closed loop
+	# (as fast as answered).
+	pause=""
+	[ -n "${FREMDRIFT_MIXED_RATE:-}" ] && pause=$((64000 / FREMDRIFT_MIXED_RATE))
 	slice() { # $1: label
-		FREMDRIFT_BENCH_TOKEN=$itoken wrk -t2 -c64 -d10s --latency -s "$here/scripts/bench-post.lua" \
+		FREMDRIFT_BENCH_DELAY_MS=$pause FREMDRIFT_BENCH_TOKEN=$itoken wrk -t2 -c64 -d10s --latency -s "$here/scripts/bench-post.lua" \
 			"http://127.0.0.1:18092/api/v1/records" >"$work/wrk.txt" 2>&1 || true
 		awk -v l="$1" '/Requests\/sec/ { r = $2 } / 50%/ { p50 = $2 } / 99%/ { p99 = $2 }
 			/requests in/ { n = $1 } /Non-2xx/ { bad = $NF }

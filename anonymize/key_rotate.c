@@ -11,6 +11,7 @@
 #include "fremdrift/keyfile.h"
 #include "fremdrift/link_token.h"
 #include "fremdrift/pseudonym.h"
+#include "fremdrift/refresh.h"
 
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -507,7 +508,8 @@ static int apply(struct rot *r, int dry)
 	int ok;
 
 	if (db_exec(r->conn, WHO,
-		    "BEGIN; LOCK TABLE fremdrift.pseudonym_keys IN SHARE ROW "
+		    "BEGIN; SELECT pg_advisory_xact_lock(" FR_REFRESH_LOCK "); "
+		    "LOCK TABLE fremdrift.pseudonym_keys IN SHARE ROW "
 		    "EXCLUSIVE MODE") != 0)
 		return FR_EXIT_FATAL;
 	ok = rotate(r) == 0;

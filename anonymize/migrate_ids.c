@@ -258,7 +258,8 @@ static int migrate(struct mids *m)
 	int rc;
 
 	if (db_exec(m->conn, WHO,
-		    "BEGIN; LOCK TABLE fremdrift.ids_pseudonymised, "
+		    "BEGIN; SELECT pg_advisory_xact_lock(" FR_REFRESH_LOCK "); "
+		    "LOCK TABLE fremdrift.ids_pseudonymised, "
 		    "fremdrift.events, fremdrift.responses IN SHARE ROW "
 		    "EXCLUSIVE MODE; LOCK TABLE fremdrift.progression, "
 		    "fremdrift.courses IN ACCESS EXCLUSIVE MODE") != 0)

@@ -27,6 +27,7 @@
 #include "fremdrift/err.h"
 #include "fremdrift/keyfile.h"
 #include "fremdrift/pseudonym.h"
+#include "fremdrift/refresh.h"
 
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -285,7 +286,11 @@ static int per_table(struct rights *r, long line, const char *const *params)
 	json_t *counts = json_object(), *extracts = NULL, *out;
 	int total = 0, ok, done;
 
-	if (db_exec(r->conn, r->who, "BEGIN") != 0) {
+	/* After a running refresh (the same lock): it writes back only the
+	 * rows that changed since it read them. */
+	if (db_exec(r->conn, r->who,
+		    "BEGIN; SELECT pg_advisory_xact_lock(" FR_REFRESH_LOCK
+		    ")") != 0) {
 		json_decref(counts);
 		return -1;
 	}

@@ -11,13 +11,14 @@
 #include "fremdrift/catalog.h"
 #include "fremdrift/config.h"
 #include "fremdrift/db.h"
+#include "fremdrift/refresh.h"
 
 #include <stdint.h>
 #include <time.h>
 
 /* pg_advisory lock key of `measure refresh` and `measure validity`
  * (migrate's is 4242020601): one of them at a time. */
-#define MEASURE_LOCK "4242020602"
+#define MEASURE_LOCK FR_REFRESH_LOCK
 
 /*
  * Takes the lock inside conn's open transaction; 0, or -1 after saying
@@ -71,12 +72,14 @@ void measure__pdiff_row(struct pdiff_digest *d, const char *pseud_hex,
 			const char *instrument, int version,
 			const char *dimension, const float v[3], int n);
 
-/* Reads fremdrift.progression on conn into p. 0, or -1 after printing
- * the error (as who). */
+/* Reads fremdrift.progression on conn, inside its transaction (the one
+ * that will write the changes: a second connection could wait on a lock
+ * that transaction holds, unseen by PostgreSQL), into p. 0, or -1 after
+ * printing the error (as who). */
 int measure__pdiff_load(struct pdiff *p, PGconn *conn, const char *who);
 
 /* 1 if course's stored rows have digest d (no rows and none stored
- * count as the same); marks the course seen either way. */
+ * count as the same); a stored course is marked seen either way. */
 int measure__pdiff_same(struct pdiff *p, const char *course,
 			const struct pdiff_digest *d);
 

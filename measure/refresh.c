@@ -30,6 +30,7 @@
 
 #include "measure_internal.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,21 +75,33 @@ static int send_out(struct refresh *r)
 }
 
 /* Appends s as a COPY text field: the reader unescaped the course key,
- * and a key may hold any printable text, backslashes included. */
-static void put_copy_text(struct fr_buf *b, const char *s)
+ * and a key may hold any printable text, backslashes included. 0, or -1
+ * when b is full. */
+static int put_copy_text(struct fr_buf *b, const char *s)
 {
 	static const char special[] = "\\\t\n\r", letter[] = "\\tnr";
+	int rc = 0;
 
 	for (size_t n; *s; s += n) {
 		n = strcspn(s, special);
-		fr_buf_append(b, s, n);
+		rc |= fr_buf_append(b, s, n);
 		if (s[n] != '\0') {
 			char esc[2] = {'\\', letter[strchr(special, s[n]) - special]};
 
-			fr_buf_append(b, esc, 2);
+			rc |= fr_buf_append(b, esc, 2);
 			n++;
 		}
 	}
+	return rc;
+}
+
+/* One course key, a line of the COPY of the courses whose stored
+ * progression goes; a full buffer fails the refresh. */
+static void put_drop(struct refresh *r, const char *course)
+{
+	if (put_copy_text(&r->drop, course) != 0 ||
+	    fr_buf_append(&r->drop, "\n", 1) != 0)
+		r->failed = 1;
 }
 
 /* One progression row of the course streaming by, its reals as sent. */
@@ -99,7 +112,7 @@ struct prow {
 };
 
 /* Gathers the course's progression rows (and feeds the baseline SDs);
- * d gets their digest. The tracks are emptied for the next course. */
+ * dg gets their digest. The tracks are emptied for the next course. */
 static int course_rows(struct refresh *r, struct prow *rows,
 		       struct pdiff_digest *dg)
 {
@@ -146,8 +159,7 @@ static void flush_course(struct refresh *r)
 	if (measure__pdiff_same(&r->stored, r->course, &dg))
 		return;
 	if (r->stored.n > 0) {
-		put_copy_text(&r->drop, r->course);
-		fr_buf_append(&r->drop, "\n", 1);
+		put_drop(r, r->course);
 		r->changed++;
 	}
 	for (int i = 0; i < nr; i++) {
@@ -276,8 +288,7 @@ static void add_gone(void *arg, const char *course)
 {
 	struct refresh *r = arg;
 
-	put_copy_text(&r->drop, course);
-	fr_buf_append(&r->drop, "\n", 1);
+	put_drop(r, course);
 	r->gone++;
 }
 
@@ -314,6 +325,12 @@ static int apply_changes(struct refresh *r)
 	if (r->stored.n == 0)
 		return 0;
 	measure__pdiff_each_gone(&r->stored, add_gone, r);
+	if (r->failed) {
+		fprintf(stderr, "fremdrift " WHO ": the changed courses' keys "
+				"pass 2 GiB; empty fremdrift.progression and "
+				"refresh again\n");
+		return -1;
+	}
 	if (db_exec(r->writer, WHO,
 		    "CREATE TEMP TABLE progression_drop (course text) ON "
 		    "COMMIT DROP") != 0 ||
@@ -338,7 +355,7 @@ static int progression(struct refresh *r)
 
 	/* The responses' course index gives the order (enable_sort off:
 	 * a large work_mem would tempt the planner to sort them all). */
-	if (measure__pdiff_load(&r->stored, r->reader, WHO) != 0 ||
+	if (measure__pdiff_load(&r->stored, r->writer, WHO) != 0 ||
 	    open_copy_in(r) != 0 ||
 	    db_exec(r->reader, WHO, "SET enable_sort = off") != 0 ||
 	    db_copy_out_begin(r->reader, WHO,
@@ -447,7 +464,7 @@ int refresh_run(const struct fr_config *cfg)
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
 	fr_err_clear(&err);
 	fr_buf_init(&r->out, 64u << 20);
-	fr_buf_init(&r->drop, UINT32_MAX);
+	fr_buf_init(&r->drop, INT_MAX); /* one PQputCopyData */
 	if (catalog_init(&r->cat, &err) != 0) {
 		fprintf(stderr, "fremdrift " WHO ": %s\n", err.msg);
 		goto out;

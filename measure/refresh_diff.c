@@ -44,11 +44,19 @@ void measure__pdiff_row(struct pdiff_digest *d, const char *pseud_hex,
 		li = li > 60 ? 60 : li;
 		ld = ld > 60 ? 60 : ld;
 	}
-	memcpy(b + k, pseud_hex, lp + 1), k += lp + 1;
-	memcpy(b + k, instrument, li + 1), k += li + 1;
-	memcpy(b + k, dimension, ld + 1), k += ld + 1;
-	memcpy(b + k, ints, sizeof(ints)), k += sizeof(ints);
-	memcpy(b + k, v, 3 * sizeof(float)), k += 3 * sizeof(float);
+	memcpy(b + k, pseud_hex, lp);
+	k += lp;
+	b[k++] = 0;
+	memcpy(b + k, instrument, li);
+	k += li;
+	b[k++] = 0;
+	memcpy(b + k, dimension, ld);
+	k += ld;
+	b[k++] = 0;
+	memcpy(b + k, ints, sizeof(ints));
+	k += sizeof(ints);
+	memcpy(b + k, v, 3 * sizeof(float));
+	k += 3 * sizeof(float);
 	d->a += fr_hash64(b, k, 0x6a09e667f3bcc908ULL);
 	d->b += fr_hash64(b, k, 0xbb67ae8584caa73bULL);
 	d->rows++;
@@ -133,7 +141,10 @@ int measure__pdiff_load(struct pdiff *p, PGconn *conn, const char *who)
 {
 	memset(p, 0, sizeof(*p));
 	fr_buf_init(&p->keys, UINT32_MAX);
-	if (measure__copy_each(
+	/* Every real as the exact float4 (a negative setting would round
+	 * them, and a changed value could pass for the stored one). */
+	if (db_exec(conn, who, "SET LOCAL extra_float_digits = 3") != 0 ||
+	    measure__copy_each(
 		    conn, who,
 		    "COPY (SELECT course, encode(pseudonym, 'hex'), instrument, "
 		    "version, dimension, baseline, current, change, n_responses "

@@ -8,6 +8,15 @@
 #include "fremdrift/config.h"
 
 /*
+ * The pg_advisory lock key a refresh or validity run holds for its
+ * transaction (it only tries: a second run exits at once). erase,
+ * cpr-change, key rotate and migrate-ids take it too, and wait: a
+ * refresh writes back only the rows that changed since it read them, so
+ * nothing may change pseudonyms or keys under it.
+ */
+#define FR_REFRESH_LOCK "4242020602"
+
+/*
  * Replaces, in one transaction, the course facts (fremdrift.courses,
  * from the events), the progression per course and dimension, the
  * reliability per questionnaire version and dimension, the validity

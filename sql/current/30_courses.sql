@@ -40,7 +40,7 @@ CREATE OR REPLACE FUNCTION fremdrift.refresh_courses() RETURNS void
 LANGUAGE plpgsql SET TimeZone = 'Europe/Copenhagen' SET work_mem = '64MB'
 AS $$
 BEGIN
-DROP TABLE IF EXISTS courses_new;
+DROP TABLE IF EXISTS pg_temp.courses_new;
 CREATE TEMP TABLE courses_new (LIKE fremdrift.courses) ON COMMIT DROP;
 INSERT INTO courses_new
 WITH iv AS (

@@ -537,8 +537,9 @@ static void refresh_says(const char *what)
  * A refresh writes only what changed: run again on the same data it
  * rewrites no row of the course facts or the progression (their xmin
  * stay); after one new response, one new course, one course's responses
- * gone and one course's meeting changed, exactly those change; and the
- * result is the same as a refresh into an empty progression.
+ * gone and one course's meeting changed, exactly those change; a stored
+ * real changed by a little is mended; and the result is the same as a
+ * refresh into empty tables.
  */
 static void test_refresh_writes_changes_only(void **state)
 {
@@ -547,7 +548,7 @@ static void test_refresh_writes_changes_only(void **state)
 	const char *args[] = {"ingest", "-", NULL};
 	struct h_result r;
 	PGconn *c = h_db(db);
-	char *prog, *full;
+	char *prog, *facts, *full;
 
 	(void)state;
 	refresh_says("progression: ");
@@ -591,13 +592,30 @@ static void test_refresh_writes_changes_only(void **state)
 					      K("C"), K("E"))),
 			    "1");
 
+	/* A stored real off by a little (as float4: 25.0001), nothing else:
+	 * the digest sees it and the refresh mends it. */
+	ok_sql(c, h_sql("UPDATE fremdrift.progression SET baseline = "
+			"baseline + 0.0001 WHERE course = '%s'",
+			K("A")));
+	refresh_says("written 1 rows, 1 courses changed, 0 gone");
+	assert_string_equal(h_scalar(c, h_sql("SELECT baseline FROM "
+					      "fremdrift.progression WHERE "
+					      "course = '%s'",
+					      K("A"))),
+			    "25");
+
 	prog = rows_of(c, "fremdrift.progression");
-	ok_sql(c, "TRUNCATE fremdrift.progression");
+	facts = rows_of(c, "fremdrift.courses");
+	ok_sql(c, "TRUNCATE fremdrift.progression, fremdrift.courses");
 	refresh_says(", 0 courses changed, 0 gone");
 	full = rows_of(c, "fremdrift.progression");
 	assert_string_equal(prog, full);
+	free(full);
+	full = rows_of(c, "fremdrift.courses");
+	assert_string_equal(facts, full);
 	ok_sql(c, "DROP TABLE public.it_xmin");
 	free(prog);
+	free(facts);
 	free(full);
 	PQfinish(c);
 }

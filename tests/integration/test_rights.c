@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -220,6 +222,55 @@ static void test_cpr_change(void **state)
 }
 
 /*
+ * A cpr-change waits for a running refresh (here its lock, held by the
+ * test): a refresh writes back only the rows that changed since it read
+ * them, and would otherwise put the citizen's progression back under the
+ * old pseudonym. Then it moves the rows (back to citizen 1).
+ */
+static void test_cpr_change_waits_for_refresh(void **state)
+{
+	PGconn *c = h_db(db), *hold = h_db(db);
+	char *gone = pseudonym(UNUSED), *back = pseudonym(citizen1), in[32];
+	long had = rows_of(c, gone);
+	int waiting = 0, st = -1;
+	pid_t pid;
+
+	(void)state;
+	assert_true(had > 10); /* test_cpr_change moved them there */
+	assert_non_null(h_scalar(hold, "BEGIN"));
+	assert_non_null(h_scalar(hold, "SELECT pg_advisory_xact_lock("
+				       "4242020602)"));
+	snprintf(in, sizeof(in), UNUSED " %s\n", citizen1);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct h_result r = cmd("cpr-change", in);
+
+		_exit(r.status);
+	}
+	for (int i = 0; i < 100 && !waiting; i++) {
+		waiting = atoi(h_scalar(c, "SELECT count(*) FROM "
+					   "pg_stat_activity WHERE wait_event "
+					   "= 'advisory'"));
+		if (!waiting)
+			h_sleep_ms(100);
+	}
+	assert_int_equal(waiting, 1);
+	assert_int_equal(waitpid(pid, &st, WNOHANG), 0);
+	assert_int_equal(rows_of(c, back), 0); /* nothing moved yet */
+	assert_non_null(h_scalar(hold, "ROLLBACK"));
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(rows_of(c, gone), 0);
+	assert_int_equal(rows_of(c, back), had);
+	free(gone);
+	free(back);
+	PQfinish(hold);
+	PQfinish(c);
+}
+
+/*
  * An access answer must be complete: a table that cannot be read (here a
  * table whose pseudonym column is of the wrong type) fails the command
  * with a message naming it, instead of an answer that silently lacks it.
@@ -250,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_access),
 		cmocka_unit_test(test_erase),
 		cmocka_unit_test(test_cpr_change),
+		cmocka_unit_test(test_cpr_change_waits_for_refresh),
 		cmocka_unit_test(test_access_fails_on_unreadable_table),
 	};
 	return cmocka_run_group_tests_name("rights", tests, setup, NULL);

@@ -71,6 +71,20 @@ void h_sleep_ms(int ms)
 		;
 }
 
+int h_await_count(PGconn *c, const char *count_sql)
+{
+	int n = 0;
+
+	for (int i = 0; i < 600 && n == 0; i++) {
+		const char *v = h_scalar(c, count_sql);
+
+		n = v ? atoi(v) : 0;
+		if (n == 0)
+			h_sleep_ms(100);
+	}
+	return n;
+}
+
 PGconn *h_db(const char *conninfo)
 {
 	PGconn *c = PQconnectdb(conninfo);

@@ -175,6 +175,10 @@ const char *h_scalar(PGconn *c, const char *sql);
 /* The same as a number; fails the test when there is none. */
 double h_num(PGconn *c, const char *sql);
 
+/* Asks count_sql (a SELECT count(*)) every 100 ms until it is not 0, for
+ * up to 60 s: e.g. until a session waits on a lock. Returns the count. */
+int h_await_count(PGconn *c, const char *count_sql);
+
 /* Runs `fremdrift a b` (b may be NULL) with env, input on stdin. */
 struct h_result h_cmd(const char *const *env, const char *a, const char *b,
 		      const char *input);

@@ -550,13 +550,9 @@ static void test_pages_during_refresh(void **state)
 	snprintf(rlog, sizeof(rlog), "%s/refresh-held.log", h_tmpdir());
 	pid = h_spawn(refresh, env, rlog);
 	c = h_db(site.db);
-	for (int i = 0; i < 600 && !waiting; i++) {
-		waiting = atoi(h_scalar(c, "SELECT count(*) FROM pg_stat_activity "
-					   "WHERE datname = current_database() AND "
-					   "wait_event_type = 'Lock'"));
-		if (!waiting)
-			h_sleep_ms(100);
-	}
+	waiting = h_await_count(c, "SELECT count(*) FROM pg_stat_activity "
+				   "WHERE datname = current_database() AND "
+				   "wait_event_type = 'Lock'");
 	assert_int_equal(waiting, 1); /* the refresh, held mid-way */
 
 	p = get(path(progress_tok, "/udvikling"));

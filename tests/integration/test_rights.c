@@ -232,7 +232,7 @@ static void test_cpr_change_waits_for_refresh(void **state)
 	PGconn *c = h_db(db), *hold = h_db(db);
 	char *gone = pseudonym(UNUSED), *back = pseudonym(citizen1), in[32];
 	long had = rows_of(c, gone);
-	int waiting = 0, st = -1;
+	int waiting, st = -1;
 	pid_t pid;
 
 	(void)state;
@@ -248,13 +248,8 @@ static void test_cpr_change_waits_for_refresh(void **state)
 
 		_exit(r.status);
 	}
-	for (int i = 0; i < 100 && !waiting; i++) {
-		waiting = atoi(h_scalar(c, "SELECT count(*) FROM "
-					   "pg_stat_activity WHERE wait_event "
-					   "= 'advisory'"));
-		if (!waiting)
-			h_sleep_ms(100);
-	}
+	waiting = h_await_count(c, "SELECT count(*) FROM pg_stat_activity "
+				   "WHERE wait_event = 'advisory'");
 	assert_int_equal(waiting, 1);
 	assert_int_equal(waitpid(pid, &st, WNOHANG), 0);
 	assert_int_equal(rows_of(c, back), 0); /* nothing moved yet */

@@ -131,7 +131,9 @@ int measure__lock(PGconn *conn, const char *who)
 	PQclear(res);
 	if (!locked)
 		fprintf(stderr, "fremdrift %s: another refresh is running (or "
-				"measure validity); this one changed nothing\n",
+				"measure validity, erase, cpr-change, key "
+				"rotate or migrate-ids); this one changed "
+				"nothing\n",
 			who);
 	return locked ? 0 : -1;
 }

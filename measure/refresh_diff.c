@@ -30,35 +30,31 @@ struct pdiff_entry {
 	uint32_t seen;
 };
 
+/* One row's hash in one lane: each text field chained through the seed
+ * (its length is part of each step, so field boundaries count), then the
+ * numbers. */
+static uint64_t row_hash(uint64_t seed, const char *const text[3],
+			 const unsigned char *nums, size_t nn)
+{
+	uint64_t h = seed;
+
+	for (int i = 0; i < 3; i++)
+		h = fr_hash64(text[i], strlen(text[i]), h);
+	return fr_hash64(nums, nn, h);
+}
+
 void measure__pdiff_row(struct pdiff_digest *d, const char *pseud_hex,
 			const char *instrument, int version,
 			const char *dimension, const float v[3], int n)
 {
-	unsigned char b[256];
-	size_t lp = strlen(pseud_hex), li = strlen(instrument),
-	       ld = strlen(dimension), k = 0;
+	const char *const text[3] = {pseud_hex, instrument, dimension};
+	unsigned char nums[2 * sizeof(int32_t) + 3 * sizeof(float)];
 	int32_t ints[2] = {version, n};
 
-	if (lp + li + ld + 3 + sizeof(ints) + 3 * sizeof(float) > sizeof(b)) {
-		lp = lp > 100 ? 100 : lp;
-		li = li > 60 ? 60 : li;
-		ld = ld > 60 ? 60 : ld;
-	}
-	memcpy(b + k, pseud_hex, lp);
-	k += lp;
-	b[k++] = 0;
-	memcpy(b + k, instrument, li);
-	k += li;
-	b[k++] = 0;
-	memcpy(b + k, dimension, ld);
-	k += ld;
-	b[k++] = 0;
-	memcpy(b + k, ints, sizeof(ints));
-	k += sizeof(ints);
-	memcpy(b + k, v, 3 * sizeof(float));
-	k += 3 * sizeof(float);
-	d->a += fr_hash64(b, k, 0x6a09e667f3bcc908ULL);
-	d->b += fr_hash64(b, k, 0xbb67ae8584caa73bULL);
+	memcpy(nums, ints, sizeof(ints));
+	memcpy(nums + sizeof(ints), v, 3 * sizeof(float));
+	d->a += row_hash(0x6a09e667f3bcc908ULL, text, nums, sizeof(nums));
+	d->b += row_hash(0xbb67ae8584caa73bULL, text, nums, sizeof(nums));
 	d->rows++;
 }
 

@@ -210,7 +210,7 @@ static int read_answers(struct dif *d, const char *data_until)
 	if (rc == 0)
 		rc = measure__copy_each(d->c, WHO, sql, one_row, d);
 	if (rc == 0)
-		rc = db_exec(d->c, WHO, "SET LOCAL enable_sort = on");
+		rc = db_exec(d->c, WHO, "SET LOCAL enable_sort TO DEFAULT");
 	free(d->course);
 	d->course = NULL;
 	return rc;

@@ -35,3 +35,22 @@ local pause = tonumber(os.getenv("FREMDRIFT_BENCH_DELAY_MS") or "")
 if pause then
   delay = function() return pause end
 end
+-- FREMDRIFT_BENCH_LATENCY_FILE, when set: done() appends the run's
+-- requests and its latency percentiles from 95 to 100 in steps of 0.05,
+-- a line "<requests> <percentile> <microseconds>" each, so that several
+-- runs can be read as one (scripts/bench-scale.sh mixed: the p99 of every
+-- request made during the refresh). latency(i) would give the raw counts,
+-- but costs a pass over the whole range for each i.
+local latfile = os.getenv("FREMDRIFT_BENCH_LATENCY_FILE")
+if latfile and latfile ~= "" then
+  done = function(summary, latency, requests)
+    local f = assert(io.open(latfile, "a"))
+    for k = 0, 99 do
+      local p = 95 + k * 0.05
+      f:write(string.format("%d %.2f %d\n", summary.requests, p, latency:percentile(p)))
+    end
+    -- (percentile(100) gives 0; the largest is max)
+    f:write(string.format("%d 100.00 %d\n", summary.requests, latency.max))
+    f:close()
+  end
+end

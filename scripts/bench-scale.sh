@@ -15,6 +15,11 @@
 #
 # FREMDRIFT_MIXED_RATE=N paces the records API's load at about N records
 # a second (default: as fast as it is answered).
+# FREMDRIFT_MIXED_PAGE_RATE=N: each of the four kinds of page call
+# (leadership page, dashboard API, question page, progress page) N times a
+# second (default 5: 20 page calls a second, 72,000 an hour, pages in use
+# by many more people than a provider has); 0: each as fast as it is
+# answered, which with wrk fills both cores before the refresh starts.
 # FREMDRIFT_MIXED_REWRITE=1 empties the course facts and progression
 # before the measured refresh, so that it writes them all again (the worst
 # case; by default it writes what changed: the records posted before it).
@@ -189,7 +194,8 @@ one_size() {
 # is sampled for any of the server's sessions waiting on a lock.
 mixed_load() {
 	echo
-	echo "### mixed load: measure refresh at $real courses with the pages in use"
+	page_rate=${FREMDRIFT_MIXED_PAGE_RATE:-5}
+	echo "### mixed load: measure refresh at $real courses with the pages in use ($([ "$page_rate" = 0 ] && echo "each kind of page call as fast as answered" || echo "$page_rate calls a second of each of the four kinds"))"
 	itoken=$("$bin" token create --source bench --role ingest 2>/dev/null)
 	dtoken=$("$bin" token create --source bench --role dashboard 2>/dev/null)
 	link=$(FREMDRIFT_PUBLIC_URL=http://127.0.0.1:18092 "$bin" invite --course S21-K7 --respondent citizen 2>"$work/invite.log" | tail -n 1)
@@ -207,15 +213,17 @@ mixed_load() {
 	) >"$work/lockwaits.txt" &
 	lwpid=$!
 	FREMDRIFT_MIX_URL=http://127.0.0.1:18092 FREMDRIFT_MIX_TOKEN=$dtoken FREMDRIFT_MIX_LINK=$link \
-		node "$here/tests/browser/mixedload.mjs" >"$work/pages.txt" 2>&1 &
+		FREMDRIFT_MIX_PAGE_RATE=$page_rate node "$here/tests/browser/mixedload.mjs" >"$work/pages.txt" 2>&1 &
 	mpid=$!
 	# FREMDRIFT_MIXED_RATE (records/s): each of the 64 connections waits
 	# 64,000 / rate ms between its requests, instead of wrk's closed loop
 	# (as fast as answered).
 	pause=""
 	[ -n "${FREMDRIFT_MIXED_RATE:-}" ] && pause=$((64000 / FREMDRIFT_MIXED_RATE))
-	slice() { # $1: label
-		FREMDRIFT_BENCH_DELAY_MS=$pause FREMDRIFT_BENCH_TOKEN=$itoken wrk -t2 -c64 -d10s --latency -s "$here/scripts/bench-post.lua" \
+	slice() { # $1: label; the refresh's slices keep their latencies
+		lat=""
+		case "$1" in during*) lat="$work/lat-during.txt" ;; esac
+		FREMDRIFT_BENCH_LATENCY_FILE=$lat FREMDRIFT_BENCH_DELAY_MS=$pause FREMDRIFT_BENCH_TOKEN=$itoken wrk -t2 -c64 -d10s --latency -s "$here/scripts/bench-post.lua" \
 			"http://127.0.0.1:18092/api/v1/records" >"$work/wrk.txt" 2>&1 || true
 		awk -v l="$1" '/Requests\/sec/ { r = $2 } / 50%/ { p50 = $2 } / 99%/ { p99 = $2 }
 			/requests in/ { n = $1 } /Non-2xx/ { bad = $NF }
@@ -229,6 +237,7 @@ mixed_load() {
 			if (v > m) m = v } END { printf "%.1f ms", m }' "$work/slices.txt"
 	}
 	: >"$work/slices.txt"
+	: >"$work/lat-during.txt"
 	slice "before refresh"
 	if [ "${FREMDRIFT_MIXED_REWRITE:-0}" = 1 ]; then
 		# The worst case: every course's facts and progression written
@@ -257,6 +266,7 @@ mixed_load() {
 	echo "  sessions seen waiting on a lock (5 samples a second; by statement): $(wc -l <"$work/lockwaits.txt")"
 	cut -d '|' -f 2- "$work/lockwaits.txt" | sort | uniq -c | sort -rn | head -n 5 | sed 's/^/    /'
 	echo "  records API p99, worst 10 s slice: before $(worst before), during the refresh $(worst during), after $(worst after)"
+	echo "  records API during the refresh, every slice's requests as one: $(awk -v lim=50000 -f "$here/scripts/latency-merge.awk" "$work/lat-during.txt")"
 	stored=$(psql_ -At -c "SELECT count(*) FROM fremdrift.events WHERE source = 'bench'")
 	echo "  stored by the records API: $stored of $(awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^requests/) n += $(i - 1) } END { print n }' "$work/slices.txt") requests answered (non-2xx above)"
 	serve_stop

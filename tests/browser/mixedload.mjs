@@ -8,6 +8,9 @@
 //   FREMDRIFT_MIX_URL    the server
 //   FREMDRIFT_MIX_TOKEN  a dashboard token (signs in through the form)
 //   FREMDRIFT_MIX_LINK   a citizen's link (from `fremdrift invite`)
+//   FREMDRIFT_MIX_PAGE_RATE  calls a second of each kind (each kind's
+//                        calls start at most that often, one at a time);
+//                        unset or 0: each kind as fast as it is answered
 //
 // Run by scripts/bench-scale.sh (growth with FREMDRIFT_GROWTH_MIXED=1, or
 // mixed). Speed is never asserted.
@@ -68,8 +71,29 @@ const show = () => {
 process.on('SIGTERM', () => { stop = true; });
 process.on('SIGINT', () => { stop = true; });
 
+const rate = Number(process.env.FREMDRIFT_MIX_PAGE_RATE || 0);
+if (!(rate >= 0)) {
+	console.error('mixedload: FREMDRIFT_MIX_PAGE_RATE is a number of calls a second');
+	process.exit(2);
+}
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+// One kind's calls, one at a time; paced, a call starts 1000 / rate ms
+// after the one before started, or at once if that one took longer (no
+// burst to catch up).
 async function loop(body) {
-	for (let i = 0; !stop; i++) await body(i);
+	const gap = rate > 0 ? 1000 / rate : 0;
+	let next = performance.now();
+	for (let i = 0; !stop; i++) {
+		await body(i);
+		if (!gap)
+			continue;
+		next += gap;
+		const wait = next - performance.now();
+		if (wait > 0)
+			await sleep(wait);
+		else
+			next = performance.now();
+	}
 }
 await Promise.all([
 	loop((i) => timed('dashboard page', `${base}/dashboard?${periods[i % periods.length]}`,

@@ -9,8 +9,8 @@ function above(x,    r, k, tot, p) {
 	tot = 0
 	for (r = 0; r < runs; r++) {
 		p = 95
+		# under its 95th percentile: taken as 5 % above (a floor)
 		for (k = 0; k <= 100; k++) if (V[r, k] <= x) p = P[r, k]
-		if (V[r, 0] > x) p = 95
 		tot += n[r] * (100 - p) / 100
 	}
 	return tot

@@ -21,6 +21,11 @@ if (!base || !token || !link) {
 	console.error('mixedload: FREMDRIFT_MIX_URL, FREMDRIFT_MIX_TOKEN and FREMDRIFT_MIX_LINK are needed');
 	process.exit(2);
 }
+const rate = Number(process.env.FREMDRIFT_MIX_PAGE_RATE || 0);
+if (!(rate >= 0)) {
+	console.error('mixedload: FREMDRIFT_MIX_PAGE_RATE is a number of calls a second');
+	process.exit(2);
+}
 
 const seen = new Map(); // kind -> { t: [ms], bad: n }
 const note = (kind, ms, ok) => {
@@ -71,11 +76,6 @@ const show = () => {
 process.on('SIGTERM', () => { stop = true; });
 process.on('SIGINT', () => { stop = true; });
 
-const rate = Number(process.env.FREMDRIFT_MIX_PAGE_RATE || 0);
-if (!(rate >= 0)) {
-	console.error('mixedload: FREMDRIFT_MIX_PAGE_RATE is a number of calls a second');
-	process.exit(2);
-}
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 // One kind's calls, one at a time; paced, a call starts 1000 / rate ms
 // after the one before started, or at once if that one took longer (no

@@ -62,6 +62,7 @@ struct refresh {
 	struct fr_buf drop;             /* courses whose stored rows go */
 	long long rows, responses, courses, written, changed, gone;
 	int failed;
+	int drop_full;                  /* drop passed 2 GiB (said so) */
 };
 
 static int send_out(struct refresh *r)
@@ -96,12 +97,18 @@ static int put_copy_text(struct fr_buf *b, const char *s)
 }
 
 /* One course key, a line of the COPY of the courses whose stored
- * progression goes; a full buffer fails the refresh. */
+ * progression goes; a full buffer fails the refresh, saying why once
+ * (in the stream or after it, where the gone courses are added). */
 static void put_drop(struct refresh *r, const char *course)
 {
-	if (put_copy_text(&r->drop, course) != 0 ||
-	    fr_buf_append(&r->drop, "\n", 1) != 0)
-		r->failed = 1;
+	if (r->drop_full || (put_copy_text(&r->drop, course) == 0 &&
+			     fr_buf_append(&r->drop, "\n", 1) == 0))
+		return;
+	fprintf(stderr, "fremdrift " WHO ": the changed courses' keys pass "
+			"2 GiB; empty fremdrift.progression and refresh "
+			"again\n");
+	r->drop_full = 1;
+	r->failed = 1;
 }
 
 /* One progression row of the course streaming by, its reals as sent. */
@@ -271,7 +278,8 @@ static int end_copy_in(struct refresh *r)
 
 	if (r->failed || send_out(r) != 0 ||
 	    PQputCopyEnd(r->writer, NULL) != 1) {
-		db_report(WHO, NULL, r->writer);
+		if (!r->drop_full) /* else put_drop said why */
+			db_report(WHO, NULL, r->writer);
 		return -1;
 	}
 	while ((res = PQgetResult(r->writer)) != NULL) {
@@ -325,12 +333,8 @@ static int apply_changes(struct refresh *r)
 	if (r->stored.n == 0)
 		return 0;
 	measure__pdiff_each_gone(&r->stored, add_gone, r);
-	if (r->failed) {
-		fprintf(stderr, "fremdrift " WHO ": the changed courses' keys "
-				"pass 2 GiB; empty fremdrift.progression and "
-				"refresh again\n");
+	if (r->drop_full)
 		return -1;
-	}
 	if (db_exec(r->writer, WHO,
 		    "CREATE TEMP TABLE progression_drop (course text) ON "
 		    "COMMIT DROP") != 0 ||
